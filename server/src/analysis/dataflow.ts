@@ -1,0 +1,432 @@
+// Held-lock dataflow over a function's CFG.
+//
+// Path-sensitive where kernel code needs it: the worklist carries a set of
+// distinct abstract states per node (not a join), so correlated flags
+// (`if (lock_inode) inode_lock(); ... if (lock_inode) inode_unlock();`),
+// trylock / gfs2_glock_nq() / mutex_lock_interruptible() return values and
+// gfs2_holder_queued() tests stay exact. Work is bounded by a per-function
+// step budget and a per-node state cap; when either is hit the function gets
+// an information note and no findings (never a guess).
+//
+// The dataflow records what happened (acquisitions with the held set before,
+// releases, calls, exits); the rules in rules/ read those records.
+import type { Knowledge } from '../model/knowledge';
+import type { LockApi } from '../model/lockApi';
+import { ATOMIC_KINDS, RECURSIVE_KINDS } from '../model/lockApi';
+import type { FaultApi } from '../model/faultApi';
+import type { StructTable } from '../model/classes';
+import type { Call, Cond, FunctionIR, Op, Pos, Rel, Value } from './ir';
+import { LockRef, Resolver } from './locks';
+import {
+  ANY, addHeld, dropAtomsOf, findHeld, Held, initialState, mentions, N, P, removeHeld, setVar, signOf, State,
+  stateKey, varSign, withTrail, Z,
+} from './state';
+import type { Summary, SummaryLookup } from './summaryTypes';
+
+export interface Budget {
+  /** node visits per function */
+  steps: number;
+  /** distinct states per CFG node */
+  statesPerNode: number;
+}
+
+export const DEFAULT_BUDGET: Budget = { steps: 200_000, statesPerNode: 512 };
+
+export interface AcquireRec { ref: LockRef; before: State; pos: Pos; try: boolean; callee?: Summary; chain?: string[] }
+export interface ReleaseRec { ref: LockRef; before: State; pos: Pos; problem?: 'double-release' | 'failed-try' | 'mode'; heldMode?: string }
+export interface CallRec { call: Call; before: State; fault?: FaultApi; callee?: Summary; sleeps: boolean }
+export interface ExitRec { state: State; pos: Pos; ret: number }
+export interface AssertRec { ref: LockRef; before: State; pos: Pos; api: string }
+export interface PfRec { pos: Pos; what: 'enable-without-disable' }
+
+export interface FnRecords {
+  fn: FunctionIR;
+  file: string;
+  resolver: Resolver;
+  budgetHit?: string;
+  steps: number;
+  acquires: AcquireRec[];
+  releases: ReleaseRec[];
+  calls: CallRec[];
+  exits: ExitRec[];
+  asserts: AssertRec[];
+  pf: PfRec[];
+  /** states reaching each node (for hovers and inlay hints): node -> held sets */
+  heldAt: Map<number, State[]>;
+  /** initial state (entry-held locks from annotations) */
+  entry: State;
+}
+
+export interface DataflowCtx {
+  file: string;
+  know: Knowledge;
+  structs: StructTable;
+  globals: ReadonlyMap<string, string>;
+  summaries?: SummaryLookup;
+  budget?: Budget;
+  /** keep per-node states (editor features); off in batch CLI runs */
+  keepStates?: boolean;
+}
+
+const REL_SET: Record<Rel, number> = { nz: N | P, z: Z, neg: N, nonneg: Z | P, pos: P, le0: N | Z };
+
+/** The IS_ERR family is a sign test on a pointer: ERR_PTR values are "negative". */
+const SIGN_MACROS: Record<string, Rel> = { IS_ERR: 'neg', IS_ERR_OR_NULL: 'le0', IS_ERR_VALUE: 'neg', PTR_ERR_OR_ZERO: 'neg' };
+
+class BudgetExceeded extends Error {}
+
+export function analyzeFunction(fn: FunctionIR, ctx: DataflowCtx): FnRecords {
+  const budget = ctx.budget ?? DEFAULT_BUDGET;
+  const resolver = new Resolver(fn, ctx.structs, ctx.globals);
+  const rec: FnRecords = {
+    fn, file: ctx.file, resolver, steps: 0, acquires: [], releases: [], calls: [], exits: [], asserts: [], pf: [],
+    heldAt: new Map(), entry: initialState(),
+  };
+  const seenRec = new Set<string>();
+  const once = (key: string): boolean => { if (seenRec.has(key)) return false; seenRec.add(key); return true; };
+  const heldKey = (s: State): string => s.held.map((h) => `${h.inst}:${h.mode}:${h.site.line}:${h.demotable ? 'd' : ''}`).join(',') + `|${s.pf}|${s.nofault.join(',')}`;
+
+  // ---- entry state: context annotations say what is held at entry
+  let entry = initialState();
+  for (const a of fn.annotations) {
+    if (a.kind === '__must_hold' || a.kind === '__releases' || a.kind === '__must_hold_shared' || a.kind === '__releases_shared') {
+      const inst = resolver.annotationInstance(a.arg);
+      const shared = a.kind.endsWith('_shared');
+      entry = addHeld(entry, { inst, cls: resolver.classFor(undefined, inst, a.arg), kind: 'mutex', mode: shared ? 'R' : 'W', site: a.pos, via: a.kind, count: 1, entry: true });
+    }
+  }
+  rec.entry = entry;
+
+  // ------------------------------------------------------------ lock semantics
+  const acquire = (s: State, ref: LockRef, pos: Pos, isTry: boolean, extra?: Partial<Held>, callee?: Summary, args?: readonly string[]): State => {
+    const prev = findHeld(s, ref.inst);
+    if (once(`a|${pos.line}|${pos.col}|${ref.inst}|${heldKey(s)}`)) rec.acquires.push({ ref, before: s, pos, try: isTry, callee });
+    if (prev && (RECURSIVE_KINDS.has(ref.kind) || ref.indexed || (ref.mode === 'RR' && prev.mode === 'RR'))) {
+      return withTrail({ ...s, held: s.held.map((h) => (h === prev ? { ...h, count: h.count + 1 } : h)) }, { line: pos.line, what: `${ref.via}(${ref.inst}) again` });
+    }
+    const h: Held = { inst: ref.inst, cls: ref.cls, kind: ref.kind, mode: ref.mode, site: pos, via: ref.via, count: 1, args, ...extra };
+    return withTrail(addHeld(s, h), { line: pos.line, what: `${ref.via}: ${ref.inst} taken` });
+  };
+
+  const release = (s: State, ref: LockRef, pos: Pos): State => {
+    const h = findHeld(s, ref.inst);
+    if (!h) {
+      const problem: ReleaseRec['problem'] | undefined = s.notHeld.includes(ref.inst) ? 'double-release' : undefined;
+      if (once(`r|${pos.line}|${pos.col}|${ref.inst}|${heldKey(s)}|${problem ?? ''}`)) rec.releases.push({ ref, before: s, pos, problem });
+      if (problem) return s;
+      // released without being taken on this path: the caller holds it (a precondition)
+      const entryAssumed = s.entryAssumed.includes(ref.inst) ? s.entryAssumed : [...s.entryAssumed, ref.inst].sort();
+      return withTrail(removeHeld({ ...s, entryAssumed }, ref.inst), { line: pos.line, what: `${ref.via}: ${ref.inst} released (held by the caller)` });
+    }
+    const modeMismatch = (h.mode === 'W' && ref.mode === 'R' && h.kind !== 'journal') || (h.mode === 'R' && ref.mode === 'W' && h.kind !== 'journal' && h.kind !== 'percpu_rwsem');
+    if (once(`r|${pos.line}|${pos.col}|${ref.inst}|${heldKey(s)}`)) rec.releases.push({ ref, before: s, pos, problem: modeMismatch ? 'mode' : undefined, heldMode: h.mode });
+    if (h.count > 1) return { ...s, held: s.held.map((x) => (x === h ? { ...x, count: x.count - 1 } : x)) };
+    return withTrail(removeHeld(s, ref.inst), { line: pos.line, what: `${ref.via}: ${ref.inst} released` });
+  };
+
+  /** Apply a lock-table call; returns the resulting states, each with the call's return sign in `$call`. */
+  const applyApi = (s0: State, api: LockApi, call: Call): State[] => {
+    const pos = call.pos;
+    switch (api.op) {
+      case 'acquire': {
+        let s = s0;
+        for (const ref of resolver.refs(api, call)) s = acquire(s, ref, pos, false, undefined, undefined, call.args);
+        return [s];
+      }
+      case 'try': {
+        const refs = resolver.refs(api, call);
+        let ok = s0;
+        for (const ref of refs) ok = acquire(ok, ref, pos, true, undefined, undefined, call.args);
+        ok = setVar(withTrail(ok, { line: pos.line, what: `${call.name}() succeeded` }), '$call', signOf(api.success === 'N' ? -1 : api.success === 'Z' ? 0 : 1));
+        let fail = s0;
+        for (const ref of refs) if (!findHeld(fail, ref.inst)) fail = removeHeld(fail, ref.inst);
+        fail = setVar(withTrail(fail, { line: pos.line, what: `${call.name}() failed` }), '$call', signOf(api.failure === 'N' ? -1 : api.failure === 'P' ? 1 : 0));
+        return [ok, fail];
+      }
+      case 'release': {
+        let s = s0;
+        for (const ref of resolver.refs(api, call)) s = release(s, ref, pos);
+        return [s];
+      }
+      case 'downgrade': {
+        let s = s0;
+        for (const ref of resolver.refs(api, call)) {
+          const h = findHeld(s, ref.inst);
+          if (h) s = addHeld(s, { ...h, mode: 'R' });
+        }
+        return [s];
+      }
+      case 'assert': {
+        let s = s0;
+        for (const ref of resolver.refs(api, call)) {
+          if (once(`as|${pos.line}|${ref.inst}|${heldKey(s)}`)) rec.asserts.push({ ref, before: s, pos, api: call.name });
+          if (!findHeld(s, ref.inst) && !s.notHeld.includes(ref.inst)) {
+            // an assertion is a fact: the caller holds it
+            s = addHeld({ ...s, entryAssumed: [...new Set([...s.entryAssumed, ref.inst])].sort() }, { inst: ref.inst, cls: ref.cls, kind: ref.kind, mode: ref.mode, site: pos, via: call.name, count: 1, entry: true });
+          }
+        }
+        return [s];
+      }
+      case 'might': {
+        for (const ref of resolver.refs(api, call)) {
+          if (once(`a|${pos.line}|${ref.inst}|${heldKey(s0)}`)) rec.acquires.push({ ref, before: s0, pos, try: false });
+        }
+        return [s0];
+      }
+      case 'pf_disable':
+        return [withTrail({ ...s0, pf: s0.pf + 1, pfSeen: true }, { line: pos.line, what: 'pagefault_disable()' })];
+      case 'pf_enable':
+        if (s0.pf === 0) {
+          if (s0.pfSeen && once(`pf|${pos.line}`)) rec.pf.push({ pos, what: 'enable-without-disable' });
+          return [s0];
+        }
+        return [withTrail({ ...s0, pf: s0.pf - 1 }, { line: pos.line, what: 'pagefault_enable()' })];
+      case 'holder_init': {
+        const g = resolver.glock(api, call);
+        const gh = resolver.holderName(call, api);
+        return [{ ...s0, holders: { ...s0.holders, [gh]: g } }];
+      }
+      case 'holder_nq':
+      case 'holder_nq_init': {
+        let s = s0;
+        const gh = resolver.holderName(call, api);
+        if (api.op === 'holder_nq_init') s = { ...s, holders: { ...s.holders, [gh]: resolver.glock(api, call) } };
+        const hi = s.holders[gh] ?? { gl: `${gh}->gh_gl`, cls: 'gfs2_glock', mode: 'EX' as const, tryFlag: false };
+        const ref: LockRef = { inst: hi.gl, cls: hi.cls, kind: 'glock', mode: hi.mode, via: call.name, indexed: /\[/.test(hi.gl) };
+        const ok = setVar(acquire(s, ref, pos, hi.tryFlag, { holder: gh }, undefined, call.args), '$call', Z);
+        // gfs2_glock_nq() can fail (-EIO on withdraw, GLR_TRYFAILED with LM_FLAG_TRY): the glock is not held then
+        const fail = setVar(withTrail(s, { line: pos.line, what: `${call.name}() failed` }), '$call', N);
+        return [ok, fail];
+      }
+      case 'holder_dq': {
+        const gh = resolver.holderName(call, api);
+        const h = s0.held.find((x) => x.holder === gh);
+        const gl = h?.inst ?? s0.holders[gh]?.gl ?? `${gh}->gh_gl`;
+        const ref: LockRef = { inst: gl, cls: h?.cls ?? s0.holders[gh]?.cls ?? 'gfs2_glock', kind: 'glock', mode: h?.mode ?? 'EX', via: call.name, indexed: false };
+        return [release(s0, ref, pos)];
+      }
+      case 'holder_uninit':
+        return [s0];
+      case 'holder_allow_demote':
+      case 'holder_disallow_demote': {
+        const gh = resolver.holderName(call, api);
+        const demotable = api.op === 'holder_allow_demote';
+        return [{ ...s0, held: s0.held.map((h) => (h.holder === gh ? { ...h, demotable } : h)) }];
+      }
+      case 'holder_queued': {
+        const gh = resolver.holderName(call, api);
+        const h = s0.held.find((x) => x.holder === gh);
+        if (h && h.demotable) {
+          // the holder may have been dequeued while demotable: both answers are possible
+          return [setVar(s0, '$call', P), setVar(removeHeld(s0, h.inst), '$call', Z)];
+        }
+        return [setVar(s0, '$call', h ? P : Z)];
+      }
+      default:
+        return [s0];
+    }
+  };
+
+  /** Apply a callee's summary at a call site. */
+  const applySummary = (s0: State, sum: Summary, call: Call): State => {
+    let s = s0;
+    const pos = call.pos;
+    for (const inner of sum.inner) {
+      const inst = resolver.instance(inner.template, call.args);
+      const ref: LockRef = { inst, cls: inner.cls, kind: inner.kind, mode: inner.mode, via: `${sum.name}()`, indexed: false };
+      if (once(`ai|${pos.line}|${pos.col}|${inner.cls}|${heldKey(s)}`)) rec.acquires.push({ ref, before: s, pos, try: false, callee: sum, chain: [sum.name, ...inner.chain] });
+    }
+    if (sum.incomplete || sum.conditional) return s;
+    for (const r of sum.releases) {
+      const inst = resolver.instance(r.template, call.args);
+      s = release(s, { inst, cls: r.cls, kind: r.kind, mode: r.mode, via: `${sum.name}()`, indexed: false }, pos);
+    }
+    for (const a of sum.acquires) {
+      const inst = resolver.instance(a.template, call.args);
+      s = acquire(s, { inst, cls: a.cls, kind: a.kind, mode: a.mode, via: `${sum.name}()`, indexed: false }, pos, false);
+    }
+    return s;
+  };
+
+  const callOp = (s0: State, call: Call, assignTo?: string): State[] => {
+    let states: State[];
+    let api: LockApi | undefined;
+    let callName = call.name;
+    if (call.guard !== undefined) {
+      const g = ctx.know.guard(call.guard);
+      const which = call.name === 'guard' ? g?.acquire : call.name === 'guard_release' ? g?.release : g?.try;
+      api = which ? ctx.know.lockApi(which) : undefined;
+      if (api && call.name === 'guard_try' && api.op === 'acquire') api = { ...api, op: 'try', success: 'P', failure: 'Z' };
+      callName = which ?? call.name;
+    } else if (!call.indirect) {
+      api = ctx.know.lockApi(call.name);
+    }
+    const fault = call.indirect ? undefined : ctx.know.faultApi(callName);
+    const sum = !api && !call.indirect ? ctx.summaries?.get(call.name) : undefined;
+    const sleeps = !call.indirect && ctx.know.maySleep(callName, call.args);
+    if ((fault || sum || sleeps || !api) && once(`c|${call.pos.line}|${call.pos.col}|${heldKey(s0)}`)) {
+      rec.calls.push({ call, before: s0, fault, callee: sum, sleeps });
+    }
+    if (api) states = applyApi(s0, api, call);
+    else if (sum) states = [applySummary(s0, sum, call)];
+    else states = [s0];
+    // a call may change anything reachable through pointer arguments; locals keep their facts
+    return states.map((s) => {
+      let out = s;
+      if (assignTo) {
+        const sign = out.vars.$call;
+        out = setVar(out, assignTo, sign ?? ANY);
+        out = renameStale(out, assignTo);
+      }
+      if (out.vars.$call !== undefined) out = setVar(out, '$call', ANY);
+      return out;
+    });
+  };
+
+  /** A variable was reassigned: locks named through it now belong to another object. */
+  const renameStale = (s: State, v: string): State => {
+    if (!s.held.some((h) => mentionsRoot(h.inst, v))) return s;
+    return { ...s, held: s.held.map((h) => (mentionsRoot(h.inst, v) ? { ...h, inst: `${h.inst}@${h.site.line + 1}` } : h)) };
+  };
+
+  const valueSign = (s: State, v: Value): number => {
+    switch (v.k) {
+      case 'const': return signOf(v.v);
+      case 'var': return varSign(s, v.name);
+      default: return ANY;
+    }
+  };
+
+  const step = (op: Op, s: State): State[] => {
+    switch (op.k) {
+      case 'call': return callOp(s, op.call, op.assignTo);
+      case 'assign': {
+        if (/^[A-Za-z_$]\w*$/.test(op.lhs)) return [renameStale(setVar(s, op.lhs, valueSign(s, op.value)), op.lhs)];
+        return [dropAtomsOf(s, op.lhs)];
+      }
+      case 'nofault': {
+        const iter = resolver.expand(op.iter);
+        const nofault = op.on ? [...new Set([...s.nofault, iter])].sort() : s.nofault.filter((x) => x !== iter);
+        return [withTrail({ ...s, nofault }, { line: op.pos.line, what: `${op.iter}->nofault = ${op.on}` })];
+      }
+      case 'clobber': {
+        let out = s;
+        for (const v of op.vars) out = setVar(out, v, ANY);
+        return [out];
+      }
+      default: return [s];
+    }
+  };
+
+  /** Evaluate a condition: the states in which it is true / false. */
+  const evalCond = (c: Cond, s: State): [State, boolean][] => {
+    switch (c.k) {
+      case 'lit': return [[s, c.v]];
+      case 'unknown': return [[s, true], [s, false]];
+      case 'not': return evalCond(c.e, s).map(([x, b]) => [x, !b]);
+      case 'and': return evalCond(c.a, s).flatMap(([x, b]): [State, boolean][] => (b ? evalCond(c.b, x) : [[x, false]]));
+      case 'or': return evalCond(c.a, s).flatMap(([x, b]): [State, boolean][] => (b ? [[x, true]] : evalCond(c.b, x)));
+      case 'seq': {
+        let states = [s];
+        for (const op of c.pre) states = states.flatMap((x) => step(op, x));
+        return states.flatMap((x) => evalCond(c.c, x));
+      }
+      case 'test': {
+        const subj = c.s;
+        if (subj.k === 'var') return splitSign(s, subj.name, REL_SET[c.rel]);
+        if (subj.k === 'atom') {
+          const m = /^([A-Z_]+)\(([A-Za-z_]\w*)\)$/.exec(subj.text);
+          if (m && SIGN_MACROS[m[1]]) {
+            const inner = REL_SET[SIGN_MACROS[m[1]]];
+            return splitSign(s, m[2], inner).map(([x, b]) => [x, c.rel === 'z' || c.rel === 'le0' ? !b : b]);
+          }
+          const known = s.atoms[subj.text];
+          const truthy = c.rel === 'nz' || c.rel === 'pos' || c.rel === 'neg';
+          if (known !== undefined) return [[s, truthy ? known : !known]];
+          const t: State = { ...s, atoms: { ...s.atoms, [subj.text]: true } };
+          const f: State = { ...s, atoms: { ...s.atoms, [subj.text]: false } };
+          return [[t, truthy], [f, !truthy]];
+        }
+        // a call tested for its value
+        return callOp(s, subj.call, '$test').flatMap((x) => splitSign(x, '$test', REL_SET[c.rel]).map(([y, b]): [State, boolean] => [setVar(y, '$test', ANY), b]));
+      }
+    }
+  };
+
+  const splitSign = (s: State, name: string, relSet: number): [State, boolean][] => {
+    const cur = varSign(s, name);
+    const t = cur & relSet;
+    const f = cur & ~relSet;
+    const out: [State, boolean][] = [];
+    if (t) out.push([t === cur ? s : setVarKeep(s, name, t), true]);
+    if (f) out.push([f === cur ? s : setVarKeep(s, name, f), false]);
+    return out;
+  };
+
+  /** Refine a variable's sign without forgetting atoms over it (a test is not an assignment). */
+  const setVarKeep = (s: State, name: string, sign: number): State => {
+    const vars = { ...s.vars };
+    if (sign === ANY) delete vars[name]; else vars[name] = sign;
+    return { ...s, vars };
+  };
+
+  // ------------------------------------------------------------------ worklist
+  const seen = new Map<number, Set<string>>();
+  const queue: [number, State][] = [[fn.entry, entry]];
+  let qi = 0;
+  try {
+    while (qi < queue.length) {
+      const [n, s] = queue[qi++];
+      if (++rec.steps > budget.steps) throw new BudgetExceeded(`${budget.steps} steps`);
+      const node = fn.nodes[n];
+      if (ctx.keepStates) {
+        const arr = rec.heldAt.get(n);
+        if (!arr) rec.heldAt.set(n, [s]); else if (arr.length < 16) arr.push(s);
+      }
+      const push = (to: number, st: State): void => {
+        let set = seen.get(to);
+        if (!set) { set = new Set(); seen.set(to, set); }
+        const k = stateKey(st);
+        if (set.has(k)) return;
+        if (set.size >= budget.statesPerNode) throw new BudgetExceeded(`${budget.statesPerNode} distinct lock states at one statement`);
+        set.add(k);
+        queue.push([to, st]);
+      };
+      const op = node.op;
+      if (!op) { for (const t of node.succ) push(t, s); continue; }
+      switch (op.k) {
+        case 'branch': {
+          for (const [x, b] of evalCond(op.cond, s)) {
+            const to = node.succ[b ? 0 : 1];
+            if (to !== undefined) push(to, withTrail(x, { line: op.pos.line, what: b ? 'condition true' : 'condition false' }));
+          }
+          break;
+        }
+        case 'choice':
+          for (const t of node.succ) push(t, s);
+          break;
+        case 'return': {
+          const ret = valueSign(s, op.value);
+          if (once(`x|${op.pos.line}|${stateKey(s)}`)) rec.exits.push({ state: withTrail(s, { line: op.pos.line, what: 'return' }), pos: op.pos, ret });
+          for (const t of node.succ) push(t, s);
+          break;
+        }
+        default:
+          for (const x of step(op, s)) for (const t of node.succ) push(t, x);
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof BudgetExceeded)) throw err;
+    rec.budgetHit = err.message;
+  }
+  return rec;
+}
+
+function mentionsRoot(inst: string, v: string): boolean {
+  return !inst.includes('@') && mentions(inst, v) && (inst.startsWith(v) || inst.startsWith(`(${v}`) || new RegExp(`\\(${v}\\)`).test(inst) || new RegExp(`\\b${v}->`).test(inst));
+}
+
+/** Is a held lock one that makes the context atomic? */
+export function isAtomic(h: Held): boolean {
+  return ATOMIC_KINDS.has(h.kind);
+}

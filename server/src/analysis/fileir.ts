@@ -1,0 +1,184 @@
+// File-level extraction: tree-sitter tree -> FileIR (functions with CFGs,
+// prototypes with context annotations, struct lock fields, global locks,
+// ops-struct initialisers and `lockorder:` directives).
+import { parseC, ParsedFile, SyntaxNode } from '../parse/parser';
+import { stripText } from '../parse/exprs';
+import { buildFunction, FileCtx, functionName, paramsOf, posOf, typeName } from './cfg';
+import type { FileIR, GlobalLock, OpsInit, OrderDirective, Prototype, StructDef } from './ir';
+
+const LOCK_TYPES = new Set(['mutex', 'spinlock_t', 'spinlock', 'raw_spinlock_t', 'rwlock_t', 'rw_semaphore',
+  'percpu_rw_semaphore', 'seqlock_t', 'semaphore']);
+
+const DEFINE_LOCK: Record<string, string> = {
+  DEFINE_MUTEX: 'mutex', DEFINE_SPINLOCK: 'spinlock_t', DEFINE_RAW_SPINLOCK: 'raw_spinlock_t',
+  DEFINE_RWLOCK: 'rwlock_t', DECLARE_RWSEM: 'rw_semaphore', DEFINE_STATIC_PERCPU_RWSEM: 'percpu_rw_semaphore',
+  DEFINE_PERCPU_RWSEM: 'percpu_rw_semaphore', DEFINE_SEQLOCK: 'seqlock_t', DEFINE_SEMAPHORE: 'semaphore',
+};
+
+/** Heuristic: does this text look like C at all? Binary or prose gets a result, not a crash. */
+function looksLikeC(text: string): boolean {
+  if (text.indexOf('\0') >= 0) return false;
+  return /[;{}]/.test(text) || text.trim().length === 0;
+}
+
+function directivesOf(text: string, file: ParsedFile): OrderDirective[] {
+  const out: OrderDirective[] = [];
+  const re = /(?:\/\*|\/\/)\s*lockorder:([^\n]*?)(?:\*\/|$)/gm;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) !== null) {
+    const start = m.index + m[0].indexOf('lockorder:');
+    const s = file.lines.position(start);
+    const e = file.lines.position(m.index + m[0].length);
+    out.push({ text: m[1].trim(), pos: { line: s.line, col: s.col, endLine: e.line, endCol: e.col } });
+  }
+  return out;
+}
+
+function structDef(node: SyntaxNode, ctx: FileCtx): StructDef | undefined {
+  const name = node.childForFieldName('name')?.text;
+  const body = node.childForFieldName('body');
+  if (!name || !body) return undefined;
+  const fields = [];
+  for (const f of body.namedChildren) {
+    if (f.type !== 'field_declaration') continue;
+    const t = typeName(f.childForFieldName('type'));
+    for (const d of f.namedChildren) {
+      if (d === f.childForFieldName('type')) continue;
+      let cur: SyntaxNode | null = d;
+      let pointer = false;
+      while (cur && cur.type !== 'field_identifier') {
+        if (cur.type === 'pointer_declarator') pointer = true;
+        cur = cur.childForFieldName('declarator') ?? null;
+      }
+      if (cur) fields.push({ name: cur.text, type: t, pointer });
+    }
+  }
+  return { name, fields, pos: posOf(ctx, node) };
+}
+
+function opsInit(decl: SyntaxNode, ctx: FileCtx): OpsInit | undefined {
+  const t = decl.childForFieldName('type');
+  if (!t || t.type !== 'struct_specifier') return undefined;
+  const structType = t.childForFieldName('name')?.text ?? '';
+  for (const d of decl.namedChildren) {
+    if (d.type !== 'init_declarator') continue;
+    const value = d.childForFieldName('value');
+    if (!value || value.type !== 'initializer_list') continue;
+    const members: Record<string, string> = {};
+    for (const pair of value.namedChildren) {
+      if (pair.type !== 'initializer_pair') continue;
+      const designator = pair.childForFieldName('designator') ?? pair.namedChildren[0];
+      const v = pair.childForFieldName('value');
+      const field = designator?.text.replace(/^\./, '');
+      if (!field || !v) continue;
+      const vt = stripText(v.text).replace(/^&/, '');
+      if (/^[A-Za-z_]\w*$/.test(vt)) members[field] = vt;
+    }
+    if (Object.keys(members).length === 0) continue;
+    let nameNode: SyntaxNode | null = d.childForFieldName('declarator');
+    while (nameNode && nameNode.type !== 'identifier') nameNode = nameNode.childForFieldName('declarator');
+    return { structType, varName: nameNode?.text ?? '', members, pos: posOf(ctx, decl) };
+  }
+  return undefined;
+}
+
+export function buildFileIR(path: string, text: string): { ir: FileIR; parsed: ParsedFile } {
+  const parsed = parseC(text);
+  const ctx: FileCtx = {
+    text,
+    lines: parsed.lines,
+    macros: new Map(parsed.normalized.macros.map((m) => [m.offset, m])),
+    annotations: parsed.normalized.annotations,
+  };
+  const ir: FileIR = {
+    path, functions: [], prototypes: [], structs: [], globals: [], ops: [],
+    directives: directivesOf(text, parsed), errorFunctions: 0, lines: parsed.lines.lineCount,
+  };
+  if (!looksLikeC(text)) { ir.notC = true; return { ir, parsed }; }
+  const visit = (node: SyntaxNode, depth: number): void => {
+    for (const c of node.namedChildren) {
+      switch (c.type) {
+        case 'function_definition': {
+          const f = buildFunction(c, ctx);
+          if (f) {
+            ir.functions.push(f);
+            if (f.errors > 0) ir.errorFunctions++;
+          }
+          break;
+        }
+        case 'declaration': {
+          declaration(c);
+          break;
+        }
+        case 'struct_specifier': {
+          const s = structDef(c, ctx);
+          if (s) ir.structs.push(s);
+          break;
+        }
+        case 'type_definition': case 'expression_statement': {
+          for (const s of c.descendantsOfType('struct_specifier')) { const d = structDef(s, ctx); if (d) ir.structs.push(d); }
+          if (c.type === 'expression_statement') globalMacro(c);
+          break;
+        }
+        case 'preproc_if': case 'preproc_ifdef': case 'preproc_else': case 'preproc_elif': case 'linkage_specification':
+        case 'declaration_list': case 'ERROR': case 'preproc_elifdef':
+          if (depth < 64) visit(c, depth + 1);
+          break;
+        default:
+          break;
+      }
+    }
+  };
+  const declaration = (c: SyntaxNode): void => {
+    const tn = c.childForFieldName('type');
+    if (tn && tn.type === 'struct_specifier' && tn.childForFieldName('body')) {
+      const s = structDef(tn, ctx);
+      if (s) ir.structs.push(s);
+    }
+    const ops = opsInit(c, ctx);
+    if (ops) ir.ops.push(ops);
+    const t = typeName(tn);
+    for (const d of c.namedChildren) {
+      if (d === tn) continue;
+      // prototypes: int foo(struct x *a) __acquires(a->lock);
+      let fd: SyntaxNode | null = d;
+      while (fd && fd.type !== 'function_declarator' && fd.type !== 'identifier') fd = fd.childForFieldName('declarator');
+      if (fd && fd.type === 'function_declarator') {
+        const fake = { childForFieldName: (n: string) => (n === 'declarator' ? d : null) } as unknown as SyntaxNode;
+        const info = functionName(fake);
+        if (info) {
+          const anns = ctx.annotations.filter((a) => a.offset >= c.startIndex && a.offset < c.endIndex);
+          if (anns.length) {
+            const proto: Prototype = {
+              name: info.name, params: paramsOf(info.params), pos: posOf(ctx, c),
+              annotations: anns.map((a) => ({ kind: a.kind, arg: stripText(a.arg), pos: posOf(ctx, { startIndex: a.offset, endIndex: a.offset + a.kind.length }) })),
+            };
+            ir.prototypes.push(proto);
+          }
+        }
+        continue;
+      }
+      // DEFINE_MUTEX(foo) parses as a declaration of `foo` with type DEFINE_MUTEX
+      if (DEFINE_LOCK[t]) {
+        let id: SyntaxNode | null = d;
+        while (id && id.type !== 'identifier') id = id.childForFieldName('declarator') ?? id.namedChildren[0] ?? null;
+        if (id) ir.globals.push({ name: id.text, type: DEFINE_LOCK[t], pos: posOf(ctx, c) });
+        continue;
+      }
+      if (LOCK_TYPES.has(t)) {
+        let id: SyntaxNode | null = d;
+        while (id && id.type !== 'identifier') id = id.childForFieldName('declarator') ?? null;
+        if (id) ir.globals.push({ name: id.text, type: t, pos: posOf(ctx, c) } as GlobalLock);
+      }
+    }
+  };
+  const globalMacro = (c: SyntaxNode): void => {
+    const call = c.namedChildren[0];
+    if (call?.type !== 'call_expression') return;
+    const fn = call.childForFieldName('function')?.text ?? '';
+    const arg = call.childForFieldName('arguments')?.namedChildren[0];
+    if (DEFINE_LOCK[fn] && arg) ir.globals.push({ name: arg.text, type: DEFINE_LOCK[fn], pos: posOf(ctx, c) });
+  };
+  visit(parsed.tree.rootNode, 0);
+  return { ir, parsed };
+}

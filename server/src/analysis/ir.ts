@@ -1,0 +1,158 @@
+// The engine's intermediate representation of a C file: plain JSON data, so it
+// can cross worker_threads and live in the on-disk summary cache. It is built
+// from the tree-sitter tree by cfg.ts / fileir.ts and knows nothing about lock
+// APIs: the model tables give calls their meaning at analysis time, so editing
+// `.lockorder` never invalidates parsed IR.
+
+/** Source range, 0-based lines and columns (UTF-16 code units), end exclusive. */
+export interface Pos {
+  line: number;
+  col: number;
+  endLine: number;
+  endCol: number;
+}
+
+/** A call as written: callee name and canonical argument texts. */
+export interface Call {
+  name: string;
+  /** canonical argument texts (whitespace removed) */
+  args: string[];
+  pos: Pos;
+  /** true for calls through a function pointer (`ops->fault(vmf)`): name is the member */
+  indirect?: boolean;
+  /** the outer callee when this is `guard(type)(args)` / scoped_guard: the guard type */
+  guard?: string;
+}
+
+/** What a variable is assigned. Integers are abstracted to their sign by the analysis. */
+export type Value =
+  | { k: 'const'; v: number }
+  | { k: 'var'; name: string }
+  | { k: 'call' } // result of the Call op that carries this value's assignment
+  | { k: 'unknown' };
+
+/** Relation tested on a subject in a branch condition. */
+export type Rel = 'nz' | 'z' | 'neg' | 'nonneg' | 'pos' | 'le0';
+
+export type Subject =
+  | { k: 'var'; name: string }
+  | { k: 'call'; call: Call }
+  | { k: 'atom'; text: string; vars: string[] };
+
+export type Cond =
+  | { k: 'lit'; v: boolean }
+  | { k: 'not'; e: Cond }
+  | { k: 'and'; a: Cond; b: Cond }
+  | { k: 'or'; a: Cond; b: Cond }
+  | { k: 'test'; s: Subject; rel: Rel }
+  /** ops evaluated before the condition (calls, assignments inside the condition) */
+  | { k: 'seq'; pre: Op[]; c: Cond }
+  | { k: 'unknown' };
+
+export type Op =
+  | { k: 'call'; call: Call; assignTo?: string }
+  | { k: 'assign'; lhs: string; value: Value; pos: Pos }
+  /** `iter->nofault = true/false` (iov_iter nofault flag) */
+  | { k: 'nofault'; iter: string; on: boolean; pos: Pos }
+  | { k: 'branch'; cond: Cond; pos: Pos }
+  /** multi-way branch whose successors are all feasible (switch, preprocessor alternatives) */
+  | { k: 'choice'; pos: Pos }
+  | { k: 'return'; value: Value; pos: Pos }
+  /** address of a local taken (`&x` passed to a call): facts about x are dropped */
+  | { k: 'clobber'; vars: string[] }
+  /** a statement tree-sitter could not parse; its calls were extracted as separate ops */
+  | { k: 'opaque'; pos: Pos };
+
+export interface IRNode {
+  op?: Op;
+  /** successors; for 'branch': [ifTrue, ifFalse] */
+  succ: number[];
+}
+
+export interface Annotation {
+  kind: string; // __acquires, __releases, __must_hold, __must_not_hold, ...
+  arg: string; // canonical text
+  pos: Pos;
+}
+
+export interface Param {
+  name: string;
+  type: string; // struct name or base type, e.g. "inode", "gfs2_holder", "int"
+  pointer: boolean;
+}
+
+export interface FunctionIR {
+  name: string;
+  pos: Pos; // whole definition
+  namePos: Pos;
+  bodyPos: Pos;
+  isStatic: boolean;
+  params: Param[];
+  /** local variable -> type name (struct name for struct types) */
+  locals: Record<string, string>;
+  /** single-assignment locals -> canonical expression they stand for */
+  aliases: Record<string, string>;
+  annotations: Annotation[];
+  nodes: IRNode[];
+  entry: number;
+  exit: number;
+  /** number of ERROR/MISSING nodes tree-sitter left inside the body */
+  errors: number;
+  /** hash of the function's text, for incremental re-analysis */
+  hash: string;
+}
+
+/** A struct initialiser with function-pointer members: `static const struct vm_operations_struct x = { .fault = f }`. */
+export interface OpsInit {
+  structType: string;
+  varName: string;
+  members: Record<string, string>;
+  pos: Pos;
+}
+
+export interface StructField {
+  name: string;
+  type: string; // e.g. "mutex", "spinlock_t", "rw_semaphore", "inode"
+  pointer: boolean;
+}
+
+export interface StructDef {
+  name: string;
+  fields: StructField[];
+  pos: Pos;
+}
+
+export interface GlobalLock {
+  name: string;
+  type: string; // mutex, spinlock_t, rw_semaphore, rwlock_t, percpu_rw_semaphore
+  pos: Pos;
+}
+
+/** `/* lockorder: a -> b -> c *\/` comment. */
+export interface OrderDirective {
+  text: string;
+  pos: Pos;
+}
+
+/** A function prototype with context annotations (usually in a header). */
+export interface Prototype {
+  name: string;
+  annotations: Annotation[];
+  params: Param[];
+  pos: Pos;
+}
+
+export interface FileIR {
+  path: string;
+  functions: FunctionIR[];
+  prototypes: Prototype[];
+  structs: StructDef[];
+  globals: GlobalLock[];
+  ops: OpsInit[];
+  directives: OrderDirective[];
+  /** functions containing ERROR nodes even after normalisation */
+  errorFunctions: number;
+  /** the file did not look like C at all (binary, or no C constructs) */
+  notC?: boolean;
+  lines: number;
+}

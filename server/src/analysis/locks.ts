@@ -1,0 +1,134 @@
+// From a call and its lock-table entry to concrete lock references: the
+// normalised instance (local aliases followed), its class and mode.
+import type { LockApi, LockKind, Mode } from '../model/lockApi';
+import { GLOCK_STATES } from '../model/lockApi';
+import { classOf, StructTable, TypeEnv, splitLast } from '../model/classes';
+import { lockObject, rootVar } from '../parse/exprs';
+import type { Call, FunctionIR } from './ir';
+
+export interface LockRef {
+  inst: string;
+  cls: string;
+  kind: LockKind;
+  mode: Mode;
+  via: string;
+  /** instance indexed by a variable (`a[i]->lock`): distinct objects per iteration */
+  indexed: boolean;
+}
+
+const KIND_OF_TYPE: Record<string, LockKind> = {
+  mutex: 'mutex', spinlock_t: 'spinlock', raw_spinlock_t: 'spinlock', rwlock_t: 'rwlock', rw_semaphore: 'rwsem',
+  percpu_rw_semaphore: 'percpu_rwsem', seqlock_t: 'seqlock', semaphore: 'semaphore',
+};
+
+export class Resolver implements TypeEnv {
+  constructor(
+    private readonly fn: FunctionIR,
+    private readonly structs: StructTable,
+    private readonly globals: ReadonlyMap<string, string>,
+  ) {}
+
+  varType(name: string): string | undefined {
+    const p = this.fn.params.find((x) => x.name === name);
+    if (p) return p.type;
+    return this.fn.locals[name] ?? this.globals.get(name);
+  }
+
+  /** Follow single-assignment local aliases at the root of an access path. */
+  expand(expr: string): string {
+    let e = lockObject(expr);
+    for (let i = 0; i < 4; i++) {
+      const root = rootVar(e);
+      if (!root) break;
+      const alias = this.fn.aliases[root];
+      if (!alias || new RegExp(`\\b${root}\\b`).test(alias)) break;
+      const idx = e.indexOf(root);
+      e = lockObject(e.slice(0, idx) + `(${alias})` + e.slice(idx + root.length));
+      e = e.replace(/^\(([^()]*(?:\([^()]*\))?[^()]*)\)(?=->|\.|$)/, '$1');
+    }
+    // `&x->f` inside: normalise `(&a->b)->c` forms and the `(*p).f` spelling
+    e = e.replace(/\(\*([A-Za-z_]\w*)\)\./g, '$1->');
+    return e;
+  }
+
+  instance(template: string, args: readonly string[]): string {
+    let out = template.replace(/\$(\d)/g, (_, d: string) => {
+      const a = args[Number(d)] ?? '?';
+      const o = lockObject(a);
+      return /^[\w]+$/.test(o) || /^[\w]+\(.*\)$/.test(o) ? o : `(${o})`;
+    });
+    out = out.replace(/\(([A-Za-z_][\w]*(?:->[\w]+|\.[\w]+)*)\)/g, '$1');
+    return this.expand(out);
+  }
+
+  classFor(api: LockApi | undefined, inst: string, raw: string, clsOverride?: string): string {
+    if (clsOverride) return clsOverride;
+    if (api?.cls) return api.cls;
+    const c1 = classOf(lockObject(raw), this, this.structs);
+    if (c1.includes('.') || !splitLast(lockObject(raw))) return c1;
+    const c2 = classOf(inst, this, this.structs);
+    return c2.includes('.') ? c2 : c1;
+  }
+
+  kindFor(api: LockApi, inst: string, raw: string): LockKind {
+    if (api.kind) return api.kind;
+    // lockdep_assert_held(&x): kind from the declared type of the field / global
+    const sp = splitLast(lockObject(raw));
+    if (!sp) {
+      const t = this.globals.get(lockObject(raw));
+      if (t && KIND_OF_TYPE[t]) return KIND_OF_TYPE[t];
+    }
+    void inst;
+    return 'mutex';
+  }
+
+  /** Lock references named by a call through a lock-table entry (several for flag masks and *_two calls). */
+  refs(api: LockApi, call: Call): LockRef[] {
+    const out: LockRef[] = [];
+    if (api.flags && api.flagArg !== undefined) {
+      const flagText = call.args[api.flagArg] ?? '';
+      for (const [flag, f] of Object.entries(api.flags)) {
+        if (!new RegExp(`\\b${flag}\\b`).test(flagText)) continue;
+        const inst = this.instance(f.instance, call.args);
+        out.push({ inst, cls: f.cls, kind: f.kind, mode: f.mode, via: call.name, indexed: /\[[^\]\d]/.test(inst) });
+      }
+      return out;
+    }
+    const argIdx = [api.arg, ...(api.alsoArgs ?? [])];
+    for (const i of argIdx) {
+      const raw = i >= 0 ? (call.args[i] ?? '') : '';
+      // `$0` in a template is the lock argument itself
+      const inst = i >= 0 ? this.instance(api.instance ?? '$0', [raw, ...call.args.slice(1)]) : (api.instance ?? api.name);
+      let cls = this.classFor(api, inst, api.instance ? inst : raw);
+      if (api.subclassArg !== undefined && call.args[api.subclassArg]) cls = `${cls}/${call.args[api.subclassArg]}`;
+      out.push({ inst: normIndex(inst), cls, kind: this.kindFor(api, inst, raw), mode: api.mode ?? 'W', via: call.name, indexed: /\[[^\]\d]/.test(inst) });
+    }
+    return out;
+  }
+
+  /** The glock instance and class from a holder_init / nq_init call. */
+  glock(api: LockApi, call: Call): { gl: string; cls: string; mode: Mode; tryFlag: boolean } {
+    const glIdx = api.op === 'holder_init' && api.name === 'gfs2_holder_reinit' ? -1 : 0;
+    const glRaw = glIdx >= 0 ? call.args[glIdx] ?? '?' : '?';
+    const gl = this.expand(glRaw);
+    const field = splitLast(gl)?.field ?? gl;
+    const state = call.args[api.stateArg ?? 1] ?? '';
+    const mode = GLOCK_STATES[state] ?? 'EX';
+    const flags = call.args[api.glockFlagsArg ?? 2] ?? '';
+    return { gl, cls: `gfs2_glock.${field}`, mode, tryFlag: /LM_FLAG_TRY/.test(flags) };
+  }
+
+  holderName(call: Call, api: LockApi): string {
+    return this.expand(call.args[api.arg] ?? '?');
+  }
+
+  /** Instance named by a context annotation or an assertion argument. */
+  annotationInstance(arg: string): string {
+    return this.expand(arg);
+  }
+}
+
+/** `a[i]->lock` and `a[j]->lock` are the same shape: index variables become `*`. */
+export function normIndex(inst: string): string {
+  return inst.replace(/\[([^\]]*)\]/g, (m, idx: string) => (/^\d+$/.test(idx) ? m : '[*]'));
+}

@@ -1,0 +1,53 @@
+// lock-leak: a lock taken in this function is still held on some return path
+// while other paths release it. Functions that return with the lock held on
+// every path are lock-taking helpers (their summary says so), and functions
+// that hold it exactly on their success returns (trylock-like wrappers,
+// Smatch's "conditional acquire by return value" idiom) are not leaks.
+import type { FnRecords } from '../dataflow';
+import type { Finding } from '../diagnostic';
+import { lineOf, lockPhrase, pathPhrase } from '../diagnostic';
+import type { ExitRec } from '../dataflow';
+import { N, P, Z } from '../state';
+import type { Held } from '../state';
+import { annotationMatches, finding, releaseCallFor, trailLines } from './common';
+
+function retPhrase(ret: number): string {
+  if (ret === N) return 'an error';
+  if (ret === Z) return '0';
+  if (ret === P) return 'a positive value';
+  return '';
+}
+
+export function checkLockLeak(rec: FnRecords): Finding[] {
+  const out: Finding[] = [];
+  const declared = rec.fn.annotations.filter((a) => a.kind.startsWith('__acquires') || a.kind.startsWith('__cond_acquires') || a.kind.startsWith('__must_hold'))
+    .map((a) => rec.resolver.annotationInstance(a.arg));
+  const insts = new Map<string, Held>();
+  for (const ex of rec.exits) for (const h of ex.state.held) if (!h.entry && !h.inst.includes('@') && !insts.has(h.inst)) insts.set(h.inst, h);
+  for (const [inst, h0] of insts) {
+    if (declared.some((d) => annotationMatches(d, inst))) continue;
+    const held: ExitRec[] = [];
+    const free: ExitRec[] = [];
+    for (const ex of rec.exits) (ex.state.held.some((h) => h.inst === inst && !h.entry) ? held : free).push(ex);
+    if (free.length === 0) continue; // every path returns holding it: a lock-taking helper
+    const heldSigns = held.reduce((m, e) => m | e.ret, 0);
+    const freeSigns = free.reduce((m, e) => m | e.ret, 0);
+    if ((heldSigns & N) === 0 && (heldSigns & freeSigns) === 0) continue; // held exactly on success returns
+    const leak = held.slice().sort((a, b) => a.pos.line - b.pos.line)[0];
+    const h = leak.state.held.find((x) => x.inst === inst) ?? h0;
+    const lines = trailLines(leak.state, h.site.line);
+    const ret = retPhrase(leak.ret);
+    const releasedAt = free[0];
+    const fix = releaseCallFor(h);
+    const msg = `${lockPhrase(h)} taken at line ${lineOf(h.site)} by ${h.via}() is still held when returning${ret ? ` ${ret}` : ''} at line ${lineOf(leak.pos)} ` +
+      `(path: lines ${pathPhrase(lines)}); other paths release it. ` +
+      (fix ? `Call ${fix} before this return, or jump to the function's unlock label.` : 'Release it before this return.');
+    const f = finding(rec, 'lock-leak', leak.pos, msg, [
+      { file: rec.file, pos: h.site, message: `${h.inst} taken here by ${h.via}()` },
+      { file: rec.file, pos: releasedAt.pos, message: 'this return is reached with it released' },
+    ]);
+    if (fix) f.fix = { kind: 'insert-unlock', line: leak.pos.line, col: leak.pos.col, text: `${fix};` };
+    out.push(f);
+  }
+  return out;
+}

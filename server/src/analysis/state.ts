@@ -1,0 +1,128 @@
+// The abstract state carried along each path: held locks (per instance, with
+// mode and acquisition site), page-fault disable depth, iov_iter nofault flags,
+// sign facts about variables, truth of correlated condition atoms, gfs2
+// holders, and what this path knows is NOT held. States are immutable values;
+// `key()` identifies equal states so the worklist merges them.
+import type { LockKind, Mode } from '../model/lockApi';
+import type { Pos } from './ir';
+
+/** Sign bit-set of an integer or pointer value: N negative / ERR_PTR, Z zero / NULL, P positive / valid pointer. */
+export const N = 1;
+export const Z = 2;
+export const P = 4;
+export const ANY = N | Z | P;
+
+export interface Held {
+  inst: string;
+  cls: string;
+  kind: LockKind;
+  mode: Mode;
+  /** where it was acquired (or the function start for entry-held locks) */
+  site: Pos;
+  /** the API that took it, for messages */
+  via: string;
+  /** nesting count for recursive kinds and indexed instances */
+  count: number;
+  /** assumed held at function entry (annotation, assertion, or released without being taken) */
+  entry?: boolean;
+  /** gfs2 holder variable, when taken through a holder */
+  holder?: string;
+  /** gfs2_holder_allow_demote() in effect: the glock may be dropped while we fault */
+  demotable?: boolean;
+  /** arguments of the acquiring call, as written (for fix-its) */
+  args?: readonly string[];
+}
+
+export interface HolderInfo { gl: string; cls: string; mode: Mode; tryFlag: boolean }
+
+export interface TrailStep { line: number; what: string }
+
+export interface State {
+  readonly held: readonly Held[];
+  readonly pf: number;
+  /** pagefault_disable() seen on this path (for pagefault-imbalance on enable) */
+  readonly pfSeen: boolean;
+  readonly nofault: readonly string[];
+  readonly vars: Readonly<Record<string, number>>;
+  readonly atoms: Readonly<Record<string, boolean>>;
+  readonly holders: Readonly<Record<string, HolderInfo>>;
+  /** instances known not held on this path (released, or a failed trylock) */
+  readonly notHeld: readonly string[];
+  /** instances this function releases without taking: its precondition */
+  readonly entryAssumed: readonly string[];
+  /** path description for messages; not part of the key */
+  readonly trail: readonly TrailStep[];
+}
+
+export function initialState(): State {
+  return { held: [], pf: 0, pfSeen: false, nofault: [], vars: {}, atoms: {}, holders: {}, notHeld: [], entryAssumed: [], trail: [] };
+}
+
+export function stateKey(s: State): string {
+  const held = s.held.map((h) => `${h.inst}|${h.mode}|${h.count}|${h.entry ? 1 : 0}|${h.demotable ? 1 : 0}|${h.site.line}`).join(';');
+  const vars = Object.keys(s.vars).sort().map((k) => `${k}=${s.vars[k]}`).join(',');
+  const atoms = Object.keys(s.atoms).sort().map((k) => `${k}=${s.atoms[k] ? 1 : 0}`).join(',');
+  const holders = Object.keys(s.holders).sort().map((k) => `${k}=${s.holders[k].gl}/${s.holders[k].mode}`).join(',');
+  return `${held}#${s.pf}${s.pfSeen ? '+' : ''}#${s.nofault.join(',')}#${vars}#${atoms}#${holders}#${s.notHeld.join(',')}#${s.entryAssumed.join(',')}`;
+}
+
+export function withTrail(s: State, step: TrailStep): State {
+  const trail = s.trail.length >= 40 ? [...s.trail.slice(0, 8), ...s.trail.slice(-31), step] : [...s.trail, step];
+  return { ...s, trail };
+}
+
+export function findHeld(s: State, inst: string): Held | undefined {
+  return s.held.find((h) => h.inst === inst);
+}
+
+export function addHeld(s: State, h: Held): State {
+  const held = [...s.held.filter((x) => x.inst !== h.inst), h].sort((a, b) => (a.inst < b.inst ? -1 : a.inst > b.inst ? 1 : 0));
+  return { ...s, held, notHeld: s.notHeld.filter((x) => x !== h.inst) };
+}
+
+export function removeHeld(s: State, inst: string, markNotHeld = true): State {
+  const held = s.held.filter((x) => x.inst !== inst);
+  const notHeld = markNotHeld && !s.notHeld.includes(inst) ? [...s.notHeld, inst].sort() : s.notHeld;
+  return { ...s, held, notHeld };
+}
+
+export function setVar(s: State, name: string, sign: number): State {
+  const vars = { ...s.vars };
+  if (sign === ANY) delete vars[name]; else vars[name] = sign;
+  return dropAtomsOf({ ...s, vars }, name);
+}
+
+export function varSign(s: State, name: string): number {
+  return s.vars[name] ?? ANY;
+}
+
+/** Forget facts mentioning `name`: atoms over it and, for a plain variable, locks named through it. */
+export function dropAtomsOf(s: State, name: string): State {
+  let changed = false;
+  const atoms: Record<string, boolean> = {};
+  for (const [k, v] of Object.entries(s.atoms)) {
+    if (mentions(k, name)) { changed = true; continue; }
+    atoms[k] = v;
+  }
+  return changed ? { ...s, atoms } : s;
+}
+
+export function mentions(text: string, name: string): boolean {
+  if (!text.includes(name)) return false;
+  const re = new RegExp(`(^|[^\\w>.])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w])`);
+  return re.test(text);
+}
+
+/** Sign of a constant. */
+export function signOf(v: number): number {
+  return v < 0 ? N : v === 0 ? Z : P;
+}
+
+export function describeMode(kind: LockKind, mode: Mode): string {
+  switch (mode) {
+    case 'W': return kind === 'mutex' || kind === 'spinlock' || kind === 'semaphore' || kind === 'folio' || kind === 'bitlock' ? '' : 'exclusive';
+    case 'R': return kind === 'journal' ? '' : 'shared';
+    case 'RR': return kind === 'rwlock' ? 'shared (recursive reader)' : '';
+    default: return mode;
+  }
+}

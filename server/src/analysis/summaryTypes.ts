@@ -1,0 +1,60 @@
+// Function summaries: what a call to a function does to the caller's locks,
+// in terms of the callee's parameters (`$0->i_rwsem`), plus what it may do
+// inside (acquire classes, fault, sleep). Computed bottom-up over the call
+// graph by summaries.ts; consumed by the dataflow at call sites.
+import type { LockKind, Mode } from '../model/lockApi';
+import type { Pos } from './ir';
+
+export interface LockEffect {
+  /** instance template over parameters: `$0->i_rwsem`; or a global name */
+  template: string;
+  cls: string;
+  kind: LockKind;
+  mode: Mode;
+}
+
+export interface InnerAcquire extends LockEffect {
+  /** where, inside the callee (or deeper), it is taken */
+  file: string;
+  pos: Pos;
+  /** call chain below the callee, outermost first: ["gfs2_page_mkwrite", "gfs2_glock_nq"] */
+  chain: string[];
+}
+
+export interface FaultSite {
+  file: string;
+  pos: Pos;
+  /** the may-fault call at the bottom */
+  api: string;
+  chain: string[];
+  /** GUP-based (only nofault / FOLL_NOFAULT stops it) */
+  gup: boolean;
+  /** the iov_iter argument template, when the fault is through an iterator ($1) */
+  iter?: string;
+}
+
+export interface Summary {
+  name: string;
+  file: string;
+  pos: Pos;
+  /** locks held at every exit that were not held at entry */
+  acquires: LockEffect[];
+  /** locks released that the function did not take: held at entry */
+  releases: LockEffect[];
+  /** locks required at entry (__must_hold, lockdep_assert_held, released-without-taking) */
+  requires: LockEffect[];
+  /** classes acquired (and released) inside, with the call chain to them */
+  inner: InnerAcquire[];
+  /** may fault on a user buffer with page faults enabled */
+  fault?: FaultSite;
+  /** may sleep */
+  sleep?: { file: string; pos: Pos; api: string; chain: string[] };
+  /** analysis could not complete (budget, recursion): effects unknown */
+  incomplete?: string;
+  /** the function returns with some lock held on only some return values (trylock-like) */
+  conditional?: boolean;
+}
+
+export interface SummaryLookup {
+  get(name: string): Summary | undefined;
+}

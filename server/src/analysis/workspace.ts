@@ -1,0 +1,221 @@
+// The engine's front door: a set of files, the user's configuration, and one
+// analysis over all of them (per-function dataflow in call-graph order so
+// callees are summarised before their callers, then the rules). The CLI and
+// the language server both drive this class; neither re-implements analysis.
+import { Knowledge } from '../model/knowledge';
+import { StructTable } from '../model/classes';
+import { emptyConfig, LockorderConfig } from '../model/config';
+import { analyzeFunction, Budget, DEFAULT_BUDGET, FnRecords } from './dataflow';
+import type { Finding } from './diagnostic';
+import { buildFileIR } from './fileir';
+import type { FileIR, FunctionIR, Op, Cond } from './ir';
+import { FUNCTION_RULES } from './rules';
+import { summarize } from './summaries';
+import type { Summary, SummaryLookup } from './summaryTypes';
+import { finding } from './rules/common';
+
+export interface WorkspaceOptions {
+  config?: LockorderConfig;
+  budget?: Budget;
+  /** files larger than this are skipped with one information diagnostic */
+  maxFileBytes?: number;
+  /** keep per-node states for hovers / inlay hints */
+  keepStates?: boolean;
+  /** rules turned off */
+  disabledRules?: ReadonlySet<string>;
+}
+
+export interface FileEntry {
+  path: string;
+  ir: FileIR;
+  size: number;
+  skipped?: string;
+}
+
+export interface AnalysisResult {
+  findings: Finding[];
+  files: number;
+  functions: number;
+  summaries: Map<string, Summary>;
+  budgetHits: number;
+}
+
+export const DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024;
+
+/** Every callee name an op (or a condition) mentions. */
+export function calleesOf(fn: FunctionIR): string[] {
+  const out = new Set<string>();
+  const fromOp = (op: Op): void => {
+    if (op.k === 'call' && !op.call.indirect && op.call.guard === undefined) out.add(op.call.name);
+    if (op.k === 'branch') fromCond(op.cond);
+  };
+  const fromCond = (c: Cond): void => {
+    switch (c.k) {
+      case 'not': fromCond(c.e); break;
+      case 'and': case 'or': fromCond(c.a); fromCond(c.b); break;
+      case 'seq': c.pre.forEach(fromOp); fromCond(c.c); break;
+      case 'test': if (c.s.k === 'call' && !c.s.call.indirect) out.add(c.s.call.name); break;
+      default: break;
+    }
+  };
+  for (const n of fn.nodes) if (n.op) fromOp(n.op);
+  return [...out];
+}
+
+export class Workspace {
+  private readonly files = new Map<string, FileEntry>();
+  private know: Knowledge;
+  private readonly opts: WorkspaceOptions;
+  /** records of the last analysis, kept only with keepStates (editor) */
+  readonly records = new Map<string, FnRecords>();
+  lastResult?: AnalysisResult;
+
+  constructor(opts: WorkspaceOptions = {}) {
+    this.opts = opts;
+    this.know = new Knowledge(opts.config ?? emptyConfig());
+  }
+
+  get knowledge(): Knowledge { return this.know; }
+
+  setConfig(config: LockorderConfig): void {
+    this.know = new Knowledge(config);
+  }
+
+  setFile(path: string, text: string): FileEntry {
+    const max = this.opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    let entry: FileEntry;
+    if (text.length > max) {
+      entry = { path, size: text.length, skipped: `file is ${(text.length / 1048576).toFixed(1)} MB, over the ${(max / 1048576).toFixed(1)} MB limit (lockorder.maxFileSize)`,
+        ir: { path, functions: [], prototypes: [], structs: [], globals: [], ops: [], directives: [], errorFunctions: 0, lines: 0 } };
+    } else {
+      entry = { path, size: text.length, ir: buildFileIR(path, text).ir };
+    }
+    this.files.set(path, entry);
+    return entry;
+  }
+
+  /** Add a file whose IR was built elsewhere (worker thread, cache). */
+  setFileIR(path: string, ir: FileIR, size: number, skipped?: string): void {
+    this.files.set(path, { path, ir, size, skipped });
+  }
+
+  removeFile(path: string): void { this.files.delete(path); }
+  getFile(path: string): FileEntry | undefined { return this.files.get(path); }
+  fileList(): string[] { return [...this.files.keys()]; }
+
+  analyze(): AnalysisResult {
+    const findings: Finding[] = [];
+    const structs = new StructTable();
+    const globals = new Map<string, string>();
+    const protoAnns = new Map<string, FunctionIR['annotations']>();
+    const fns: { fn: FunctionIR; file: string }[] = [];
+    for (const f of this.files.values()) {
+      structs.add(f.ir.structs);
+      for (const g of f.ir.globals) globals.set(g.name, g.type);
+      for (const p of f.ir.prototypes) protoAnns.set(p.name, [...(protoAnns.get(p.name) ?? []), ...p.annotations]);
+      for (const fn of f.ir.functions) fns.push({ fn, file: f.path });
+      if (f.skipped) {
+        findings.push({ file: f.path, pos: { line: 0, col: 0, endLine: 0, endCol: 0 }, severity: 'information', rule: 'file-skipped', function: '', message: `lockorder skipped this file: ${f.skipped}.`, related: [], simulation: 'not-run' });
+      }
+    }
+    // annotations on a prototype (header) apply to the definition
+    for (const { fn } of fns) {
+      const extra = protoAnns.get(fn.name);
+      if (extra && fn.annotations.length === 0) fn.annotations = extra.map((a) => ({ ...a }));
+    }
+    // call graph and bottom-up order (Tarjan's SCCs come out callees first)
+    const byName = new Map<string, { fn: FunctionIR; file: string }[]>();
+    for (const x of fns) { const l = byName.get(x.fn.name); if (l) l.push(x); else byName.set(x.fn.name, [x]); }
+    const order = sccOrder(fns, byName);
+    const summaries = new Map<string, Summary>();
+    const keyOf = (file: string, name: string): string => `${file}::${name}`;
+    let budgetHits = 0;
+    this.records.clear();
+    for (const scc of order) {
+      const recursive = scc.length > 1 || calleesOf(scc[0].fn).includes(scc[0].fn.name);
+      for (const { fn, file } of scc) {
+        const lookup: SummaryLookup = {
+          get: (name: string) => {
+            const local = summaries.get(keyOf(file, name));
+            if (local) return local;
+            const cands = byName.get(name);
+            if (!cands) return undefined;
+            const nonStatic = cands.find((c) => !c.fn.isStatic) ?? (cands.length === 1 ? cands[0] : undefined);
+            return nonStatic ? summaries.get(keyOf(nonStatic.file, name)) : undefined;
+          },
+        };
+        const rec = analyzeFunction(fn, { file, know: this.know, structs, globals, summaries: lookup, budget: this.opts.budget ?? DEFAULT_BUDGET, keepStates: this.opts.keepStates });
+        const sum = summarize(rec, globals);
+        if (recursive && !sum.incomplete) sum.incomplete = 'recursive: callers see only what it does before recursing';
+        summaries.set(keyOf(file, fn.name), sum);
+        if (this.opts.keepStates) this.records.set(keyOf(file, fn.name), rec);
+        if (rec.budgetHit) {
+          budgetHits++;
+          findings.push(finding(rec, 'analysis-budget', fn.namePos,
+            `lockorder stopped analysing ${fn.name}() after reaching its budget (${rec.budgetHit}); no lock findings are reported for this function.`, [], 'information'));
+          continue;
+        }
+        for (const rule of FUNCTION_RULES) {
+          if (this.opts.disabledRules?.has(rule.name)) continue;
+          findings.push(...rule.check(rec));
+        }
+      }
+    }
+    findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.pos.line - b.pos.line || a.pos.col - b.pos.col));
+    const result: AnalysisResult = { findings, files: this.files.size, functions: fns.length, summaries, budgetHits };
+    this.lastResult = result;
+    return result;
+  }
+}
+
+/** Strongly connected components of the call graph, callees before callers (iterative Tarjan). */
+function sccOrder(fns: { fn: FunctionIR; file: string }[], byName: Map<string, { fn: FunctionIR; file: string }[]>): { fn: FunctionIR; file: string }[][] {
+  const index = new Map<object, number>();
+  const low = new Map<object, number>();
+  const onStack = new Set<object>();
+  const stack: { fn: FunctionIR; file: string }[] = [];
+  const out: { fn: FunctionIR; file: string }[][] = [];
+  let next = 0;
+  const succ = (x: { fn: FunctionIR; file: string }): { fn: FunctionIR; file: string }[] => {
+    const res: { fn: FunctionIR; file: string }[] = [];
+    for (const c of calleesOf(x.fn)) {
+      const cands = byName.get(c);
+      if (!cands) continue;
+      const same = cands.find((y) => y.file === x.file);
+      const pick = same ?? cands.find((y) => !y.fn.isStatic);
+      if (pick) res.push(pick);
+    }
+    return res;
+  };
+  for (const root of fns) {
+    if (index.has(root.fn)) continue;
+    const work: { v: { fn: FunctionIR; file: string }; it: { fn: FunctionIR; file: string }[]; i: number }[] = [];
+    const visit = (v: { fn: FunctionIR; file: string }): void => {
+      index.set(v.fn, next); low.set(v.fn, next); next++;
+      stack.push(v); onStack.add(v.fn);
+      work.push({ v, it: succ(v), i: 0 });
+    };
+    visit(root);
+    while (work.length) {
+      const top = work[work.length - 1];
+      if (top.i < top.it.length) {
+        const w = top.it[top.i++];
+        if (!index.has(w.fn)) visit(w);
+        else if (onStack.has(w.fn)) low.set(top.v.fn, Math.min(low.get(top.v.fn)!, index.get(w.fn)!));
+        continue;
+      }
+      work.pop();
+      if (work.length) {
+        const parent = work[work.length - 1].v;
+        low.set(parent.fn, Math.min(low.get(parent.fn)!, low.get(top.v.fn)!));
+      }
+      if (low.get(top.v.fn) === index.get(top.v.fn)) {
+        const comp: { fn: FunctionIR; file: string }[] = [];
+        let w: { fn: FunctionIR; file: string };
+        do { w = stack.pop()!; onStack.delete(w.fn); comp.push(w); } while (w.fn !== top.v.fn);
+        out.push(comp);
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,138 @@
+// `lockorder` command line. Thin: argument parsing, file walking and output
+// formatting around the engine's Workspace.
+import * as fs from 'fs';
+import * as path from 'path';
+import { Workspace } from '../analysis/workspace';
+import { emptyConfig, LockorderConfig, parseConfig } from '../model/config';
+import { formatJson, formatSarif, formatText, TOOL_VERSION } from './formats';
+
+const USAGE = `usage: lockorder check [--format text|json|sarif] [--config FILE] PATH...
+       lockorder --version
+
+Checks Linux kernel C for lock-order and page-fault deadlocks.
+Exit status: 0 no findings, 1 findings, 2 usage error or unreadable input.`;
+
+export class UsageError extends Error {}
+
+export interface CheckArgs {
+  format: 'text' | 'json' | 'sarif';
+  config?: string;
+  paths: string[];
+  maxFileBytes?: number;
+}
+
+export function parseCheckArgs(argv: string[]): CheckArgs {
+  const out: CheckArgs = { format: 'text', paths: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = (): string => {
+      const eq = a.indexOf('=');
+      if (eq >= 0) return a.slice(eq + 1);
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--format' || a.startsWith('--format=')) {
+      const v = value();
+      if (v !== 'text' && v !== 'json' && v !== 'sarif') throw new UsageError(`unknown format "${v}" (text, json or sarif)`);
+      out.format = v;
+    } else if (a === '--config' || a.startsWith('--config=')) {
+      out.config = value();
+    } else if (a === '--max-file-size' || a.startsWith('--max-file-size=')) {
+      const v = Number(value());
+      if (!Number.isFinite(v) || v <= 0) throw new UsageError('--max-file-size takes a number of bytes');
+      out.maxFileBytes = v;
+    } else if (a.startsWith('-') && a !== '-') {
+      throw new UsageError(`unknown option ${a}`);
+    } else {
+      out.paths.push(a);
+    }
+  }
+  if (out.paths.length === 0) throw new UsageError('no PATH given');
+  return out;
+}
+
+/** Walk directories for .c/.h files (sorted, deterministic); plain files are taken as given. */
+export function collectFiles(paths: string[]): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    let entries: fs.Dirent[];
+    try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch (e) { throw new UsageError(`cannot read directory ${dir}: ${(e as Error).message}`); }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      if (e.name.startsWith('.') || e.name === 'node_modules') continue;
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() && /\.[ch]$/.test(e.name)) out.push(p);
+    }
+  };
+  for (const p of paths) {
+    let st: fs.Stats;
+    try { st = fs.statSync(p); } catch { throw new UsageError(`cannot read ${p}: no such file or directory`); }
+    if (st.isDirectory()) walk(p);
+    else out.push(p);
+  }
+  return out;
+}
+
+/** Load `.lockorder`: explicit --config, else one in the current directory. Errors go to stderr; built-ins still apply. */
+export function loadConfig(explicit: string | undefined, err: (s: string) => void): LockorderConfig {
+  const file = explicit ?? (fs.existsSync('.lockorder') ? '.lockorder' : undefined);
+  if (!file) return emptyConfig();
+  let text: string;
+  try { text = fs.readFileSync(file, 'utf8'); } catch {
+    if (explicit) throw new UsageError(`cannot read config ${file}`);
+    return emptyConfig();
+  }
+  const cfg = parseConfig(text, file);
+  for (const e of cfg.errors) err(`${e.file}:${e.line}: error: ${e.message} (line ignored; built-in knowledge still applies)\n`);
+  return cfg;
+}
+
+export interface Io { out: (s: string) => void; err: (s: string) => void }
+
+export async function runCheck(argv: string[], io: Io): Promise<number> {
+  const args = parseCheckArgs(argv);
+  const config = loadConfig(args.config, io.err);
+  const files = collectFiles(args.paths);
+  const ws = new Workspace({ config, maxFileBytes: args.maxFileBytes });
+  for (const f of files) {
+    let text: string;
+    try { text = fs.readFileSync(f, 'utf8'); } catch (e) { throw new UsageError(`cannot read ${f}: ${(e as Error).message}`); }
+    ws.setFile(f, text);
+  }
+  const result = ws.analyze();
+  const display = (f: string): string => f;
+  const findings = result.findings;
+  if (args.format === 'json') io.out(formatJson(result, findings, display));
+  else if (args.format === 'sarif') io.out(formatSarif(findings, display));
+  else {
+    io.out(formatText(findings, display));
+    const n = findings.filter((f) => f.severity === 'warning' || f.severity === 'error').length;
+    io.err(`lockorder: ${result.files} files, ${result.functions} functions, ${n} finding${n === 1 ? '' : 's'}\n`);
+  }
+  return findings.some((f) => f.severity === 'warning' || f.severity === 'error') ? 1 : 0;
+}
+
+export async function main(argv: string[], io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'check': return await runCheck(rest, io);
+      case '--version': case '-V': io.out(`lockorder ${TOOL_VERSION}\n`); return 0;
+      case '--help': case '-h': case 'help': io.out(`${USAGE}\n`); return 0;
+      case undefined: throw new UsageError('no command given');
+      default: throw new UsageError(`unknown command "${cmd}"`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`lockorder: ${e.message}\n${e.message.startsWith('cannot read') ? '' : USAGE + '\n'}`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+}

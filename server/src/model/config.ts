@@ -1,0 +1,104 @@
+// `.lockorder`: the user's extension of the built-in tables. Line based:
+//
+//   # comment
+//   lock  NAME OP [arg=N] [kind=K] [mode=M] [instance=TEMPLATE] [class=CLASS] [success=P|Z|N] [failure=P|Z|N]
+//         OP: acquire | release | try | assert
+//   order A -> B [-> C ...]
+//   may-fault NAME [iter=N]
+//   may-sleep NAME
+//   no-fault NAME
+//
+// A malformed line is reported with file:line and skipped; everything else
+// (and every built-in) still applies.
+import type { ApiOp, LockApi, LockKind, Mode, Sign } from './lockApi';
+import type { FaultApi } from './faultApi';
+import { OrderChain, parseChain } from './order';
+
+export interface ConfigError { file: string; line: number; message: string }
+
+export interface LockorderConfig {
+  locks: LockApi[];
+  orders: OrderChain[];
+  mayFault: FaultApi[];
+  maySleep: string[];
+  noFault: string[];
+  errors: ConfigError[];
+}
+
+export function emptyConfig(): LockorderConfig {
+  return { locks: [], orders: [], mayFault: [], maySleep: [], noFault: [], errors: [] };
+}
+
+const KINDS: ReadonlySet<string> = new Set<LockKind>(['mutex', 'spinlock', 'rwlock', 'rwsem', 'percpu_rwsem', 'semaphore', 'seqlock', 'glock', 'journal', 'folio', 'rcu', 'srcu', 'preempt', 'irq', 'bitlock']);
+const MODES: ReadonlySet<string> = new Set<Mode>(['W', 'R', 'RR', 'EX', 'SH', 'DF']);
+const OPS: ReadonlySet<string> = new Set<ApiOp>(['acquire', 'release', 'try', 'assert']);
+const SIGNS: ReadonlySet<string> = new Set<Sign>(['P', 'Z', 'N']);
+const IDENT = /^[A-Za-z_]\w*$/;
+
+export function parseConfig(text: string, file: string): LockorderConfig {
+  const cfg = emptyConfig();
+  const lines = text.split(/\r?\n/);
+  lines.forEach((raw, i) => {
+    const lineNo = i + 1;
+    const line = raw.replace(/#.*$/, '').trim();
+    if (!line) return;
+    const err = (message: string): void => { cfg.errors.push({ file, line: lineNo, message }); };
+    const [word, ...rest] = line.split(/\s+/);
+    switch (word) {
+      case 'order': {
+        const chain = parseChain(rest.join(' '));
+        if (chain.error) return err(chain.error);
+        cfg.orders.push({ classes: chain.classes, source: `${file}:${lineNo}` });
+        return;
+      }
+      case 'may-fault': case 'may-sleep': case 'no-fault': {
+        const name = rest[0];
+        if (!name || !IDENT.test(name)) return err(`${word} needs a function name`);
+        if (word === 'may-sleep') cfg.maySleep.push(name);
+        else if (word === 'no-fault') cfg.noFault.push(name);
+        else {
+          const fa: FaultApi = { name, why: `declared may-fault in ${file}:${lineNo}`, origin: `${file}:${lineNo}` };
+          for (const kv of rest.slice(1)) {
+            const m = /^iter=(\d+)$/.exec(kv);
+            if (!m) return err(`unknown may-fault option "${kv}" (expected iter=N)`);
+            fa.iterArg = Number(m[1]);
+          }
+          cfg.mayFault.push(fa);
+        }
+        return;
+      }
+      case 'lock': {
+        const [name, op, ...opts] = rest;
+        if (!name || !IDENT.test(name)) return err('lock needs a function name');
+        if (!op || !OPS.has(op)) return err(`lock ${name}: operation must be one of acquire, release, try, assert (got "${op ?? ''}")`);
+        const api: LockApi = { name, op: op as ApiOp, arg: 0, kind: 'mutex', mode: 'W', origin: `${file}:${lineNo}` };
+        for (const kv of opts) {
+          const eq = kv.indexOf('=');
+          if (eq < 0) return err(`lock ${name}: expected key=value, got "${kv}"`);
+          const k = kv.slice(0, eq);
+          const v = kv.slice(eq + 1);
+          switch (k) {
+            case 'arg': if (!/^-?\d+$/.test(v)) return err(`lock ${name}: arg must be a number`); api.arg = Number(v); break;
+            case 'kind': if (!KINDS.has(v)) return err(`lock ${name}: unknown kind "${v}" (one of ${[...KINDS].join(', ')})`); api.kind = v as LockKind; break;
+            case 'mode': if (!MODES.has(v)) return err(`lock ${name}: unknown mode "${v}" (W, R, RR, EX, SH, DF)`); api.mode = v as Mode; break;
+            case 'instance': api.instance = v; break;
+            case 'class': api.cls = v; break;
+            case 'success': if (!SIGNS.has(v)) return err(`lock ${name}: success must be P, Z or N`); api.success = v as Sign; break;
+            case 'failure': if (!SIGNS.has(v)) return err(`lock ${name}: failure must be P, Z or N`); api.failure = v as Sign; break;
+            default: return err(`lock ${name}: unknown option "${k}"`);
+          }
+        }
+        if (api.op === 'try' && (!api.success || !api.failure)) {
+          api.success = api.success ?? 'P';
+          api.failure = api.failure ?? 'Z';
+        }
+        if (api.mode === 'R' || api.mode === 'RR') api.shared = true;
+        cfg.locks.push(api);
+        return;
+      }
+      default:
+        err(`unknown directive "${word}" (expected lock, order, may-fault, may-sleep or no-fault)`);
+    }
+  });
+  return cfg;
+}

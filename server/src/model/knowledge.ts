@@ -1,0 +1,50 @@
+// One object holding everything the engine knows about the kernel: built-in
+// tables merged with the user's `.lockorder`. Lookups by callee name only.
+import { BUILTIN_LOCK_APIS, GUARD_TYPES, LockApi } from './lockApi';
+import { BUILTIN_FAULT_APIS, BUILTIN_SLEEP_APIS, FaultApi, NOFAULT_SUFFIX, GFP_ALLOCATORS, ATOMIC_GFP } from './faultApi';
+import { BUILTIN_ORDERS, OrderChain } from './order';
+import { emptyConfig, LockorderConfig } from './config';
+
+export class Knowledge {
+  private readonly locks = new Map<string, LockApi>();
+  private readonly faults = new Map<string, FaultApi>();
+  private readonly sleeps = new Set<string>();
+  private readonly noFault = new Set<string>();
+  readonly orders: OrderChain[];
+  readonly config: LockorderConfig;
+
+  constructor(config: LockorderConfig = emptyConfig()) {
+    this.config = config;
+    for (const a of BUILTIN_LOCK_APIS) this.locks.set(a.name, a);
+    for (const a of config.locks) this.locks.set(a.name, a); // user entries override
+    for (const f of BUILTIN_FAULT_APIS) this.faults.set(f.name, f);
+    for (const f of config.mayFault) this.faults.set(f.name, f);
+    for (const s of BUILTIN_SLEEP_APIS) this.sleeps.add(s);
+    for (const s of config.maySleep) this.sleeps.add(s);
+    for (const n of config.noFault) { this.noFault.add(n); this.faults.delete(n); }
+    this.orders = [...BUILTIN_ORDERS, ...config.orders];
+  }
+
+  lockApi(name: string): LockApi | undefined {
+    return this.locks.get(name);
+  }
+
+  guard(type: string): { acquire: string; release: string; try?: string } | undefined {
+    return GUARD_TYPES[type];
+  }
+
+  faultApi(name: string): FaultApi | undefined {
+    if (this.noFault.has(name) || NOFAULT_SUFFIX.test(name)) return undefined;
+    return this.faults.get(name);
+  }
+
+  /** Does a call sleep? (lock acquisitions of sleeping kinds are judged by the caller from the lock table) */
+  maySleep(name: string, args: readonly string[]): boolean {
+    if (this.sleeps.has(name)) return true;
+    if (GFP_ALLOCATORS.test(name)) {
+      const gfp = args.find((a) => /GFP_|gfp/.test(a));
+      return gfp !== undefined && !ATOMIC_GFP.test(gfp) && /GFP_KERNEL|GFP_NOFS|GFP_USER|GFP_NOIO|GFP_HIGHUSER/.test(gfp);
+    }
+    return false;
+  }
+}

@@ -1,0 +1,77 @@
+// tree-sitter wrapper: normalise kernel macros, parse, and map offsets to
+// 1-based line/column positions in the original text.
+import Parser = require('tree-sitter');
+import { normalizeKernelC, Normalized } from './normalize';
+
+// tree-sitter-c ships no type declarations; it is the Language object.
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const CLanguage: unknown = require('tree-sitter-c');
+
+export type SyntaxNode = Parser.SyntaxNode;
+export type Tree = Parser.Tree;
+
+let shared: Parser | undefined;
+
+/** One parser per thread; tree-sitter parsers are not re-entrant but are cheap to reuse. */
+export function cParser(): Parser {
+  if (!shared) {
+    shared = new Parser();
+    shared.setLanguage(CLanguage as Parser.Language);
+  }
+  return shared;
+}
+
+/** Maps string offsets (UTF-16 code units, as tree-sitter's node binding reports them) to lines/columns. */
+export class LineIndex {
+  private readonly starts: number[];
+  constructor(text: string) {
+    const starts = [0];
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+    this.starts = starts;
+  }
+  /** 0-based line of an offset. */
+  lineOf(offset: number): number {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid] <= offset) lo = mid; else hi = mid - 1;
+    }
+    return lo;
+  }
+  /** 0-based {line, col}. */
+  position(offset: number): { line: number; col: number } {
+    const line = this.lineOf(offset);
+    return { line, col: offset - this.starts[line] };
+  }
+  offsetAt(line: number, col: number): number {
+    if (line < 0) return 0;
+    if (line >= this.starts.length) return this.starts[this.starts.length - 1];
+    return this.starts[line] + col;
+  }
+  get lineCount(): number { return this.starts.length; }
+}
+
+export interface ParsedFile {
+  text: string;
+  normalized: Normalized;
+  tree: Tree;
+  lines: LineIndex;
+}
+
+/** tree-sitter's default buffer is too small for big kernel files; size it to the input. */
+function bufferSizeFor(text: string): number {
+  return Math.max(32 * 1024, text.length * 2 + 1024);
+}
+
+export function parseC(text: string, old?: ParsedFile): ParsedFile {
+  const normalized = normalizeKernelC(text);
+  const tree = cParser().parse(normalized.text, undefined, { bufferSize: bufferSizeFor(normalized.text) });
+  void old;
+  return { text, normalized, tree, lines: new LineIndex(text) };
+}
+
+/** Plain tree-sitter parse without normalisation (the baseline used by benchmarks). */
+export function parsePlain(text: string): Tree {
+  return cParser().parse(text, undefined, { bufferSize: bufferSizeFor(text) });
+}
