@@ -1,0 +1,82 @@
+/**
+ * Explorer state: per-thread control (call stack, loop-visit counters,
+ * pagefault_disable depth, nofault iterators, wait status) and per-lock
+ * holders / FIFO wait queue. Everything another thread can observe lives in
+ * the lock states (including the gfs2 allow_demote flag, kept on the holder),
+ * so a transition reads and writes only its own thread and at most one lock —
+ * the basis of the independence relation used by partial-order reduction.
+ */
+import { LockMode } from './program';
+import { LockState } from './semantics';
+
+export type ThreadStatus = 'run' | 'wait' | 'done' | 'cut';
+
+export interface Frame {
+  prog: number;
+  node: number;
+  /** Visits of each loop header of `prog` in this activation. */
+  visits: number[];
+}
+
+export interface ThreadState {
+  /**
+   * run: at a branch or visible op (always has an enabled transition);
+   * wait: queued on `waitLock`; done: returned from its program;
+   * cut: stopped by the loop bound (or a dead end) — not a deadlock.
+   */
+  status: ThreadStatus;
+  frames: Frame[];
+  /** pagefault_disable() depth. */
+  pf: number;
+  /** Bitmask of iterators with ->nofault set. */
+  nofault: number;
+  waitLock: number;
+  waitMode: LockMode | null;
+}
+
+export interface SimState {
+  threads: ThreadState[];
+  locks: LockState[];
+}
+
+/** One scheduling decision: thread index and branch choice (successor index; 0 for non-branch steps). */
+export interface Transition {
+  t: number;
+  choice: number;
+}
+
+export function cloneThread(th: ThreadState): ThreadState {
+  return {
+    status: th.status,
+    frames: th.frames.map((f) => ({ prog: f.prog, node: f.node, visits: f.visits })),
+    pf: th.pf,
+    nofault: th.nofault,
+    waitLock: th.waitLock,
+    waitMode: th.waitMode,
+  };
+}
+
+export function cloneLock(ls: LockState): LockState {
+  return { holders: ls.holders.map((h) => ({ ...h })), queue: ls.queue.map((w) => ({ ...w })) };
+}
+
+/** Canonical string key of a state, for the visited set. */
+export function stateKey(s: SimState): string {
+  let k = '';
+  for (const th of s.threads) {
+    k += th.status[0] + th.pf + ',' + th.nofault;
+    if (th.status === 'wait') k += 'w' + th.waitLock + th.waitMode;
+    for (const f of th.frames) k += '/' + f.prog + '.' + f.node + (f.visits.length > 0 ? ':' + f.visits.join('.') : '');
+    k += ';';
+  }
+  k += '|';
+  for (const ls of s.locks) {
+    for (const h of ls.holders) k += h.t + h.mode + (h.demotable ? 'd' : '') + ' ';
+    if (ls.queue.length > 0) {
+      k += '<';
+      for (const w of ls.queue) k += w.t + w.mode + ' ';
+    }
+    k += ';';
+  }
+  return k;
+}
