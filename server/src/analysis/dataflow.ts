@@ -66,6 +66,8 @@ export interface DataflowCtx {
   budget?: Budget;
   /** keep per-node states (editor features); off in batch CLI runs */
   keepStates?: boolean;
+  /** locks held on entry by how the function is called (fault handlers: mmap_lock shared) */
+  entryHeld?: readonly Held[];
 }
 
 const REL_SET: Record<Rel, number> = { nz: N | P, z: Z, neg: N, nonneg: Z | P, pos: P, le0: N | Z };
@@ -95,6 +97,7 @@ export function analyzeFunction(fn: FunctionIR, ctx: DataflowCtx): FnRecords {
       entry = addHeld(entry, { inst, cls: resolver.classFor(undefined, inst, a.arg), kind: 'mutex', mode: shared ? 'R' : 'W', site: a.pos, via: a.kind, count: 1, entry: true });
     }
   }
+  for (const h of ctx.entryHeld ?? []) entry = addHeld(entry, { ...h, entry: true });
   rec.entry = entry;
 
   // ------------------------------------------------------------ lock semantics

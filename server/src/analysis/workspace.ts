@@ -9,7 +9,12 @@ import { analyzeFunction, Budget, DEFAULT_BUDGET, FnRecords } from './dataflow';
 import type { Finding } from './diagnostic';
 import { buildFileIR } from './fileir';
 import type { FileIR, FunctionIR, Op, Cond } from './ir';
-import { FUNCTION_RULES } from './rules';
+import { FUNCTION_RULES, WORKSPACE_RULES } from './rules';
+import { extractEvents, FnEvents } from './events';
+import { buildFaultPaths, faultHandlers, FaultPath } from './faultpath';
+import { DeclaredOrder } from './orders';
+import { EXTERNAL_EFFECTS } from '../model/externals';
+import type { Held } from './state';
 import { summarize } from './summaries';
 import type { Summary, SummaryLookup } from './summaryTypes';
 import { finding } from './rules/common';
@@ -36,9 +41,36 @@ export interface AnalysisResult {
   findings: Finding[];
   files: number;
   functions: number;
+  /** keyed `${file}::${name}`; built-in knowledge of external functions under `<built-in>::${name}` */
   summaries: Map<string, Summary>;
   budgetHits: number;
+  /** compact per-function events (order edges, faults, sleeps, truncates) */
+  events: FnEvents[];
+  faultPaths: Map<string, FaultPath>;
+  declared: DeclaredOrder;
 }
+
+const BUILTIN_FILE = '<built-in: kernel knowledge>';
+
+/** Summaries of well-known kernel functions whose bodies are not analysed. */
+function externalSummaries(): Map<string, Summary> {
+  const out = new Map<string, Summary>();
+  const pos = { line: 0, col: 0, endLine: 0, endCol: 0 };
+  for (const [name, e] of Object.entries(EXTERNAL_EFFECTS)) {
+    out.set(name, {
+      name, file: `<built-in: ${e.where}>`, pos, acquires: [], releases: [], requires: [],
+      inner: e.inner.map((i) => ({ template: `?${i.cls}`, cls: i.cls, kind: i.kind, mode: i.mode, file: `<built-in: ${e.where}>`, pos, chain: [] })),
+      sleep: e.sleeps ? { file: `<built-in: ${e.where}>`, pos, api: name, chain: [] } : undefined,
+    });
+  }
+  return out;
+}
+
+/** Fault handlers run with the faulting task's mmap_lock held shared. */
+const MMAP_ENTRY: Held = {
+  inst: 'vmf->vma->vm_mm->mmap_lock', cls: 'mm_struct.mmap_lock', kind: 'rwsem', mode: 'R',
+  site: { line: 0, col: 0, endLine: 0, endCol: 0 }, via: 'page fault', count: 1, entry: true,
+};
 
 export const DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024;
 
@@ -129,6 +161,16 @@ export class Workspace {
     const order = sccOrder(fns, byName);
     const summaries = new Map<string, Summary>();
     const keyOf = (file: string, name: string): string => `${file}::${name}`;
+    const externals = externalSummaries();
+    for (const [name, sum] of externals) if (!byName.has(name)) summaries.set(keyOf(BUILTIN_FILE, name), sum);
+    const irs = [...this.files.values()].map((f) => f.ir);
+    const declared = new DeclaredOrder(this.know.orders, irs);
+    for (const e of declared.errors) {
+      findings.push({ file: e.file, pos: e.pos, severity: 'warning', rule: 'annotation-mismatch', function: '', message: e.message, related: [], simulation: 'not-run' });
+    }
+    const handlers = faultHandlers(irs);
+    const handlerNames = new Set(handlers.map((h) => h.name));
+    const events: FnEvents[] = [];
     let budgetHits = 0;
     this.records.clear();
     for (const scc of order) {
@@ -139,12 +181,13 @@ export class Workspace {
             const local = summaries.get(keyOf(file, name));
             if (local) return local;
             const cands = byName.get(name);
-            if (!cands) return undefined;
+            if (!cands) return summaries.get(keyOf(BUILTIN_FILE, name));
             const nonStatic = cands.find((c) => !c.fn.isStatic) ?? (cands.length === 1 ? cands[0] : undefined);
             return nonStatic ? summaries.get(keyOf(nonStatic.file, name)) : undefined;
           },
         };
-        const rec = analyzeFunction(fn, { file, know: this.know, structs, globals, summaries: lookup, budget: this.opts.budget ?? DEFAULT_BUDGET, keepStates: this.opts.keepStates });
+        const entryHeld = handlerNames.has(fn.name) ? [{ ...MMAP_ENTRY, site: fn.namePos }] : undefined;
+        const rec = analyzeFunction(fn, { file, know: this.know, structs, globals, summaries: lookup, budget: this.opts.budget ?? DEFAULT_BUDGET, keepStates: this.opts.keepStates, entryHeld });
         const sum = summarize(rec, globals);
         if (recursive && !sum.incomplete) sum.incomplete = 'recursive: callers see only what it does before recursing';
         summaries.set(keyOf(file, fn.name), sum);
@@ -159,10 +202,19 @@ export class Workspace {
           if (this.opts.disabledRules?.has(rule.name)) continue;
           findings.push(...rule.check(rec));
         }
+        events.push(extractEvents(rec));
       }
     }
+    const summaryOfHandler = (h: { name: string; opsFile: string }): Summary | undefined =>
+      summaries.get(keyOf(h.opsFile, h.name)) ?? [...summaries.values()].find((x) => x.name === h.name);
+    const faultPaths = buildFaultPaths(handlers, summaryOfHandler);
+    const facts = { events, declared, faultPaths };
+    for (const rule of WORKSPACE_RULES) {
+      if (this.opts.disabledRules?.has(rule.name)) continue;
+      findings.push(...rule.check(facts));
+    }
     findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.pos.line - b.pos.line || a.pos.col - b.pos.col));
-    const result: AnalysisResult = { findings, files: this.files.size, functions: fns.length, summaries, budgetHits };
+    const result: AnalysisResult = { findings, files: this.files.size, functions: fns.length, summaries, budgetHits, events, faultPaths, declared };
     this.lastResult = result;
     return result;
   }

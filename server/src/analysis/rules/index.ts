@@ -8,6 +8,12 @@ import { checkDoubleLock } from './double-lock';
 import { checkUnlockUnheld } from './unlock-unheld';
 import { checkPagefaultImbalance } from './pagefault-imbalance';
 import { checkAnnotationMismatch } from './annotation-mismatch';
+import type { WorkspaceFacts } from './facts';
+import { checkOrderViolation } from './order-violation';
+import { checkOrderCycle } from './order-cycle';
+import { checkFaultWhileLocked } from './fault-while-locked';
+import { checkSleepInAtomic } from './sleep-in-atomic';
+import { checkTruncateFaultUnserialized } from './truncate-fault-unserialized';
 
 export interface FunctionRule {
   name: RuleName;
@@ -22,4 +28,18 @@ export const FUNCTION_RULES: readonly FunctionRule[] = [
   { name: 'unlock-unheld', summary: 'releasing what is not held on some path', check: checkUnlockUnheld },
   { name: 'pagefault-imbalance', summary: 'pagefault_disable without matching enable / nofault left set', check: checkPagefaultImbalance },
   { name: 'annotation-mismatch', summary: 'body contradicts __must_hold/__acquires/__releases/lockdep_assert_held', check: checkAnnotationMismatch },
+];
+
+export interface WorkspaceRule {
+  name: RuleName;
+  summary: string;
+  check(facts: WorkspaceFacts): Finding[];
+}
+
+export const WORKSPACE_RULES: readonly WorkspaceRule[] = [
+  { name: 'order-violation', summary: 'acquisition against the declared lock order', check: checkOrderViolation },
+  { name: 'order-cycle', summary: 'two code paths take two classes in opposite order (ABBA)', check: checkOrderCycle },
+  { name: 'fault-while-locked', summary: 'may-fault call while holding a lock the fault path takes', check: checkFaultWhileLocked },
+  { name: 'sleep-in-atomic', summary: 'may-sleep or may-fault call under a spinlock / rcu / pagefault_disable', check: checkSleepInAtomic },
+  { name: 'truncate-fault-unserialized', summary: 'truncate/punch-hole without the lock the fault handler takes shared', check: checkTruncateFaultUnserialized },
 ];

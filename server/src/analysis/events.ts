@@ -1,0 +1,96 @@
+// Compact per-function events kept after a function's dataflow records are
+// dropped: what the workspace-level rules (order, fault, sleep, truncate)
+// and the lock-order graph need. Plain data.
+import type { LockKind, Mode } from '../model/lockApi';
+import { TRUNCATE_APIS } from '../model/faultApi';
+import type { FnRecords } from './dataflow';
+import type { Pos } from './ir';
+import type { Held, State } from './state';
+
+export interface HeldLite {
+  inst: string; cls: string; kind: LockKind; mode: Mode; site: Pos; via: string;
+  entry?: boolean; demotable?: boolean;
+}
+
+export interface AcqEvent {
+  inst: string; cls: string; kind: LockKind; mode: Mode; pos: Pos; via: string; try: boolean;
+  /** call chain when taken inside a callee: [callee, ..., lock function] */
+  chain: string[];
+  /** where the callee takes it */
+  innerFile?: string; innerPos?: Pos;
+  held: HeldLite[];
+}
+
+export interface FaultEvent {
+  pos: Pos; api: string; why: string; chain: string[]; gup: boolean; faultIn: boolean;
+  held: HeldLite[]; pf: number; nofault: boolean;
+  /** direction: the user buffer is written (a read into user memory) or read */
+  toUser?: boolean;
+}
+
+export interface SleepEvent { pos: Pos; api: string; chain: string[]; held: HeldLite[]; pf: number }
+
+export interface TruncEvent { pos: Pos; api: string; held: HeldLite[] }
+
+export interface FnEvents {
+  file: string;
+  fn: string;
+  fnPos: Pos;
+  acquires: AcqEvent[];
+  faults: FaultEvent[];
+  sleeps: SleepEvent[];
+  truncs: TruncEvent[];
+}
+
+const lite = (h: Held): HeldLite => ({ inst: h.inst, cls: h.cls, kind: h.kind, mode: h.mode, site: h.site, via: h.via, entry: h.entry, demotable: h.demotable });
+
+const TO_USER = /copy_to_user|__copy_to_user|put_user|__put_user|clear_user|copy_page_to_iter|copy_folio_to_iter|copy_to_iter|_copy_to_iter|copy_to_iter_full|csum_and_copy_to_iter|copy_mc_to_iter|zero_iter|iov_iter_zero|filemap_read|generic_file_read_iter|fault_in_iov_iter_writeable|fault_in_writeable/;
+
+export function extractEvents(rec: FnRecords): FnEvents {
+  const ev: FnEvents = { file: rec.file, fn: rec.fn.name, fnPos: rec.fn.namePos, acquires: [], faults: [], sleeps: [], truncs: [] };
+  const seen = new Set<string>();
+  const heldKey = (s: State): string => s.held.map((h) => `${h.cls}:${h.mode}:${h.demotable ? 'd' : ''}`).join(',');
+  for (const a of rec.acquires) {
+    const held = a.before.held.filter((h) => !h.inst.includes('@'));
+    if (held.length === 0) continue;
+    const k = `a${a.pos.line}:${a.pos.col}:${a.ref.cls}:${heldKey(a.before)}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    const inner = a.callee?.inner.find((x) => x.cls === a.ref.cls);
+    ev.acquires.push({ inst: a.ref.inst, cls: a.ref.cls, kind: a.ref.kind, mode: a.ref.mode, pos: a.pos, via: a.ref.via, try: a.try, chain: a.chain ?? [], innerFile: inner?.file, innerPos: inner?.pos, held: held.map(lite) });
+  }
+  for (const c of rec.calls) {
+    const held = c.before.held.filter((h) => !h.inst.includes('@')).map(lite);
+    const fault = c.fault ? { api: c.call.name, why: c.fault.why, chain: [] as string[], gup: !!c.fault.gup, faultIn: !!c.fault.faultIn, iterArg: c.fault.iterArg }
+      : c.callee?.fault ? { api: c.callee.fault.api, why: `${c.callee.name}() may fault (${[c.callee.name, ...c.callee.fault.chain, c.callee.fault.api].join(' → ')})`, chain: [c.callee.name, ...c.callee.fault.chain], gup: c.callee.fault.gup, faultIn: false, iterArg: undefined }
+        : undefined;
+    if (fault && (held.length || c.before.pf)) {
+      const k = `f${c.call.pos.line}:${c.call.pos.col}:${heldKey(c.before)}:${c.before.pf}:${c.before.nofault.join(',')}`;
+      if (!seen.has(k)) {
+        seen.add(k);
+        let nofault = false;
+        if (fault.iterArg !== undefined) {
+          const it = rec.resolver.expand(c.call.args[fault.iterArg] ?? '');
+          nofault = c.before.nofault.includes(it);
+        } else if (c.callee?.fault?.iter) {
+          const it = rec.resolver.instance(c.callee.fault.iter, c.call.args);
+          nofault = c.before.nofault.includes(it);
+        }
+        // read_iter(iocb, struct iov_iter *to) / write_iter(iocb, struct iov_iter *from): the kernel's naming convention
+        const iterText = fault.iterArg !== undefined ? (c.call.args[fault.iterArg] ?? '') : '';
+        const toUser = TO_USER.test(fault.api) || /^&?to$/.test(iterText) || (iterText !== '' && !/^&?from$/.test(iterText) && /read/.test(rec.fn.name));
+        ev.faults.push({ pos: c.call.pos, api: fault.api, why: fault.why, chain: fault.chain, gup: fault.gup, faultIn: fault.faultIn, held, pf: c.before.pf, nofault, toUser });
+      }
+    }
+    const sleep = c.sleeps ? { api: c.call.name, chain: [] as string[] } : c.callee?.sleep && c.callee.sleep.chain.length === 0 ? { api: c.callee.sleep.api, chain: [c.callee.name] } : undefined;
+    if (sleep && (held.length || c.before.pf)) {
+      const k = `s${c.call.pos.line}:${c.call.pos.col}:${heldKey(c.before)}:${c.before.pf}`;
+      if (!seen.has(k)) { seen.add(k); ev.sleeps.push({ pos: c.call.pos, api: sleep.api, chain: sleep.chain, held, pf: c.before.pf }); }
+    }
+    if (!c.call.indirect && TRUNCATE_APIS.some((t) => t.name === c.call.name)) {
+      const k = `t${c.call.pos.line}:${c.call.pos.col}:${heldKey(c.before)}`;
+      if (!seen.has(k)) { seen.add(k); ev.truncs.push({ pos: c.call.pos, api: c.call.name, held }); }
+    }
+  }
+  return ev;
+}

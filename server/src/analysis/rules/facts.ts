@@ -1,0 +1,45 @@
+// What workspace-level rules read: every function's compact events, the
+// declared order, and each filesystem's fault path.
+import type { Finding, Related, RuleName, Severity } from '../diagnostic';
+import type { FnEvents, HeldLite } from '../events';
+import type { FaultPath, FaultTake } from '../faultpath';
+import type { Pos } from '../ir';
+import type { DeclaredOrder } from '../orders';
+import { describeMode } from '../state';
+
+export interface WorkspaceFacts {
+  events: readonly FnEvents[];
+  declared: DeclaredOrder;
+  faultPaths: ReadonlyMap<string, FaultPath>;
+}
+
+export function wsFinding(ev: FnEvents, rule: RuleName, pos: Pos, message: string, related: Related[] = [], severity: Severity = 'warning'): Finding {
+  return { file: ev.file, pos, severity, rule, function: ev.fn, message, related, simulation: 'not-run' };
+}
+
+export function heldPhrase(h: HeldLite): string {
+  const m = describeMode(h.kind, h.mode);
+  return `${h.inst} (${h.cls}${m ? `, ${m}` : ''})`;
+}
+
+export function takePhrase(t: FaultTake): string {
+  const m = describeMode(t.kind, t.mode);
+  return `${t.cls}${m ? ` ${m}` : ''}`;
+}
+
+/** Can a holder in mode `held` and a request in mode `want` on the same lock both proceed? */
+export function compatible(kind: string, held: string, want: string): 'yes' | 'no' | 'writer-queued' {
+  if (kind === 'glock') {
+    if (held === want && (held === 'SH' || held === 'DF')) return 'writer-queued'; // grants are FIFO: a queued EX blocks later holders
+    return 'no';
+  }
+  if (held === 'RR' && (want === 'RR')) return 'yes';
+  if ((held === 'R' || held === 'RR') && (want === 'R' || want === 'RR')) return want === 'RR' ? 'yes' : 'writer-queued';
+  return 'no';
+}
+
+export function sameBase(a: string, b: string): boolean {
+  const ba = a.split('/')[0];
+  const bb = b.split('/')[0];
+  return ba === bb;
+}
