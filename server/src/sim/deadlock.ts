@@ -44,13 +44,9 @@ export function waitEdges(cs: CompiledScenario, s: SimState, t: number): WaitEdg
 
 export function findStuck(cs: CompiledScenario, s: SimState): Stuck | null {
   const n = s.threads.length;
+  if (!s.threads.some((th) => th.status === 'wait')) return null;
   const edges: WaitEdge[][] = [];
-  let anyWaiting = false;
-  for (let t = 0; t < n; t++) {
-    edges.push(waitEdges(cs, s, t));
-    if (s.threads[t].status === 'wait') anyWaiting = true;
-  }
-  if (!anyWaiting) return null;
+  for (let t = 0; t < n; t++) edges.push(waitEdges(cs, s, t));
   const permanentDone = (t: number): boolean => cs.leakHangs && s.threads[t].status === 'done';
   const inS = s.threads.map((th) => th.status === 'wait');
   for (let changed = true; changed; ) {

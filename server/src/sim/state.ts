@@ -62,21 +62,22 @@ export function cloneLock(ls: LockState): LockState {
 
 /** Canonical string key of a state, for the visited set. */
 export function stateKey(s: SimState): string {
-  let k = '';
+  // Parts joined once: a flat string hashes faster than a long concatenation rope.
+  const parts: Array<string | number> = [];
   for (const th of s.threads) {
-    k += th.status[0] + th.pf + ',' + th.nofault;
-    if (th.status === 'wait') k += 'w' + th.waitLock + th.waitMode;
-    for (const f of th.frames) k += '/' + f.prog + '.' + f.node + (f.visits.length > 0 ? ':' + f.visits.join('.') : '');
-    k += ';';
+    parts.push(th.status, th.pf, th.nofault);
+    if (th.status === 'wait') parts.push(th.waitLock, th.waitMode as string);
+    for (const f of th.frames) parts.push('/', f.prog, f.node, f.visits.join('.'));
+    parts.push(';');
   }
-  k += '|';
+  parts.push('|');
   for (const ls of s.locks) {
-    for (const h of ls.holders) k += h.t + h.mode + (h.demotable ? 'd' : '') + ' ';
+    for (const h of ls.holders) parts.push(h.t, h.mode, h.demotable ? 'd' : '');
     if (ls.queue.length > 0) {
-      k += '<';
-      for (const w of ls.queue) k += w.t + w.mode + ' ';
+      parts.push('<');
+      for (const w of ls.queue) parts.push(w.t, w.mode);
     }
-    k += ';';
+    parts.push(';');
   }
-  return k;
+  return parts.join(',');
 }
