@@ -7,6 +7,7 @@ import { emptyConfig, LockorderConfig, parseConfig } from '../model/config';
 import { formatJson, formatSarif, formatText, TOOL_VERSION } from './formats';
 
 const USAGE = `usage: lockorder check [--format text|json|sarif] [--config FILE] PATH...
+       lockorder lsp --stdio            (language server for any LSP editor)
        lockorder --version
 
 Checks Linux kernel C for lock-order and page-fault deadlocks.
@@ -119,6 +120,12 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
   try {
     switch (cmd) {
       case 'check': return await runCheck(rest, io);
+      case 'lsp': {
+        // the language server (same as dist/server.js): `lockorder lsp --stdio`; runs until the client says exit
+        // eslint-disable-next-line @typescript-eslint/no-var-requires
+        (require('../lsp/main') as typeof import('../lsp/main')).runLanguageServer();
+        return await new Promise<number>(() => undefined);
+      }
       case '--version': case '-V': io.out(`lockorder ${TOOL_VERSION}\n`); return 0;
       case '--help': case '-h': case 'help': io.out(`${USAGE}\n`); return 0;
       case undefined: throw new UsageError('no command given');

@@ -1,0 +1,95 @@
+// Background indexing of every .c/.h file under the workspace folders, with
+// work-done progress ($/progress begin/report/end). Yields to the event loop
+// between files so requests and edits keep being served; a newer indexing run
+// (folders or settings changed) cancels an older one.
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Connection, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
+import type { Session } from './session';
+
+const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', 'out', 'dist', '.lockorder-cache']);
+
+/** .c/.h files under `root` (sorted, at most `max`), skipping dot- and build-output directories. */
+export async function listSources(root: string, max: number, cancelled: () => boolean): Promise<string[]> {
+  const out: string[] = [];
+  const stack = [root];
+  while (stack.length && out.length < max) {
+    if (cancelled()) return out;
+    const dir = stack.pop()!;
+    let entries: fs.Dirent[];
+    try { entries = await fs.promises.readdir(dir, { withFileTypes: true }); } catch { continue; }
+    entries.sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
+    for (const e of entries) {
+      if (e.name.startsWith('.') || SKIP_DIRS.has(e.name)) continue;
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) stack.push(p);
+      else if (e.isFile() && /\.[ch]$/.test(e.name)) { out.push(p); if (out.length >= max) break; }
+    }
+  }
+  return out.sort();
+}
+
+export class Indexer {
+  private run = 0;
+  /** files indexed / total of the current run, for the status bar */
+  done = 0;
+  total = 0;
+  active = false;
+
+  constructor(private readonly conn: Connection, private readonly session: Session, private readonly progressSupported: () => boolean,
+    private readonly onStatus: () => void) {}
+
+  cancel(): void { this.run++; }
+
+  async index(): Promise<void> {
+    const my = ++this.run;
+    const cancelled = (): boolean => my !== this.run;
+    const s = this.session;
+    if (!s.settings.indexWorkspace || s.roots.length === 0) return;
+    let progress: WorkDoneProgressServerReporter | undefined;
+    if (this.progressSupported()) {
+      try { progress = await this.conn.window.createWorkDoneProgress(); } catch { progress = undefined; }
+    }
+    this.active = true;
+    this.done = 0;
+    this.total = 0;
+    progress?.begin('Lock Order: indexing', 0, 'listing C files', false);
+    this.onStatus();
+    try {
+      const files: string[] = [];
+      for (const r of s.roots) files.push(...await listSources(r, s.settings.maxIndexedFiles - files.length, cancelled));
+      if (cancelled()) return;
+      this.total = files.length;
+      progress?.report(0, `0/${files.length} files`);
+      let lastReport = Date.now();
+      for (const f of files) {
+        if (cancelled()) return;
+        if (!s.isOpen(f)) {
+          try {
+            const st = await fs.promises.stat(f);
+            if (st.size > s.settings.maxFileSize) s.addSkipped(f, st.size);
+            else {
+              const text = await fs.promises.readFile(f, 'utf8');
+              if (cancelled()) return;
+              s.addIndexed(f, text);
+            }
+          } catch { /* unreadable: not indexed */ }
+        }
+        this.done++;
+        const now = Date.now();
+        if (now - lastReport > 100 || this.done === files.length) {
+          lastReport = now;
+          progress?.report(Math.floor((this.done * 100) / Math.max(1, files.length)), `${this.done}/${files.length} files`);
+          this.onStatus();
+        }
+        await new Promise<void>((r) => setImmediate(r));
+      }
+      progress?.report(100, `analysing ${files.length} files`);
+      s.flush();
+    } finally {
+      if (!cancelled()) { this.active = false; this.onStatus(); }
+      progress?.done();
+    }
+  }
+}
+

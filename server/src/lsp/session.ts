@@ -1,0 +1,198 @@
+// The server's state: one engine Workspace fed with the open documents and the
+// indexed files, the settings, the .lockorder configuration, and the
+// debounced analysis scheduler. Features read `ws` after `ready()`.
+import * as fs from 'fs';
+import * as path from 'path';
+import { Workspace, AnalysisResult } from '../analysis/workspace';
+import { emptyConfig, LockorderConfig, parseConfig } from '../model/config';
+import { DEFAULT_SETTINGS, engineChanged, Settings, workspaceOptions } from './settings';
+
+export interface AnalysisStats { runs: number; lastMs: number; files: number; functions: number; findings: number }
+
+export class Session {
+  ws: Workspace;
+  settings: Settings = DEFAULT_SETTINGS;
+  config: LockorderConfig = emptyConfig();
+  configFile?: string;
+  roots: string[] = [];
+  /** open documents: path -> text (the editor's version wins over disk) */
+  private readonly open = new Map<string, { text: string; version: number }>();
+  /** every path fed to the workspace, open or indexed */
+  private readonly known = new Set<string>();
+  /** paths whose text changed since the last analysis */
+  private readonly dirtyPaths = new Set<string>();
+  private dirty = false;
+  private timer?: NodeJS.Timeout;
+  private waiters: (() => void)[] = [];
+  /** bumped on every change; requests compare it to detect stale results */
+  generation = 0;
+  analyzedGeneration = -1;
+  stats: AnalysisStats = { runs: 0, lastMs: 0, files: 0, functions: 0, findings: 0 };
+  /** called after each analysis (diagnostics, status) */
+  onAnalyzed: (r: AnalysisResult) => void = () => undefined;
+  log: (s: string) => void = () => undefined;
+
+  constructor() {
+    this.ws = new Workspace({ ...workspaceOptions(this.settings), config: this.config });
+  }
+
+  // ----------------------------------------------------------------- files
+  openDoc(p: string, text: string, version: number): void {
+    this.open.set(p, { text, version });
+    this.touch(p);
+  }
+  changeDoc(p: string, text: string, version: number): void {
+    this.open.set(p, { text, version });
+    this.touch(p);
+  }
+  /** A document closed: fall back to the file on disk if it is part of the workspace. */
+  closeDoc(p: string): void {
+    this.open.delete(p);
+    if (this.inWorkspace(p) && fs.existsSync(p)) this.touch(p);
+    else this.forget(p);
+  }
+  isOpen(p: string): boolean { return this.open.has(p); }
+  docVersion(p: string): number | undefined { return this.open.get(p)?.version; }
+  /** The text the engine sees for a path (open document, else disk). */
+  textOf(p: string): string | undefined {
+    const o = this.open.get(p);
+    if (o) return o.text;
+    try { return fs.readFileSync(p, 'utf8'); } catch { return undefined; }
+  }
+  /** A file of the workspace folders changed on disk (ignored while it is open). */
+  diskChanged(p: string): void {
+    if (this.open.has(p)) return;
+    if (fs.existsSync(p)) this.touch(p); else this.forget(p);
+  }
+  forget(p: string): void {
+    if (!this.known.has(p)) return;
+    this.known.delete(p);
+    this.dirtyPaths.delete(p);
+    this.ws.removeFile(p);
+    this.markDirty();
+  }
+  /** Add an indexed file's text directly (background indexing). */
+  addIndexed(p: string, text: string): void {
+    if (this.open.has(p)) return;
+    this.known.add(p);
+    this.ws.setFile(p, text);
+    this.markDirty();
+  }
+  /** A file over lockorder.maxFileSize: known (one information diagnostic), never read whole. */
+  addSkipped(p: string, size: number): void {
+    if (this.open.has(p)) return;
+    this.known.add(p);
+    const mb = (n: number): string => (n / 1048576).toFixed(1);
+    this.ws.setFileIR(p, { path: p, functions: [], prototypes: [], structs: [], globals: [], ops: [], directives: [], errorFunctions: 0, lines: 0 }, size,
+      `file is ${mb(size)} MB, over the ${mb(this.settings.maxFileSize)} MB limit (lockorder.maxFileSize)`);
+    this.markDirty();
+  }
+  knownFiles(): string[] { return [...this.known]; }
+  inWorkspace(p: string): boolean {
+    return this.roots.some((r) => p === r || p.startsWith(r.endsWith(path.sep) ? r : r + path.sep));
+  }
+
+  private touch(p: string): void {
+    this.known.add(p);
+    this.dirtyPaths.add(p);
+    this.markDirty();
+  }
+  private markDirty(): void {
+    this.dirty = true;
+    this.generation++;
+  }
+
+  // ------------------------------------------------------------ scheduling
+  /** Re-analyse after the debounce delay (restarted by each change). */
+  schedule(delay = this.settings.debounceMs): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => { this.timer = undefined; this.flush(); }, delay);
+  }
+
+  /** Analyse now if anything changed. */
+  flush(): void {
+    if (this.timer) { clearTimeout(this.timer); this.timer = undefined; }
+    if (!this.dirty) { this.release(); return; }
+    const t0 = Date.now();
+    for (const p of this.dirtyPaths) {
+      const text = this.textOf(p);
+      if (text === undefined) { this.ws.removeFile(p); this.known.delete(p); } else this.ws.setFile(p, text);
+    }
+    this.dirtyPaths.clear();
+    this.dirty = false;
+    const gen = this.generation;
+    let result: AnalysisResult;
+    try {
+      result = this.ws.analyze();
+    } catch (e) {
+      this.log(`lockorder: analysis failed: ${(e as Error).stack ?? e}`);
+      this.analyzedGeneration = gen;
+      this.release();
+      return;
+    }
+    this.analyzedGeneration = gen;
+    this.stats = { runs: this.stats.runs + 1, lastMs: Date.now() - t0, files: result.files, functions: result.functions, findings: result.findings.length };
+    try { this.onAnalyzed(result); } catch (e) { this.log(`lockorder: publishing failed: ${(e as Error).stack ?? e}`); }
+    this.release();
+  }
+
+  private release(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  /** Resolves once the analysis covers every change made so far (flushes a pending debounce). */
+  async ready(): Promise<void> {
+    // let queued notifications ($/cancelRequest, didChange) be processed first
+    await new Promise<void>((r) => setImmediate(r));
+    if (this.dirty || this.analyzedGeneration < 0) this.flush();
+  }
+
+  // --------------------------------------------------------- configuration
+  /** The .lockorder path in force: the setting, else `<first root>/.lockorder`. */
+  configPath(): string | undefined {
+    const s = this.settings.configPath;
+    if (s) return path.isAbsolute(s) ? s : path.resolve(this.roots[0] ?? process.cwd(), s);
+    return this.roots.length ? path.join(this.roots[0], '.lockorder') : undefined;
+  }
+
+  private configDoc?: { path: string; text: string };
+  /** The .lockorder file is open in the editor: its buffer wins over the disk. */
+  setConfigDoc(p: string, text: string | undefined): void {
+    this.configDoc = text === undefined ? undefined : { path: p, text };
+  }
+  configOpen(): boolean { return this.configDoc !== undefined && this.configDoc.path === this.configFile; }
+
+  /** Read .lockorder (the open editor buffer wins) and rebuild knowledge. */
+  loadConfig(): void {
+    const file = this.configPath();
+    this.configFile = file;
+    let cfg = emptyConfig();
+    if (file) {
+      const text = this.configDoc?.path === file ? this.configDoc.text : (fs.existsSync(file) ? safeRead(file) : undefined);
+      if (text !== undefined) cfg = parseConfig(text, file);
+    }
+    this.config = cfg;
+    this.ws.setConfig(cfg);
+    this.markDirty();
+  }
+
+  /** New settings; rebuilds the engine if its options changed. Returns true if re-analysis is needed. */
+  applySettings(next: Settings): boolean {
+    const prev = this.settings;
+    this.settings = next;
+    if (engineChanged(prev, next)) {
+      this.ws = new Workspace({ ...workspaceOptions(next), config: this.config });
+      for (const p of this.known) this.dirtyPaths.add(p);
+      if (prev.configPath !== next.configPath) this.loadConfig();
+      this.markDirty();
+      return true;
+    }
+    return JSON.stringify(prev) !== JSON.stringify(next);
+  }
+}
+
+function safeRead(p: string): string | undefined {
+  try { return fs.readFileSync(p, 'utf8'); } catch { return undefined; }
+}
