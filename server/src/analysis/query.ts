@@ -134,22 +134,35 @@ export function chainsAround(ws: Workspace, cls: string): OrderChainInfo[] {
   return ws.knowledge.orders.filter((o) => o.classes.includes(c)).map((o) => ({ classes: [...o.classes], source: o.source }));
 }
 
-/** For each held class, does taking `cls` now respect or violate a declared chain? */
+/** Declared neighbours of a class: what must be taken before it and after it. */
+export function orderNeighbours(ws: Workspace, cls: string): { before: string[]; after: string[] } {
+  const d = ws.lastResult?.declared;
+  return d ? d.around(cls) : { before: [], after: [] };
+}
+
+/** For each held class, does taking `cls` now respect or violate the declared order (transitively)? */
 export function orderVerdicts(ws: Workspace, cls: string, held: readonly HeldDesc[]): OrderVerdict[] {
   const c = baseClass(cls);
   const out: OrderVerdict[] = [];
   const seen = new Set<string>();
+  const declared = ws.lastResult?.declared;
   for (const h of held) {
     const hc = baseClass(h.cls);
-    if (hc === c) continue;
+    if (hc === c || seen.has(hc)) continue;
+    seen.add(hc);
+    if (declared) {
+      const ok = declared.before(hc, c);
+      const bad = ok ? undefined : declared.before(c, hc);
+      if (ok) out.push({ held: hc, heldInst: h.inst, verdict: 'respects', chain: ok.path, source: ok.sources.join('; ') });
+      else if (bad) out.push({ held: hc, heldInst: h.inst, verdict: 'violates', chain: bad.path, source: bad.sources.join('; ') });
+      continue;
+    }
     for (const o of ws.knowledge.orders) {
       const i = o.classes.indexOf(hc);
       const j = o.classes.indexOf(c);
       if (i < 0 || j < 0) continue;
-      const k = `${hc}|${o.source}`;
-      if (seen.has(k)) continue;
-      seen.add(k);
       out.push({ held: hc, heldInst: h.inst, verdict: i < j ? 'respects' : 'violates', chain: [...o.classes], source: o.source });
+      break;
     }
   }
   return out;
@@ -182,6 +195,8 @@ export interface LockHoverLock {
   /** held sets just before the call, one per distinct path */
   before: HeldDesc[][];
   chains: OrderChainInfo[];
+  /** declared neighbours (transitive closure of built-in, .lockorder and source directives) */
+  neighbours: { before: string[]; after: string[] };
   verdicts: OrderVerdict[];
   /** where the opposite order (this class first, a held class second) is taken */
   opposite: OppositeSite[];
@@ -236,23 +251,18 @@ export interface FunctionHover {
 
 export type HoverInfo = LockHover | FaultHover | FunctionHover;
 
-/** Fault handlers of the workspace (vm_operations_struct initialisers) with the classes their summaries take. */
-export function faultHandlers(ws: Workspace): FaultHandlerInfo[] {
+/** Fault handlers of the workspace (vm_operations_struct initialisers) with the classes they take; those of `file`'s filesystem first. */
+export function faultHandlers(ws: Workspace, file?: string): FaultHandlerInfo[] {
   const out: FaultHandlerInfo[] = [];
-  const sums = ws.lastResult?.summaries;
-  for (const file of ws.fileList()) {
-    const ir = ws.getFile(file)?.ir;
-    if (!ir) continue;
-    for (const o of ir.ops) {
-      if (o.structType !== 'vm_operations_struct') continue;
-      for (const member of ['fault', 'huge_fault', 'page_mkwrite', 'pfn_mkwrite']) {
-        const name = o.members[member];
-        if (!name) continue;
-        const sum = sums ? summaryOf(ws, file, name) : undefined;
-        const takes = [{ cls: 'mm_struct.mmap_lock', mode: 'R', chain: ['(page fault entry)'] }];
-        for (const i of sum?.inner ?? []) takes.push({ cls: baseClass(i.cls), mode: i.mode, chain: [name, ...i.chain] });
-        out.push({ member, name, opsVar: o.varName, file, takes });
-      }
+  const paths = ws.lastResult?.faultPaths;
+  if (!paths) return out;
+  const fsDir = file ? file.replace(/[\\/][^\\/]*$/, '') : undefined;
+  const ordered = [...paths.values()].sort((a, b) => (a.fs === fsDir ? -1 : b.fs === fsDir ? 1 : 0));
+  for (const fp of ordered) {
+    for (const h of fp.handlers) {
+      const takes = [{ cls: 'mm_struct.mmap_lock', mode: 'R', chain: ['(page fault entry)'] }];
+      for (const t of fp.takes) if (t.handler === h.name && t.member === h.member) takes.push({ cls: baseClass(t.cls), mode: t.mode, chain: [h.name, ...t.chain] });
+      out.push({ member: h.member, name: h.name, opsVar: h.opsVar, file: h.opsFile, takes });
     }
   }
   return out;
@@ -313,7 +323,7 @@ function lockHover(ws: Workspace, rec: FnRecords, call: Call, api: LockApi, name
   const add = (ref: { inst: string; cls: string; kind: string; mode: string }, before: State): LockHoverLock => {
     let l = byInst.get(ref.inst);
     if (!l) {
-      l = { inst: ref.inst, cls: ref.cls, kind: ref.kind, mode: ref.mode, before: [], chains: chainsAround(ws, ref.cls), verdicts: [], opposite: [] };
+      l = { inst: ref.inst, cls: ref.cls, kind: ref.kind, mode: ref.mode, before: [], chains: chainsAround(ws, ref.cls), neighbours: orderNeighbours(ws, ref.cls), verdicts: [], opposite: [] };
       byInst.set(ref.inst, l);
     }
     const k = before.held.map(heldShort).join(',');
@@ -344,7 +354,7 @@ function lockHover(ws: Workspace, rec: FnRecords, call: Call, api: LockApi, name
   const unreached = acqs.length + rels.length + asserts.length === 0;
   if (unreached) {
     // describe the call from the table alone
-    for (const ref of rec.resolver.refs(api, call)) byInst.set(ref.inst, { inst: ref.inst, cls: ref.cls, kind: ref.kind, mode: ref.mode, before: [], chains: chainsAround(ws, ref.cls), verdicts: [], opposite: [] });
+    for (const ref of rec.resolver.refs(api, call)) byInst.set(ref.inst, { inst: ref.inst, cls: ref.cls, kind: ref.kind, mode: ref.mode, before: [], chains: chainsAround(ws, ref.cls), neighbours: orderNeighbours(ws, ref.cls), verdicts: [], opposite: [] });
   }
   return { kind: 'lock', range, call: name, op: api.op, api, fn: rec.fn.name, locks: [...byInst.values()], unreached };
 }
@@ -371,7 +381,7 @@ function faultHover(ws: Workspace, rec: FnRecords, call: Call, fault: FaultApi |
     seen.add(k);
     paths.push({ held: c.before.held.map(desc), pagefaultDisabled, nofault, faults });
   }
-  const handlers = faultHandlers(ws);
+  const handlers = faultHandlers(ws, rec.file);
   const conflicts: FaultHover['conflicts'] = [];
   for (const p of paths) {
     if (!p.faults) continue;
@@ -493,11 +503,9 @@ export function lockGraph(ws: Workspace): LockGraph {
   for (const e of edges.values()) {
     const ca = inCycle.get(e.from);
     e.inCycle = ca !== undefined && ca === inCycle.get(e.to);
-    for (const o of ws.knowledge.orders) {
-      const x = o.classes.indexOf(e.from);
-      const y = o.classes.indexOf(e.to);
-      if (x >= 0 && y >= 0) { e.declared = x < y ? 'respects' : 'violates'; break; }
-    }
+    const d = ws.lastResult?.declared;
+    if (d?.before(e.from, e.to)) e.declared = 'respects';
+    else if (d?.before(e.to, e.from)) e.declared = 'violates';
   }
   return {
     nodes: nodes.map((id) => ({ id, kind: kinds.get(id) ?? '', inCycle: inCycle.has(id) })),

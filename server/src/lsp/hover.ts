@@ -36,6 +36,9 @@ export function lockMarkdown(h: LockHover): string {
     out.push(...heldSets(l.before));
     if (l.takenAt?.length) out.push(`- taken at line ${l.takenAt.map(line1).join(', ')}`);
     if (l.problem) out.push(`- ⚠ ${l.problem}`);
+    if (l.neighbours.before.length || l.neighbours.after.length) {
+      out.push(`- declared neighbours: ${l.neighbours.before.length ? `after ${l.neighbours.before.map(code).join(', ')}` : ''}${l.neighbours.before.length && l.neighbours.after.length ? '; ' : ''}${l.neighbours.after.length ? `before ${l.neighbours.after.map(code).join(', ')}` : ''}`);
+    }
     if (l.chains.length) {
       out.push('- declared order:');
       for (const c of l.chains.slice(0, 6)) out.push(`  - ${chainText(c.classes, l.cls.replace(/\/.*$/, ''))} — ${c.source}`);
