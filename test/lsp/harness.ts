@@ -126,6 +126,16 @@ export class TestClient {
 
   diagnosticsFor(uri: string): Diagnostic[] | undefined { return this.diags.get(uri); }
 
+  /** Wait for diagnostics of `uri` matching `pred` (default: non-empty). */
+  diagnostics(uri: string, pred: (d: Diagnostic[]) => boolean = (d) => d.length > 0, ms = 20000): Promise<Diagnostic[]> {
+    return this.until(`diagnostics for ${uri}`, () => { const d = this.diags.get(uri); return d && pred(d) ? d : undefined; }, ms);
+  }
+
+  /** Wait until background indexing has ended ($/progress end). */
+  indexed(ms = 30000): Promise<true> {
+    return this.until('indexing to end', () => this.notes.some((n) => n.method === '$/progress' && (n.params as { value?: { kind?: string } }).value?.kind === 'end') || undefined, ms);
+  }
+
   async stop(): Promise<void> {
     if (!this.exited) {
       try {
