@@ -631,6 +631,12 @@ class Builder {
       return;
     }
     if (u && u.type === 'initializer_list') { this.noteAssign(name); return; }
+    // flag masks kept in a variable: uint iolock = XFS_IOLOCK_EXCL | XFS_MMAPLOCK_EXCL;
+    if (u && u.type === 'binary_expression' && /^[A-Z0-9_|\s()]+$/.test(u.text)) {
+      this.noteAssign(name, stripText(u.text));
+      this.emit({ k: 'assign', lhs: name, value: { k: 'unknown' }, pos: p });
+      return;
+    }
     this.noteAssign(name);
     this.expr(value);
     void isDecl;

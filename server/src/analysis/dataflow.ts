@@ -21,7 +21,7 @@ import {
   ANY, addHeld, dropAtomsOf, findHeld, Held, initialState, mentions, N, P, removeHeld, setVar, signOf, State,
   stateKey, varSign, withTrail, Z,
 } from './state';
-import type { Summary, SummaryLookup } from './summaryTypes';
+import type { Released, Summary, SummaryLookup } from './summaryTypes';
 
 export interface Budget {
   /** node visits per function */
@@ -139,7 +139,10 @@ export function analyzeFunction(fn: FunctionIR, ctx: DataflowCtx): FnRecords {
       case 'try': {
         const refs = resolver.refs(api, call);
         let ok = s0;
-        for (const ref of refs) ok = acquire(ok, ref, pos, true, undefined, undefined, call.args);
+        // only a genuine trylock (1 on success, 0 on contention) never waits; *_interruptible,
+        // *_killable and journal starts wait and may fail with an error
+        const trylock = api.success === 'P' && api.failure === 'Z';
+        for (const ref of refs) ok = acquire(ok, ref, pos, trylock, undefined, undefined, call.args);
         ok = setVar(withTrail(ok, { line: pos.line, what: `${call.name}() succeeded` }), '$call', signOf(api.success === 'N' ? -1 : api.success === 'Z' ? 0 : 1));
         let fail = s0;
         for (const ref of refs) if (!findHeld(fail, ref.inst)) fail = removeHeld(fail, ref.inst);
@@ -237,7 +240,9 @@ export function analyzeFunction(fn: FunctionIR, ctx: DataflowCtx): FnRecords {
     for (const inner of sum.inner) {
       const inst = resolver.instance(inner.template, call.args);
       const ref: LockRef = { inst, cls: inner.cls, kind: inner.kind, mode: inner.mode, via: `${sum.name}()`, indexed: false };
-      if (once(`ai|${pos.line}|${pos.col}|${inner.cls}|${heldKey(s)}`)) rec.acquires.push({ ref, before: s, pos, try: false, callee: sum, chain: [sum.name, ...inner.chain] });
+      // the callee may drop locks we hold before it takes this one (a __releases helper)
+      const before = inner.releasedBefore?.length ? { ...s, held: withoutReleased(s.held, inner.releasedBefore, (t) => resolver.instance(t, call.args)) } : s;
+      if (once(`ai|${pos.line}|${pos.col}|${inner.cls}|${heldKey(before)}`)) rec.acquires.push({ ref, before, pos, try: false, callee: sum, chain: [sum.name, ...inner.chain] });
     }
     if (sum.incomplete || sum.conditional) return s;
     for (const r of sum.releases) {
@@ -423,6 +428,24 @@ export function analyzeFunction(fn: FunctionIR, ctx: DataflowCtx): FnRecords {
     rec.budgetHit = err.message;
   }
   return rec;
+}
+
+/**
+ * The caller's held locks minus those a callee drops first: matched by
+ * instance, or by class when the caller holds exactly one lock of that class
+ * (the callee may name it through a different path: EXT4_SB(sb) vs
+ * EXT4_SB(journal->j_private)).
+ */
+export function withoutReleased<T extends { inst: string; cls: string }>(held: readonly T[], released: readonly Released[], resolve: (template: string) => string): T[] {
+  const drop = new Set<T>();
+  for (const r of released) {
+    const inst = r.template ? resolve(r.template) : undefined;
+    const byInst = inst ? held.find((h) => h.inst === inst) : undefined;
+    if (byInst) { drop.add(byInst); continue; }
+    const sameCls = held.filter((h) => h.cls === r.cls);
+    if (sameCls.length === 1) drop.add(sameCls[0]);
+  }
+  return held.filter((h) => !drop.has(h));
 }
 
 function mentionsRoot(inst: string, v: string): boolean {

@@ -6,6 +6,9 @@ import { TRUNCATE_APIS } from '../model/faultApi';
 import type { FnRecords } from './dataflow';
 import type { Pos } from './ir';
 import type { Held, State } from './state';
+import type { Released } from './summaryTypes';
+import { withoutReleased } from './dataflow';
+import { MAX_INNER_DEPTH } from './summaries';
 
 export interface HeldLite {
   inst: string; cls: string; kind: LockKind; mode: Mode; site: Pos; via: string;
@@ -30,7 +33,11 @@ export interface FaultEvent {
 
 export interface SleepEvent { pos: Pos; api: string; chain: string[]; held: HeldLite[]; pf: number }
 
-export interface TruncEvent { pos: Pos; api: string; held: HeldLite[] }
+export interface TruncEvent {
+  pos: Pos; api: string; held: HeldLite[];
+  /** through a callee: the chain, and the classes the callee holds exclusively at the truncate */
+  chain: string[]; heldX: string[];
+}
 
 export interface FnEvents {
   file: string;
@@ -60,7 +67,13 @@ export function extractEvents(rec: FnRecords): FnEvents {
     ev.acquires.push({ inst: a.ref.inst, cls: a.ref.cls, kind: a.ref.kind, mode: a.ref.mode, pos: a.pos, via: a.ref.via, try: a.try, chain: a.chain ?? [], innerFile: inner?.file, innerPos: inner?.pos, held: held.map(lite) });
   }
   for (const c of rec.calls) {
-    const held = c.before.held.filter((h) => !h.inst.includes('@')).map(lite);
+    const heldAll = c.before.held.filter((h) => !h.inst.includes('@'));
+    /** held at the callee's sleep/fault: minus what the callee drops first */
+    const heldFor = (releasedBefore: readonly Released[] | undefined): HeldLite[] => {
+      if (!releasedBefore?.length) return heldAll.map(lite);
+      return withoutReleased(heldAll, releasedBefore, (t) => rec.resolver.instance(t, c.call.args)).map(lite);
+    };
+    const held = heldFor(c.fault ? undefined : c.callee?.fault?.releasedBefore);
     const fault = c.fault ? { api: c.call.name, why: c.fault.why, chain: [] as string[], gup: !!c.fault.gup, faultIn: !!c.fault.faultIn, iterArg: c.fault.iterArg }
       : c.callee?.fault ? { api: c.callee.fault.api, why: `${c.callee.name}() may fault (${[c.callee.name, ...c.callee.fault.chain, c.callee.fault.api].join(' → ')})`, chain: [c.callee.name, ...c.callee.fault.chain], gup: c.callee.fault.gup, faultIn: false, iterArg: undefined }
         : undefined;
@@ -83,13 +96,21 @@ export function extractEvents(rec: FnRecords): FnEvents {
       }
     }
     const sleep = c.sleeps ? { api: c.call.name, chain: [] as string[] } : c.callee?.sleep && c.callee.sleep.chain.length === 0 ? { api: c.callee.sleep.api, chain: [c.callee.name] } : undefined;
-    if (sleep && (held.length || c.before.pf)) {
+    const sleepHeld = heldFor(c.sleeps ? undefined : c.callee?.sleep?.releasedBefore);
+    if (sleep && (sleepHeld.length || c.before.pf)) {
       const k = `s${c.call.pos.line}:${c.call.pos.col}:${heldKey(c.before)}:${c.before.pf}`;
-      if (!seen.has(k)) { seen.add(k); ev.sleeps.push({ pos: c.call.pos, api: sleep.api, chain: sleep.chain, held, pf: c.before.pf }); }
+      if (!seen.has(k)) { seen.add(k); ev.sleeps.push({ pos: c.call.pos, api: sleep.api, chain: sleep.chain, held: sleepHeld, pf: c.before.pf }); }
     }
-    if (!c.call.indirect && TRUNCATE_APIS.some((t) => t.name === c.call.name)) {
+    const direct = !c.call.indirect && TRUNCATE_APIS.some((t) => t.name === c.call.name);
+    const viaCallee = !direct && c.callee?.truncate && c.callee.truncate.chain.length < MAX_INNER_DEPTH ? c.callee.truncate : undefined;
+    if (direct || viaCallee) {
       const k = `t${c.call.pos.line}:${c.call.pos.col}:${heldKey(c.before)}`;
-      if (!seen.has(k)) { seen.add(k); ev.truncs.push({ pos: c.call.pos, api: c.call.name, held }); }
+      if (!seen.has(k)) {
+        seen.add(k);
+        ev.truncs.push(viaCallee
+          ? { pos: c.call.pos, api: viaCallee.api, held: heldAll.map(lite), chain: [c.callee!.name, ...viaCallee.chain], heldX: viaCallee.heldX }
+          : { pos: c.call.pos, api: c.call.name, held: heldAll.map(lite), chain: [], heldX: [] });
+      }
     }
   }
   return ev;

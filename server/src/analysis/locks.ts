@@ -43,7 +43,13 @@ export class Resolver implements TypeEnv {
       const alias = this.fn.aliases[root];
       if (!alias || new RegExp(`\\b${root}\\b`).test(alias)) break;
       const idx = e.indexOf(root);
-      e = lockObject(e.slice(0, idx) + `(${alias})` + e.slice(idx + root.length));
+      const rest = e.slice(idx + root.length);
+      if (alias.startsWith('&') && rest.startsWith('->')) {
+        // fiq = &fc->iq; fiq->lock  is  fc->iq.lock
+        e = lockObject(e.slice(0, idx) + lockObject(alias) + '.' + rest.slice(2));
+        continue;
+      }
+      e = lockObject(e.slice(0, idx) + `(${alias})` + rest);
       e = e.replace(/^\(([^()]*(?:\([^()]*\))?[^()]*)\)(?=->|\.|$)/, '$1');
     }
     // `&x->f` inside: normalise `(&a->b)->c` forms and the `(*p).f` spelling
@@ -57,7 +63,7 @@ export class Resolver implements TypeEnv {
       const o = lockObject(a);
       return /^[\w]+$/.test(o) || /^[\w]+\(.*\)$/.test(o) ? o : `(${o})`;
     });
-    out = out.replace(/\(([A-Za-z_][\w]*(?:->[\w]+|\.[\w]+)*)\)/g, '$1');
+    out = out.replace(/(?<![\w)\]])\(([A-Za-z_][\w]*(?:->[\w]+|\.[\w]+)*)\)/g, '$1');
     return this.expand(out);
   }
 
@@ -86,7 +92,9 @@ export class Resolver implements TypeEnv {
   refs(api: LockApi, call: Call): LockRef[] {
     const out: LockRef[] = [];
     if (api.flags && api.flagArg !== undefined) {
-      const flagText = call.args[api.flagArg] ?? '';
+      let flagText = call.args[api.flagArg] ?? '';
+      // a flags variable assigned once from constants (uint iolock = XFS_IOLOCK_EXCL | ...)
+      if (/^[a-z_]\w*$/.test(flagText) && this.fn.aliases[flagText]) flagText = this.fn.aliases[flagText];
       for (const [flag, f] of Object.entries(api.flags)) {
         if (!new RegExp(`\\b${flag}\\b`).test(flagText)) continue;
         const inst = this.instance(f.instance, call.args);

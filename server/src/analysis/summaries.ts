@@ -4,7 +4,45 @@
 import { rootVar } from '../parse/exprs';
 import type { FnRecords } from './dataflow';
 import type { FunctionIR } from './ir';
-import type { InnerAcquire, LockEffect, Summary } from './summaryTypes';
+import type { InnerAcquire, LockEffect, Released, Summary } from './summaryTypes';
+import type { State } from './state';
+import { TRUNCATE_APIS } from '../model/faultApi';
+
+/**
+ * How deep below a callee its acquisitions still count for the caller's
+ * order edges. Long chains through rare paths (withdraw, shutdown, error
+ * handling) are the classic source of false lock-order reports (Smatch's
+ * author says as much); two levels cover the helpers that matter.
+ */
+export const MAX_INNER_DEPTH = 1;
+
+/** Does CFG node `n` dominate the function's exit (every path to a return passes through it)? */
+export function dominatesExit(fn: FunctionIR, n: number): boolean {
+  // remove n and see whether the exit is still reachable from the entry
+  if (n === fn.entry) return true;
+  const seen = new Uint8Array(fn.nodes.length);
+  const stack = [fn.entry];
+  seen[fn.entry] = 1;
+  while (stack.length) {
+    const x = stack.pop()!;
+    if (x === fn.exit) return false;
+    for (const y of fn.nodes[x].succ) if (!seen[y] && y !== n) { seen[y] = 1; stack.push(y); }
+  }
+  return true;
+}
+
+/** The CFG node of the call at `pos` (a call inside a condition belongs to its branch node). */
+function nodeAt(fn: FunctionIR, pos: { line: number; col: number }): number | undefined {
+  for (let i = 0; i < fn.nodes.length; i++) {
+    const op = fn.nodes[i].op;
+    if (!op) continue;
+    const p = op.k === 'call' ? op.call.pos : op.k === 'branch' ? op.pos : undefined;
+    if (!p) continue;
+    if (op.k === 'call' && p.line === pos.line && p.col === pos.col) return i;
+    if (op.k === 'branch' && (p.line < pos.line || (p.line === pos.line && p.col <= pos.col)) && (p.endLine > pos.line || (p.endLine === pos.line && p.endCol >= pos.col))) return i;
+  }
+  return undefined;
+}
 
 /** Rewrite an instance over the function's parameters; undefined if it names a local object. */
 export function toTemplate(inst: string, fn: FunctionIR, globals: ReadonlyMap<string, string>): string | undefined {
@@ -13,20 +51,56 @@ export function toTemplate(inst: string, fn: FunctionIR, globals: ReadonlyMap<st
   if (!root) return inst; // per-task pseudo-locks: rcu, jbd2_handle
   const idx = fn.params.findIndex((p) => p.name === root);
   if (idx >= 0) {
-    const re = new RegExp(`\\b${root}\\b`, 'g');
+    const re = new RegExp(`(?<![\\w>.])${root}\\b`, 'g');
     return inst.replace(re, `$${idx}`);
   }
   if (globals.has(root) || inst === 'rcu' || inst === 'jbd2_handle' || inst === 'preempt' || inst === 'irq' || inst === 'bh' || inst.startsWith('rcu')) return inst;
-  // an accessor over a parameter: get_fuse_inode(inode)->i_mmap_sem
+  // an accessor over a parameter: get_fuse_inode(inode)->i_mmap_sem, EXT4_SB(inode->i_sb)->s_fc_lock
+  let out = inst;
+  let hit = false;
   for (let i = 0; i < fn.params.length; i++) {
     const p = fn.params[i].name;
-    if (p && new RegExp(`\\(${p}\\)`).test(inst)) return inst.replace(new RegExp(`\\b${p}\\b`, 'g'), `$${i}`);
+    if (!p) continue;
+    const re = new RegExp(`(?<=\\()${p}(?=\\)|->|\\.|,)`, 'g');
+    if (re.test(out)) { out = out.replace(new RegExp(`(?<=\\()${p}(?=\\)|->|\\.|,)`, 'g'), `$${i}`); hit = true; }
   }
+  if (hit) return out;
   return undefined;
 }
 
 export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>): Summary {
   const fn = rec.fn;
+  const entryInsts = new Set(rec.entry.held.map((h) => h.inst));
+  const entryCls = new Map(rec.entry.held.map((h) => [h.inst, h.cls]));
+  for (const r of rec.releases) if (!entryCls.has(r.ref.inst)) entryCls.set(r.ref.inst, r.ref.cls);
+  /** caller-held locks already dropped at this point */
+  const released = (s: State): Released[] | undefined => {
+    const out: Released[] = [];
+    for (const inst of s.notHeld) {
+      if (!entryInsts.has(inst) && !s.entryAssumed.includes(inst)) continue;
+      out.push({ template: toTemplate(inst, fn, globals), cls: entryCls.get(inst) ?? inst });
+    }
+    return out.length ? out : undefined;
+  };
+  /** a callee's "drops the caller's lock first", seen from this function's callers */
+  const lift = (inner: readonly Released[] | undefined, args: readonly string[]): Released[] => {
+    const out: Released[] = [];
+    for (const r of inner ?? []) {
+      const inst = r.template ? rec.resolver.instance(r.template, args) : undefined;
+      const isEntry = inst !== undefined && (entryInsts.has(inst) || exits.some((ex) => ex.state.entryAssumed.includes(inst)));
+      if (inst && isEntry) out.push({ template: toTemplate(inst, fn, globals), cls: r.cls });
+      else if (!inst) out.push({ cls: r.cls });
+    }
+    return out;
+  };
+  const merge = (a: Released[] | undefined, b: Released[]): Released[] | undefined => {
+    const all = [...(a ?? []), ...b];
+    return all.length ? all : undefined;
+  };
+  const must = (pos: { line: number; col: number }): boolean => {
+    const n = nodeAt(fn, pos);
+    return n !== undefined && dominatesExit(fn, n);
+  };
   const sum: Summary = { name: fn.name, file: rec.file, pos: fn.namePos, acquires: [], releases: [], requires: [], inner: [] };
   if (rec.budgetHit) { sum.incomplete = `analysis budget hit (${rec.budgetHit})`; return sum; }
   const exits = rec.exits;
@@ -45,9 +119,14 @@ export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>):
         sum.conditional = true;
       }
     }
-    // released without being taken (caller's lock), not re-taken at exit
+    // released without being taken (caller's lock, or held on entry by annotation), not re-taken at exit
     const assumed = new Set<string>();
     for (const ex of exits) for (const a of ex.state.entryAssumed) assumed.add(a);
+    for (const h of rec.entry.held) {
+      if (!exits.every((ex) => !ex.state.held.some((x) => x.inst === h.inst))) continue;
+      const e = effect(h);
+      if (e) sum.releases.push(e);
+    }
     for (const inst of assumed) {
       const rel = rec.releases.find((r) => r.ref.inst === inst) ?? rec.asserts.find((r) => r.ref.inst === inst);
       if (!rel) continue;
@@ -67,11 +146,15 @@ export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>):
   // everything acquired inside, directly or through callees, for order edges
   const seen = new Set<string>();
   for (const a of rec.acquires) {
-    const key = `${a.ref.cls}|${a.ref.mode}`;
+    if (a.try) continue; // a trylock never waits: no order edge, no sleep
+    if ((a.chain?.length ?? 0) > MAX_INNER_DEPTH) continue;
+    const rb = released(a.before);
+    const key = `${a.ref.cls}|${a.ref.mode}|${rb?.map((r) => r.cls).join(',') ?? ''}`;
     if (seen.has(key)) continue;
     seen.add(key);
     const t = toTemplate(a.ref.inst, fn, globals) ?? `?${a.ref.inst}`;
     const inner: InnerAcquire = { template: t, cls: a.ref.cls, kind: a.ref.kind, mode: a.ref.mode, file: rec.file, pos: a.pos, chain: a.chain ? a.chain : [] };
+    if (rb) inner.releasedBefore = rb;
     if (a.chain && a.callee) {
       const deep = a.callee.inner.find((x) => x.cls === a.ref.cls);
       if (deep) { inner.file = deep.file; inner.pos = deep.pos; }
@@ -85,21 +168,27 @@ export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>):
         const iterArg = c.fault.iterArg;
         const iterInst = iterArg !== undefined ? rec.resolver.expand(c.call.args[iterArg] ?? '') : undefined;
         if (!(iterInst && c.before.nofault.includes(iterInst))) {
-          sum.fault = { file: rec.file, pos: c.call.pos, api: c.call.name, chain: [], gup: !!c.fault.gup, iter: iterInst ? toTemplate(iterInst, fn, globals) : undefined };
+          sum.fault = { file: rec.file, pos: c.call.pos, api: c.call.name, chain: [], gup: !!c.fault.gup, iter: iterInst ? toTemplate(iterInst, fn, globals) : undefined, releasedBefore: released(c.before) };
         }
       } else if (c.callee?.fault) {
         const f = c.callee.fault;
-        sum.fault = { file: f.file, pos: f.pos, api: f.api, chain: [c.callee.name, ...f.chain], gup: f.gup };
+        sum.fault = { file: f.file, pos: f.pos, api: f.api, chain: [c.callee.name, ...f.chain], gup: f.gup, releasedBefore: merge(released(c.before), lift(f.releasedBefore, c.call.args)) };
       }
     }
-    if (!sum.sleep) {
-      if (c.sleeps) sum.sleep = { file: rec.file, pos: c.call.pos, api: c.call.name, chain: [] };
-      else if (c.callee?.sleep) sum.sleep = { ...c.callee.sleep, chain: [c.callee.name, ...c.callee.sleep.chain] };
+    // a callee "sleeps" for its callers only if it sleeps on every path (if (wait) wait_on_bit() does not)
+    if (!sum.sleep && must(c.call.pos)) {
+      if (c.sleeps) sum.sleep = { file: rec.file, pos: c.call.pos, api: c.call.name, chain: [], releasedBefore: released(c.before) };
+      else if (c.callee?.sleep && c.callee.sleep.chain.length === 0 && !c.callee.sleep.releasedBefore) sum.sleep = { ...c.callee.sleep, chain: [c.callee.name], releasedBefore: released(c.before) };
+    }
+    if (!sum.truncate) {
+      const heldX = c.before.held.filter((h) => h.mode === 'W' || h.mode === 'EX').map((h) => h.cls);
+      if (!c.call.indirect && TRUNCATE_APIS.some((t) => t.name === c.call.name)) sum.truncate = { file: rec.file, pos: c.call.pos, api: c.call.name, chain: [], heldX };
+      else if (c.callee?.truncate && c.callee.truncate.chain.length < MAX_INNER_DEPTH) sum.truncate = { ...c.callee.truncate, chain: [c.callee.name, ...c.callee.truncate.chain], heldX: [...new Set([...heldX, ...c.callee.truncate.heldX])] };
     }
   }
   if (!sum.sleep) {
-    const sl = rec.acquires.find((a) => ['mutex', 'rwsem', 'percpu_rwsem', 'semaphore', 'glock', 'folio'].includes(a.ref.kind) && !a.try);
-    if (sl) sum.sleep = { file: rec.file, pos: sl.pos, api: sl.ref.via, chain: sl.chain ?? [] };
+    const sl = rec.acquires.find((a) => ['mutex', 'rwsem', 'percpu_rwsem', 'semaphore', 'glock', 'folio'].includes(a.ref.kind) && !a.try && !a.chain && must(a.pos));
+    if (sl) sum.sleep = { file: rec.file, pos: sl.pos, api: sl.ref.via, chain: [], releasedBefore: released(sl.before) };
   }
   return sum;
 }

@@ -19,6 +19,8 @@ export interface InnerAcquire extends LockEffect {
   pos: Pos;
   /** call chain below the callee, outermost first: ["gfs2_page_mkwrite", "gfs2_glock_nq"] */
   chain: string[];
+  /** caller-held locks the callee has already dropped when it takes this one */
+  releasedBefore?: Released[];
 }
 
 export interface FaultSite {
@@ -31,7 +33,11 @@ export interface FaultSite {
   gup: boolean;
   /** the iov_iter argument template, when the fault is through an iterator ($1) */
   iter?: string;
+  releasedBefore?: Released[];
 }
+
+/** A caller-held lock a callee drops: its template over the callee's parameters, and its class. */
+export interface Released { template?: string; cls: string }
 
 export interface Summary {
   name: string;
@@ -47,8 +53,10 @@ export interface Summary {
   inner: InnerAcquire[];
   /** may fault on a user buffer with page faults enabled */
   fault?: FaultSite;
-  /** may sleep */
-  sleep?: { file: string; pos: Pos; api: string; chain: string[] };
+  /** may sleep (with the caller-held locks it drops before sleeping) */
+  sleep?: { file: string; pos: Pos; api: string; chain: string[]; releasedBefore?: Released[] };
+  /** shrinks the page cache of a mapping, with the classes held exclusively there (inside the callee) */
+  truncate?: { file: string; pos: Pos; api: string; chain: string[]; heldX: string[] };
   /** analysis could not complete (budget, recursion): effects unknown */
   incomplete?: string;
   /** the function returns with some lock held on only some return values (trylock-like) */

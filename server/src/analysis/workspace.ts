@@ -208,7 +208,14 @@ export class Workspace {
     const summaryOfHandler = (h: { name: string; opsFile: string }): Summary | undefined =>
       summaries.get(keyOf(h.opsFile, h.name)) ?? [...summaries.values()].find((x) => x.name === h.name);
     const faultPaths = buildFaultPaths(handlers, summaryOfHandler);
-    const facts = { events, declared, faultPaths };
+    const called = new Set<string>();
+    for (const { fn } of fns) for (const c of calleesOf(fn)) called.add(c);
+    const opsMembers = new Map<string, string[]>();
+    for (const ir of irs) for (const o of ir.ops) for (const [m, f] of Object.entries(o.members)) {
+      const l = opsMembers.get(f);
+      if (l) l.push(`${o.structType}.${m}`); else opsMembers.set(f, [`${o.structType}.${m}`]);
+    }
+    const facts = { events, declared, faultPaths, called, opsMembers };
     for (const rule of WORKSPACE_RULES) {
       if (this.opts.disabledRules?.has(rule.name)) continue;
       findings.push(...rule.check(facts));

@@ -53,14 +53,16 @@ export const BUILTIN_SLEEP_APIS: readonly string[] = [
 export const GFP_ALLOCATORS = /^(kmalloc|kzalloc|kcalloc|kmalloc_array|kmem_cache_alloc|kmem_cache_zalloc|alloc_pages|alloc_page|__get_free_pages|get_zeroed_page|kstrdup|kmemdup|krealloc|mempool_alloc|folio_alloc|filemap_alloc_folio|bio_alloc|__filemap_get_folio)$/;
 export const ATOMIC_GFP = /GFP_ATOMIC|GFP_NOWAIT|__GFP_HIGH\b(?!.*__GFP_DIRECT_RECLAIM)/;
 
-/** Calls that shrink the page cache of a mapping: the truncate side of truncate-vs-fault races. */
+/**
+ * Calls that shrink a file's mapping (truncate, punch hole): the truncate
+ * side of truncate-vs-fault races. Whole-cache drops that are not size
+ * changes (truncate_inode_pages() on directory caches and verity metadata,
+ * truncate_inode_pages_final() at eviction, invalidate_inode_pages2_range()
+ * for direct-I/O coherence) are deliberately not here.
+ */
 export const TRUNCATE_APIS: readonly { name: string; inodeArg: number; via: 'inode' | 'mapping' }[] = [
   { name: 'truncate_pagecache', inodeArg: 0, via: 'inode' },
   { name: 'truncate_pagecache_range', inodeArg: 0, via: 'inode' },
   { name: 'truncate_setsize', inodeArg: 0, via: 'inode' },
-  { name: 'truncate_inode_pages', inodeArg: 0, via: 'mapping' },
   { name: 'truncate_inode_pages_range', inodeArg: 0, via: 'mapping' },
-  { name: 'truncate_inode_pages_final', inodeArg: 0, via: 'mapping' },
-  { name: 'invalidate_inode_pages2_range', inodeArg: 0, via: 'mapping' },
-  { name: 'dax_layout_busy_page_range', inodeArg: 0, via: 'mapping' },
 ];

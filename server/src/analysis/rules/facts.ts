@@ -11,6 +11,10 @@ export interface WorkspaceFacts {
   events: readonly FnEvents[];
   declared: DeclaredOrder;
   faultPaths: ReadonlyMap<string, FaultPath>;
+  /** names of functions called by some analysed function */
+  called: ReadonlySet<string>;
+  /** function name -> the ops members it is registered as (`file_operations.fallocate`) */
+  opsMembers: ReadonlyMap<string, string[]>;
 }
 
 export function wsFinding(ev: FnEvents, rule: RuleName, pos: Pos, message: string, related: Related[] = [], severity: Severity = 'warning'): Finding {

@@ -23,6 +23,10 @@ export function observedEdges(facts: WorkspaceFacts): Map<string, ObservedEdge> 
       for (const h of a.held) {
         if (sameBase(h.cls, a.cls) || h.demotable) continue;
         if (h.kind === 'preempt' || h.kind === 'irq' || a.kind === 'rcu' || a.kind === 'preempt' || a.kind === 'irq') continue;
+        // glocks are cluster locks ordered by lock number within a level (gfs2-glocks.rst), not by class
+        if (h.kind === 'glock' && a.kind === 'glock') continue;
+        // folio locks and bit locks are per-object bits lockdep does not track: a class-level cycle means nothing
+        if (h.kind === 'folio' || a.kind === 'folio' || h.kind === 'bitlock' || a.kind === 'bitlock') continue;
         const key = `${h.cls}\u0000${a.cls}`;
         const prev = edges.get(key);
         // keep one example: prefer exclusive modes (they make the strongest edge)
