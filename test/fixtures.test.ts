@@ -6,6 +6,7 @@ import * as path from 'path';
 import { Workspace } from '../server/src/analysis/workspace';
 import { parseConfig } from '../server/src/model/config';
 import { fixtureWorkspaces, readExpectations } from './fixtureExpect';
+import { crossCheck } from '../server/src/sim/crosscheck';
 
 const ROOT = path.join(__dirname, '..', '..', 'test-fixtures');
 
@@ -17,6 +18,7 @@ describe('test-fixtures: findings match inline expectations', () => {
       const w = new Workspace({ config });
       for (const f of ws.files) w.setFile(f, fs.readFileSync(f, 'utf8'));
       const res = w.analyze();
+      crossCheck(w, res.findings);
       const got = res.findings
         .filter((f) => f.severity === 'warning' || f.severity === 'error')
         .map((f) => `${path.basename(f.file)}:${f.pos.line + 1} ${f.rule}`)
@@ -25,6 +27,12 @@ describe('test-fixtures: findings match inline expectations', () => {
       const detail = res.findings.map((f) => `  ${path.basename(f.file)}:${f.pos.line + 1} [${f.rule}] ${f.message}`).join('\n');
       assert.deepStrictEqual(got, want, `findings differ from expectations; engine said:\n${detail}`);
       assert.ok(res.functions > 0, 'fixture has functions');
+      // the simulator's verdict, where the fixture states one
+      for (const e of ws.files.flatMap(readExpectations).filter((x) => x.sim)) {
+        const f = res.findings.find((x) => path.basename(x.file) === path.basename(e.file) && x.pos.line + 1 === e.line && x.rule === e.rule);
+        assert.ok(f, `finding for ${e.rule} at ${path.basename(e.file)}:${e.line}`);
+        assert.strictEqual(f.simulation, e.sim, `${path.basename(e.file)}:${e.line} ${e.rule}: simulation said ${f.simulation} (${f.simulationDetail ?? ''})`);
+      }
     });
   }
 });

@@ -16,7 +16,7 @@ static vm_fault_t toy_dax_fault_inode_lock(struct vm_fault *vmf)
 	struct inode *inode = file_inode(vmf->vma->vm_file);
 	vm_fault_t ret;
 
-	inode_lock_shared(inode); /* expect: order-violation */
+	inode_lock_shared(inode); /* expect: order-violation sim=confirmed */
 	ret = dax_iomap_fault(vmf, 0, NULL, NULL, &toy_iomap_ops);
 	inode_unlock_shared(inode);
 	return ret;

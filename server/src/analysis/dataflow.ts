@@ -55,6 +55,7 @@ export interface FnRecords {
   heldAt: Map<number, State[]>;
   /** initial state (entry-held locks from annotations) */
   entry: State;
+  product?: ProductGraph;
 }
 
 export interface DataflowCtx {
@@ -68,6 +69,18 @@ export interface DataflowCtx {
   keepStates?: boolean;
   /** locks held on entry by how the function is called (fault handlers: mmap_lock shared) */
   entryHeld?: readonly Held[];
+  /** record the path-sensitive product graph (CFG node x abstract state), for the simulator */
+  product?: boolean;
+}
+
+/**
+ * The explored product graph: each product node is a CFG node in one abstract
+ * state; infeasible combinations of correlated conditions never appear in it.
+ */
+export interface ProductGraph {
+  node: number[];
+  state: State[];
+  succ: number[][];
 }
 
 const REL_SET: Record<Rel, number> = { nz: N | P, z: Z, neg: N, nonneg: Z | P, pos: P, le0: N | Z };
@@ -213,11 +226,18 @@ export function analyzeFunction(fn: FunctionIR, ctx: DataflowCtx): FnRecords {
       }
       case 'holder_uninit':
         return [s0];
-      case 'holder_allow_demote':
-      case 'holder_disallow_demote': {
+      case 'holder_allow_demote': {
         const gh = resolver.holderName(call, api);
-        const demotable = api.op === 'holder_allow_demote';
-        return [{ ...s0, held: s0.held.map((h) => (h.holder === gh ? { ...h, demotable } : h)) }];
+        return [{ ...s0, held: s0.held.map((h) => (h.holder === gh ? { ...h, demotable: true } : h)) }];
+      }
+      case 'holder_disallow_demote': {
+        // while demotable, another node's or task's request may have taken the glock away:
+        // from here on the holder is either still queued or gone (gfs2_holder_queued() tells)
+        const gh = resolver.holderName(call, api);
+        const h = s0.held.find((x) => x.holder === gh && x.demotable);
+        const kept: State = { ...s0, held: s0.held.map((x) => (x.holder === gh ? { ...x, demotable: false } : x)) };
+        if (!h) return [kept];
+        return [kept, withTrail(removeHeld(s0, h.inst), { line: pos.line, what: `${h.inst} dequeued while demotable` })];
       }
       case 'holder_queued': {
         const gh = resolver.holderName(call, api);
@@ -380,11 +400,15 @@ export function analyzeFunction(fn: FunctionIR, ctx: DataflowCtx): FnRecords {
 
   // ------------------------------------------------------------------ worklist
   const seen = new Map<number, Set<string>>();
-  const queue: [number, State][] = [[fn.entry, entry]];
+  const queue: [number, State, number][] = [[fn.entry, entry, 0]];
+  const product: ProductGraph | undefined = ctx.product ? { node: [fn.entry], state: [entry], succ: [[]] } : undefined;
+  const productId = new Map<string, number>();
+  if (product) productId.set(`${fn.entry}#${stateKey(entry)}`, 0);
+  rec.product = product;
   let qi = 0;
   try {
     while (qi < queue.length) {
-      const [n, s] = queue[qi++];
+      const [n, s, pid] = queue[qi++];
       if (++rec.steps > budget.steps) throw new BudgetExceeded(`${budget.steps} steps`);
       const node = fn.nodes[n];
       if (ctx.keepStates) {
@@ -395,10 +419,18 @@ export function analyzeFunction(fn: FunctionIR, ctx: DataflowCtx): FnRecords {
         let set = seen.get(to);
         if (!set) { set = new Set(); seen.set(to, set); }
         const k = stateKey(st);
+        let id = -1;
+        if (product) {
+          const pk = `${to}#${k}`;
+          const known = productId.get(pk);
+          if (known !== undefined) id = known;
+          else { id = product.node.length; productId.set(pk, id); product.node.push(to); product.state.push(st); product.succ.push([]); }
+          if (!product.succ[pid].includes(id)) product.succ[pid].push(id);
+        }
         if (set.has(k)) return;
         if (set.size >= budget.statesPerNode) throw new BudgetExceeded(`${budget.statesPerNode} distinct lock states at one statement`);
         set.add(k);
-        queue.push([to, st]);
+        queue.push([to, st, id]);
       };
       const op = node.op;
       if (!op) { for (const t of node.succ) push(t, s); continue; }

@@ -26,6 +26,13 @@ export interface Finding {
   simulation: SimulationVerdict;
   /** simulator detail: "deadlock in 7 steps" / "no deadlock within bound 200 (1234 states)" */
   simulationDetail?: string;
+  /** what the simulator needs to reproduce it: the other functions of a cycle, or the documented order edge */
+  simHint?: {
+    partners?: { fn: string; file: string }[];
+    declared?: { first: string; firstKind: string; then: string; thenKind: string };
+  };
+  /** the simulator's witness timeline, when it confirmed the finding */
+  witness?: string;
   /** data for code actions (lock-leak fix, __must_hold insertion) */
   fix?: { kind: 'insert-unlock'; line: number; col: number; text: string; label?: string } | { kind: 'redirect-goto'; line: number; col: number; endCol: number; text: string };
 }

@@ -101,6 +101,11 @@ export class Workspace {
   /** records of the last analysis, kept only with keepStates (editor) */
   readonly records = new Map<string, FnRecords>();
   lastResult?: AnalysisResult;
+  /** what the last analysis used, to re-run single functions (simulator, hovers) */
+  private lastCtx?: {
+    structs: StructTable; globals: Map<string, string>; lookupFor: (file: string) => SummaryLookup;
+    handlerNames: Set<string>; byName: Map<string, { fn: FunctionIR; file: string }[]>;
+  };
 
   constructor(opts: WorkspaceOptions = {}) {
     this.opts = opts;
@@ -132,6 +137,23 @@ export class Workspace {
   }
 
   removeFile(path: string): void { this.files.delete(path); }
+
+  /** Functions named `name` in the last analysis (file given first when it has one). */
+  findFunction(name: string, file?: string): { fn: FunctionIR; file: string } | undefined {
+    const cands = this.lastCtx?.byName.get(name) ?? [];
+    return cands.find((c) => c.file === file) ?? cands.find((c) => !c.fn.isStatic) ?? cands[0];
+  }
+
+  /** Is `name` a page-fault handler (.fault/.page_mkwrite/...) in the analysed files? */
+  isFaultHandler(name: string): boolean { return this.lastCtx?.handlerNames.has(name) ?? false; }
+
+  /** Re-run one function of the last analysis, with extra recording (the simulator's product graph). */
+  reanalyze(file: string, fn: FunctionIR, extra: { product?: boolean; keepStates?: boolean } = {}): FnRecords | undefined {
+    const c = this.lastCtx;
+    if (!c) return undefined;
+    const entryHeld = c.handlerNames.has(fn.name) ? [{ ...MMAP_ENTRY, site: fn.namePos }] : undefined;
+    return analyzeFunction(fn, { file, know: this.know, structs: c.structs, globals: c.globals, summaries: c.lookupFor(file), budget: this.opts.budget ?? DEFAULT_BUDGET, entryHeld, ...extra });
+  }
   getFile(path: string): FileEntry | undefined { return this.files.get(path); }
   fileList(): string[] { return [...this.files.keys()]; }
 
@@ -205,6 +227,19 @@ export class Workspace {
         events.push(extractEvents(rec));
       }
     }
+    this.lastCtx = {
+      structs, globals, handlerNames, byName,
+      lookupFor: (file: string): SummaryLookup => ({
+        get: (name: string) => {
+          const local = summaries.get(keyOf(file, name));
+          if (local) return local;
+          const cands = byName.get(name);
+          if (!cands) return summaries.get(keyOf(BUILTIN_FILE, name));
+          const nonStatic = cands.find((c) => !c.fn.isStatic) ?? (cands.length === 1 ? cands[0] : undefined);
+          return nonStatic ? summaries.get(keyOf(nonStatic.file, name)) : undefined;
+        },
+      }),
+    };
     const summaryOfHandler = (h: { name: string; opsFile: string }): Summary | undefined =>
       summaries.get(keyOf(h.opsFile, h.name)) ?? [...summaries.values()].find((x) => x.name === h.name);
     const faultPaths = buildFaultPaths(handlers, summaryOfHandler);

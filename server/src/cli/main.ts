@@ -5,8 +5,11 @@ import * as path from 'path';
 import { Workspace } from '../analysis/workspace';
 import { emptyConfig, LockorderConfig, parseConfig } from '../model/config';
 import { formatJson, formatSarif, formatText, TOOL_VERSION } from './formats';
+import { crossCheck } from '../sim/crosscheck';
 
-const USAGE = `usage: lockorder check [--format text|json|sarif] [--config FILE] PATH...
+const USAGE = `usage: lockorder check [--format text|json|sarif] [--config FILE] [--no-simulate] PATH...
+       lockorder simulate FILE:FUNCTION [--scenario auto|self|fault|writer|truncate|pair] [--format text|json] [--max-steps N]
+       lockorder graph PATH... [--format dot|json]
        lockorder lsp --stdio            (language server for any LSP editor)
        lockorder --version
 
@@ -20,10 +23,12 @@ export interface CheckArgs {
   config?: string;
   paths: string[];
   maxFileBytes?: number;
+  /** cross-check order/fault/sleep findings with the simulator (default on) */
+  simulate: boolean;
 }
 
 export function parseCheckArgs(argv: string[]): CheckArgs {
-  const out: CheckArgs = { format: 'text', paths: [] };
+  const out: CheckArgs = { format: 'text', paths: [], simulate: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string => {
@@ -43,6 +48,8 @@ export function parseCheckArgs(argv: string[]): CheckArgs {
       const v = Number(value());
       if (!Number.isFinite(v) || v <= 0) throw new UsageError('--max-file-size takes a number of bytes');
       out.maxFileBytes = v;
+    } else if (a === '--no-simulate') {
+      out.simulate = false;
     } else if (a.startsWith('-') && a !== '-') {
       throw new UsageError(`unknown option ${a}`);
     } else {
@@ -103,6 +110,7 @@ export async function runCheck(argv: string[], io: Io): Promise<number> {
     ws.setFile(f, text);
   }
   const result = ws.analyze();
+  if (args.simulate) crossCheck(ws, result.findings);
   const display = (f: string): string => f;
   const findings = result.findings;
   if (args.format === 'json') io.out(formatJson(result, findings, display));
@@ -120,6 +128,8 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
   try {
     switch (cmd) {
       case 'check': return await runCheck(rest, io);
+      case 'graph': return await (await import('./graph')).runGraph(rest, io);
+      case 'simulate': return await (await import('./simulate')).runSimulate(rest, io);
       case 'lsp': {
         // the language server (same as dist/server.js): `lockorder lsp --stdio`; runs until the client says exit
         // eslint-disable-next-line @typescript-eslint/no-var-requires

@@ -104,13 +104,15 @@ export function checkOrderCycle(facts: WorkspaceFacts): Finding[] {
     const msg = cyc.length === 2
       ? `ABBA deadlock: ${desc(here)}, but ${desc(others[0])}. Two tasks running these paths can each hold one lock and wait for the other. Pick one order (add it with /* lockorder: ${here.from} -> ${here.to} */ or in .lockorder) and fix the other path.`
       : `lock-order cycle ${ring}: ${cyc.map(desc).join('; ')}. Tasks running these paths concurrently can deadlock; pick one order and fix the path that breaks it.`;
-    out.push(wsFinding(here.ev, 'order-cycle', here.acq.pos, msg, [
+    const f = wsFinding(here.ev, 'order-cycle', here.acq.pos, msg, [
       { file: here.ev.file, pos: here.held.site, message: `${here.from} taken here` },
       ...others.flatMap((e) => [
         { file: e.ev.file, pos: e.acq.pos, message: `${e.ev.fn}() takes ${e.to} here while holding ${e.from}` },
         { file: e.ev.file, pos: e.held.site, message: `${e.from} taken here` },
       ]),
-    ]));
+    ]);
+    f.simHint = { partners: others.map((e) => ({ fn: e.ev.fn, file: e.ev.file })) };
+    out.push(f);
   }
   return out;
 }

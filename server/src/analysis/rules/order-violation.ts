@@ -27,12 +27,14 @@ export function checkOrderViolation(facts: WorkspaceFacts): Finding[] {
         } else if (h.cls === MMAP) {
           advice = `Code that holds ${a.cls} and then faults (takes mmap_lock) is the documented direction; take ${a.cls} without mmap_lock held, or use a lock ordered after mmap_lock.`;
         }
-        out.push(wsFinding(ev, 'order-violation', a.pos,
+        const f = wsFinding(ev, 'order-violation', a.pos,
           `${how} while holding ${heldPhrase(h)} (${heldWhere}), but the declared order is ${reason.path.join(' → ')} (${reason.sources.join('; ')}). ${advice}`,
           [
             ...(a.innerFile && a.innerPos ? [{ file: a.innerFile, pos: a.innerPos, message: `${a.cls} taken here` }] : []),
             ...(h.entry ? [] : [{ file: ev.file, pos: h.site, message: `${h.inst} taken here` }]),
-          ]));
+          ]);
+        f.simHint = { declared: { first: a.cls, firstKind: a.kind, then: h.cls, thenKind: h.kind } };
+        out.push(f);
       }
     }
   }
