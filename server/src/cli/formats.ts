@@ -2,18 +2,14 @@
 // DESIGN.md, and SARIF 2.1.0 for GitHub code scanning.
 import type { AnalysisResult } from '../analysis/workspace';
 import type { Finding, Severity } from '../analysis/diagnostic';
-import { FUNCTION_RULES } from '../analysis/rules';
+import { FUNCTION_RULES, WORKSPACE_RULES } from '../analysis/rules';
 
 export const TOOL_VERSION = '0.1.0';
 export const RULE_DOCS = 'https://github.com/lockorder/lockorder#rule-';
 
 const ALL_RULES: { name: string; summary: string }[] = [
   ...FUNCTION_RULES.map((r) => ({ name: r.name, summary: r.summary })),
-  { name: 'order-violation', summary: 'acquisition against the declared order' },
-  { name: 'order-cycle', summary: 'two code paths take two classes in opposite order (ABBA)' },
-  { name: 'fault-while-locked', summary: 'may-fault call while holding a lock the fault path takes' },
-  { name: 'sleep-in-atomic', summary: 'may-sleep or may-fault call under a spinlock / rcu / pagefault_disable' },
-  { name: 'truncate-fault-unserialized', summary: 'truncate/punch-hole without the lock the fault handler takes shared' },
+  ...WORKSPACE_RULES.map((r) => ({ name: r.name, summary: r.summary })),
   { name: 'analysis-budget', summary: 'a function was too large to analyse within its budget' },
   { name: 'file-skipped', summary: 'a file was skipped (size limit)' },
 ];
