@@ -9,7 +9,7 @@ export interface GraphResponse {
   ok: boolean;
   error?: string;
   nodes: { id: string; kind: string; inCycle: boolean }[];
-  edges: { from: string; to: string; uri: string; fn: string; pos: { line: number; col: number }; count: number; inCycle: boolean; declared?: string }[];
+  edges: { from: string; to: string; uri: string; fn: string; via: string; kind: 'order' | 'fault'; pos: { line: number; col: number }; inCycle: boolean; declared?: string; violation?: string }[];
   cycles: string[][];
 }
 
@@ -20,7 +20,8 @@ const CSS = `
   .node text { fill: var(--vscode-foreground); font-family: var(--vscode-editor-font-family); font-size: 12px; }
   .edge path { fill: none; stroke: var(--vscode-descriptionForeground); stroke-width: 1.4; }
   .edge.cyc path { stroke: var(--vscode-errorForeground); stroke-width: 2.2; }
-  .edge.violates path { stroke-dasharray: 5 3; }
+  .edge.violates path { stroke: var(--vscode-editorWarning-foreground); }
+  .edge.fault path { stroke-dasharray: 5 3; }
   .edge:hover path { stroke-width: 3; }
   .edge { cursor: pointer; }
   .arrow { fill: var(--vscode-descriptionForeground); }
@@ -46,8 +47,9 @@ const SCRIPT = `
   root.appendChild(sub);
   if (g.nodes.length === 0) { root.appendChild(el('div', 'empty', 'No lock is taken while another is held in the analysed files.')); return; }
   // layered layout: rank = longest path from a source, ignoring edges inside cycles
+  // inside a cycle, edges from a lower to a higher name count as forward so the members spread over ranks
   const out = new Map(g.nodes.map((n) => [n.id, []]));
-  for (const e of g.edges) if (!e.inCycle) out.get(e.from).push(e.to);
+  for (const e of g.edges) if (!e.inCycle || e.from < e.to) out.get(e.from).push(e.to);
   const rank = new Map();
   const visit = (v, stack) => {
     if (rank.has(v)) return rank.get(v);
@@ -66,7 +68,7 @@ const SCRIPT = `
   const pos = new Map();
   let maxRows = 0;
   layers.forEach((layer, i) => { (layer || []).forEach((n, j) => pos.set(n.id, { x: 20 + i * (W + GX), y: 20 + j * (H + GY) })); maxRows = Math.max(maxRows, (layer || []).length); });
-  const width = 40 + layers.length * (W + GX) - GX, height = 40 + maxRows * (H + GY);
+  const width = 40 + layers.length * (W + GX) - GX + 70, height = 40 + maxRows * (H + GY) + 40;
   const svg = sv('svg', { width: String(width), height: String(height), viewBox: '0 0 ' + width + ' ' + height, role: 'img', 'aria-label': 'lock order graph' });
   svg.id = 'graph-svg';
   const defs = sv('defs', {});
@@ -81,11 +83,22 @@ const SCRIPT = `
     const a = pos.get(e.from), b = pos.get(e.to);
     if (!a || !b) continue;
     let d;
-    if (b.x > a.x) d = 'M ' + (a.x + W) + ' ' + (a.y + H / 2) + ' C ' + (a.x + W + GX / 2) + ' ' + (a.y + H / 2) + ', ' + (b.x - GX / 2) + ' ' + (b.y + H / 2) + ', ' + b.x + ' ' + (b.y + H / 2);
-    else { const lift = 40 + Math.abs(a.y - b.y) / 4; d = 'M ' + (a.x + W / 2) + ' ' + a.y + ' C ' + (a.x + W / 2) + ' ' + (Math.min(a.y, b.y) - lift) + ', ' + (b.x + W / 2) + ' ' + (Math.min(a.y, b.y) - lift) + ', ' + (b.x + W / 2) + ' ' + b.y; }
-    const grp = sv('g', { class: 'edge' + (e.inCycle ? ' cyc' : '') + (e.declared === 'violates' ? ' violates' : '') });
+    const P = (x, y) => x.toFixed(1) + ' ' + y.toFixed(1);
+    if (b.x > a.x) {
+      // forward: right side of a to left side of b
+      d = 'M ' + P(a.x + W, a.y + H / 2) + ' C ' + P(a.x + W + GX / 2, a.y + H / 2) + ', ' + P(b.x - GX / 2, b.y + H / 2) + ', ' + P(b.x, b.y + H / 2);
+    } else if (b.x === a.x) {
+      // same rank: an arc out to the right, wider for upward edges so both directions stay visible
+      const bulge = b.y > a.y ? 30 : 60;
+      d = 'M ' + P(a.x + W, a.y + H / 2 + (b.y > a.y ? 4 : -4)) + ' C ' + P(a.x + W + bulge, a.y + H / 2) + ', ' + P(b.x + W + bulge, b.y + H / 2) + ', ' + P(b.x + W, b.y + H / 2 + (b.y > a.y ? -4 : 4));
+    } else {
+      // backward: under the boxes, from the bottom of a to the bottom of b
+      const low = Math.max(a.y, b.y) + H + 18 + Math.abs(a.x - b.x) / 12;
+      d = 'M ' + P(a.x + W / 2, a.y + H) + ' C ' + P(a.x + W / 2, low) + ', ' + P(b.x + W / 2, low) + ', ' + P(b.x + W / 2 + 6, b.y + H);
+    }
+    const grp = sv('g', { class: 'edge' + (e.inCycle ? ' cyc' : '') + (e.declared === 'violates' ? ' violates' : '') + (e.kind === 'fault' ? ' fault' : '') });
     grp.appendChild(sv('path', { d, 'marker-end': 'url(#' + (e.inCycle ? 'arr-cyc' : 'arr') + ')' }));
-    const t = sv('title', {}); t.textContent = e.from + ' → ' + e.to + ': e.g. ' + e.fn + '() line ' + (e.pos.line + 1) + (e.count > 1 ? ' (' + e.count + ' sites)' : '') + (e.declared ? ' — ' + e.declared + ' the declared order' : '');
+    const t = sv('title', {}); t.textContent = e.from + ' → ' + e.to + ': e.g. ' + e.fn + '() line ' + (e.pos.line + 1) + ' via ' + e.via + (e.kind === 'fault' ? ' (page fault while held)' : '') + (e.violation ? ' — against the ' + e.violation : '');
     grp.appendChild(t);
     grp.addEventListener('click', () => reveal(e));
     svg.appendChild(grp);
@@ -108,8 +121,8 @@ const SCRIPT = `
     const tr = el('tr', e.inCycle ? 'cyc' : '');
     tr.appendChild(el('td', 'mono', e.from));
     tr.appendChild(el('td', 'mono', e.to));
-    const td = el('td'); const a = el('a', 'link', e.fn + '() ' + decodeURIComponent(e.uri.replace(/^.*\\//, '')) + ':' + (e.pos.line + 1)); a.addEventListener('click', () => reveal(e)); td.appendChild(a); tr.appendChild(td);
-    tr.appendChild(el('td', '', (e.inCycle ? 'cycle' : '') + (e.declared === 'violates' ? ' against declared order' : '')));
+    const td = el('td'); const a = el('a', 'link', e.fn + '() ' + decodeURIComponent(e.uri.replace(/^.*\\//, '')) + ':' + (e.pos.line + 1) + ' (' + e.via + ')'); a.addEventListener('click', () => reveal(e)); td.appendChild(a); tr.appendChild(td);
+    tr.appendChild(el('td', '', [e.kind === 'fault' ? 'page fault' : '', e.inCycle ? 'cycle' : '', e.violation ? 'against the ' + e.violation : ''].filter(Boolean).join('; ')));
     table.appendChild(tr);
   }
   root.appendChild(table);

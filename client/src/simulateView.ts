@@ -8,7 +8,8 @@ import { LineRevealer, page } from './webview';
 
 export interface SimStep { step: number; thread: string; op: string; lock?: string; mode?: string; text?: string; note?: string; fn?: string; uri?: string; line?: number; character?: number }
 export interface SimulateResponse {
-  ok: boolean; error?: string; function?: string; uri?: string; scenario?: string; scenarios?: string[]; verdict?: string; summary?: string;
+  ok: boolean; error?: string; function?: string; uri?: string; scenario?: string; title?: string; scenarios?: string[]; verdict?: string; summary?: string;
+  tried?: { kind: string; title: string; verdict: string; summary: string }[];
   threads?: string[]; steps?: SimStep[]; cycle?: { thread: string; waitsFor: string; mode: string; heldBy: string; heldMode: string; via: string }[]; timeline?: string;
 }
 
@@ -42,28 +43,38 @@ const SCRIPT = `
   const el = (tag, cls, text) => { const e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; };
   const h1 = el('h1', '', 'Simulation: ' + (data.function ? data.function + '()' : '(no function)'));
   root.appendChild(h1);
-  if (!data.ok) {
-    const box = el('div', 'error', data.error || 'simulation failed');
-    box.id = 'sim-error';
-    root.appendChild(box);
-    return;
-  }
-  const sub = el('div', 'sub');
-  sub.textContent = (data.scenario ? 'scenario: ' + data.scenario + ' · ' : '') + (data.threads || []).length + ' threads';
-  root.appendChild(sub);
-  const verdict = el('div', data.verdict === 'deadlock' ? 'verdict-deadlock' : 'verdict-ok', (data.verdict === 'deadlock' ? 'DEADLOCK: ' : '') + (data.summary || data.verdict));
-  verdict.id = 'sim-verdict';
-  root.appendChild(verdict);
-  if (data.scenarios && data.scenarios.length > 1) {
+  const scenarioButtons = () => {
+    if (!data.scenarios || !data.scenarios.length) return;
     const sc = el('div', 'scenarios');
-    sc.appendChild(el('span', 'sub', 'other scenarios: '));
+    sc.appendChild(el('span', 'sub', 'scenarios: '));
     for (const s of data.scenarios) {
-      if (s === data.scenario) continue;
-      const b = el('button', 'secondary', s);
+      const b = el('button', s === data.scenario ? '' : 'secondary', s);
+      b.dataset.scenario = s;
       b.addEventListener('click', () => vscode.postMessage({ type: 'scenario', scenario: s }));
       sc.appendChild(b);
     }
     root.appendChild(sc);
+  };
+  if (!data.ok) {
+    const box = el('div', 'error', data.error || 'simulation failed');
+    box.id = 'sim-error';
+    root.appendChild(box);
+    scenarioButtons();
+    return;
+  }
+  const sub = el('div', 'sub');
+  sub.textContent = (data.title ? data.title : data.scenario ? 'scenario: ' + data.scenario : '') + ' · ' + (data.threads || []).length + ' threads';
+  sub.id = 'sim-scenario';
+  root.appendChild(sub);
+  const verdict = el('div', data.verdict === 'deadlock' ? 'verdict-deadlock' : 'verdict-ok', (data.verdict === 'deadlock' ? 'DEADLOCK: ' : '') + (data.summary || data.verdict));
+  verdict.id = 'sim-verdict';
+  root.appendChild(verdict);
+  scenarioButtons();
+  if (data.tried && data.tried.length > 1) {
+    const d = el('details');
+    d.appendChild(el('summary', '', 'scenarios tried'));
+    for (const t of data.tried) d.appendChild(el('div', 'mono', t.kind + ': ' + t.title + ' — ' + t.summary));
+    root.appendChild(d);
   }
   const threads = data.threads && data.threads.length ? data.threads : Array.from(new Set((data.steps || []).map((s) => s.thread)));
   const cycleThreads = new Set((data.cycle || []).map((c) => c.thread));
@@ -83,6 +94,8 @@ const SCRIPT = `
       case 'fault_in': return 'fault in' + (s.note ? ': ' + s.note : '');
       case 'call': return '→ ' + (s.note || s.text || 'call');
       case 'exit': return s.note || 'returns';
+      case 'branch': return 'takes branch' + (s.note ? ' (' + s.note + ')' : '');
+      case 'call-skipped': return '(call skipped' + (s.note ? ': ' + s.note : '') + ')';
       default: return s.op + (L ? ' ' + L : '') + (s.note ? ' ' + s.note : '');
     }
   };

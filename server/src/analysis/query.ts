@@ -16,6 +16,7 @@ import type { FaultApi } from '../model/faultApi';
 import { StructTable } from '../model/classes';
 import { buildFileIR } from './fileir';
 import { FUNCTION_RULES } from './rules';
+import { buildGraph } from './graph';
 import { parseC, ParsedFile, SyntaxNode } from '../parse/parser';
 
 // ------------------------------------------------------------------ positions
@@ -443,75 +444,25 @@ export function heldHints(ws: Workspace, file: string, fromLine = 0, toLine = Nu
 
 // ---------------------------------------------------------------- lock graph
 
-export interface GraphEdge { from: string; to: string; file: string; fn: string; pos: Pos; count: number; inCycle: boolean; declared?: 'respects' | 'violates' }
+export interface GraphEdge {
+  from: string; to: string; file: string; fn: string; pos: Pos; via: string;
+  kind: 'order' | 'fault'; inCycle: boolean; declared?: 'respects' | 'violates'; violation?: string;
+}
 export interface LockGraph { nodes: { id: string; kind: string; inCycle: boolean }[]; edges: GraphEdge[]; cycles: string[][] }
 
-/** Class graph: an edge a -> b for every acquisition of b while a is held, with one example site. */
+/** The engine's observed lock-order graph (analysis/graph.ts) with positions for the editor. */
 export function lockGraph(ws: Workspace): LockGraph {
-  const edges = new Map<string, GraphEdge>();
-  const kinds = new Map<string, string>();
-  for (const rec of ws.records.values()) {
-    for (const a of rec.acquires) {
-      const to = baseClass(a.ref.cls);
-      kinds.set(to, a.ref.kind);
-      for (const h of a.before.held) {
-        const from = baseClass(h.cls);
-        kinds.set(from, h.kind);
-        if (from === to || h.inst === a.ref.inst) continue;
-        const k = `${from}\u0000${to}`;
-        const e = edges.get(k);
-        if (e) e.count++;
-        else edges.set(k, { from, to, file: rec.file, fn: rec.fn.name, pos: a.pos, count: 1, inCycle: false });
-      }
-    }
-  }
-  // SCCs (small graphs: simple iterative Tarjan)
-  const nodes = [...kinds.keys()].sort();
-  const adj = new Map<string, string[]>(nodes.map((n) => [n, []]));
-  for (const e of edges.values()) adj.get(e.from)?.push(e.to);
-  const index = new Map<string, number>();
-  const low = new Map<string, number>();
-  const stack: string[] = [];
-  const on = new Set<string>();
-  const cycles: string[][] = [];
-  let i = 0;
-  const strong = (v: string): void => {
-    const work: { v: string; k: number }[] = [{ v, k: 0 }];
-    index.set(v, i); low.set(v, i); i++; stack.push(v); on.add(v);
-    while (work.length) {
-      const top = work[work.length - 1];
-      const succ = adj.get(top.v) ?? [];
-      if (top.k < succ.length) {
-        const w = succ[top.k++];
-        if (!index.has(w)) { index.set(w, i); low.set(w, i); i++; stack.push(w); on.add(w); work.push({ v: w, k: 0 }); }
-        else if (on.has(w)) low.set(top.v, Math.min(low.get(top.v)!, index.get(w)!));
-        continue;
-      }
-      work.pop();
-      if (work.length) { const p = work[work.length - 1].v; low.set(p, Math.min(low.get(p)!, low.get(top.v)!)); }
-      if (low.get(top.v) === index.get(top.v)) {
-        const comp: string[] = [];
-        let w: string;
-        do { w = stack.pop()!; on.delete(w); comp.push(w); } while (w !== top.v);
-        if (comp.length > 1) cycles.push(comp.sort());
-      }
-    }
-  };
-  for (const n of nodes) if (!index.has(n)) strong(n);
-  const inCycle = new Map<string, number>();
-  cycles.forEach((c, ci) => c.forEach((n) => inCycle.set(n, ci)));
-  for (const e of edges.values()) {
-    const ca = inCycle.get(e.from);
-    e.inCycle = ca !== undefined && ca === inCycle.get(e.to);
-    const d = ws.lastResult?.declared;
-    if (d?.before(e.from, e.to)) e.declared = 'respects';
-    else if (d?.before(e.to, e.from)) e.declared = 'violates';
-  }
-  return {
-    nodes: nodes.map((id) => ({ id, kind: kinds.get(id) ?? '', inCycle: inCycle.has(id) })),
-    edges: [...edges.values()].sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : a.to < b.to ? -1 : a.to > b.to ? 1 : 0)),
-    cycles,
-  };
+  const r = ws.lastResult;
+  if (!r) return { nodes: [], edges: [], cycles: [] };
+  const g = buildGraph(r);
+  const inCycle = new Set(g.cycles.flat());
+  const edges: GraphEdge[] = g.edges.map((e) => ({
+    from: e.from, to: e.to, file: e.example.file, fn: e.example.function, via: e.example.via,
+    pos: { line: e.example.line - 1, col: 0, endLine: e.example.line - 1, endCol: 0 },
+    kind: e.kind, inCycle: e.cycle, violation: e.violation,
+    declared: e.violation ? 'violates' : r.declared.before(e.from, e.to) ? 'respects' : undefined,
+  }));
+  return { nodes: g.classes.map((c) => ({ id: c.name, kind: c.kind, inCycle: inCycle.has(c.name) })), edges, cycles: g.cycles };
 }
 
 // ---------------------------------------------------------- re-check and fixes

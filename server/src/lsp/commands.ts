@@ -1,6 +1,9 @@
 // workspace/executeCommand: lockorder.simulate (the runtime simulator on a
-// function) and lockorder.graph (the workspace's lock-order graph).
-import * as sim from '../sim';
+// function, sim/scenarios.ts) and lockorder.graph (the engine's observed
+// lock-order graph, analysis/graph.ts). Positions go out 0-based with URIs.
+import type { Scenario } from '../sim';
+import { DEFAULT_MMAP_LOCK } from '../sim';
+import { simulate as runSimulator, SCENARIO_KINDS, ScenarioKind, SimOutcome, SimulateError } from '../sim/scenarios';
 import { lockGraph, LockGraph } from '../analysis/query';
 import type { Session } from './session';
 import { uriToPath } from './uris';
@@ -20,8 +23,11 @@ export interface SimulateResponse {
   error?: string;
   function?: string;
   uri?: string;
+  /** the scenario that gave the verdict, and its title ("F vs its own fault handler") */
   scenario?: string;
+  title?: string;
   scenarios?: string[];
+  tried?: { kind: string; title: string; verdict: string; summary: string }[];
   verdict?: string;
   summary?: string;
   threads?: string[];
@@ -43,15 +49,6 @@ export function targetFunction(session: Session, file: string, args: SimulateArg
   return fn?.name;
 }
 
-/** The simulator's source-level entry point, once server/src/sim exports one. */
-type SimulateFunction = (ws: unknown, file: string, fn: string, opts?: { scenario?: string }) => unknown;
-
-function simulatorEntry(): SimulateFunction | undefined {
-  const m = sim as unknown as Record<string, unknown>;
-  const f = m.simulateFunction;
-  return typeof f === 'function' ? (f as SimulateFunction) : undefined;
-}
-
 export async function simulate(session: Session, raw: unknown, uriOf: (p: string) => string): Promise<SimulateResponse> {
   const args = (raw ?? {}) as SimulateArgs;
   if (!args || typeof args.uri !== 'string') return { ok: false, error: 'lockorder.simulate needs {uri, function | position, scenario?}' };
@@ -60,44 +57,39 @@ export async function simulate(session: Session, raw: unknown, uriOf: (p: string
   if (!session.ws.getFile(file)) return { ok: false, error: `${args.uri} is not part of the analysed workspace (open it or add it to a workspace folder)` };
   const fn = targetFunction(session, file, args);
   if (!fn) return { ok: false, error: 'no function at this position' };
-  const entry = simulatorEntry();
-  if (!entry) {
-    return { ok: false, function: fn, uri: args.uri, error: `The lockorder simulator is not available in this build yet: no source-level entry point (simulateFunction) is exported by the simulator. Static diagnostics for ${fn}() are unaffected.` };
-  }
+  const scenario = (args.scenario ?? 'auto') as ScenarioKind;
+  if (!SCENARIO_KINDS.includes(scenario)) return { ok: false, function: fn, uri: args.uri, error: `unknown scenario "${args.scenario}" (${SCENARIO_KINDS.join(', ')})` };
   try {
-    const r = await Promise.resolve(entry(session.ws, file, fn, { scenario: args.scenario }));
-    return adaptSimResult(r, fn, args.uri, uriOf);
+    return adaptSimResult(runSimulator(session.ws, { file, fn, scenario }), fn, args.uri, uriOf);
   } catch (e) {
-    return { ok: false, function: fn, uri: args.uri, error: `simulation failed: ${(e as Error).message}` };
+    return { ok: false, function: fn, uri: args.uri, error: e instanceof SimulateError ? e.message : `simulation failed: ${(e as Error).message}` };
   }
 }
 
-/** Map the simulator's result (ExploreResult plus scenario data) onto the response the clients render. */
-export function adaptSimResult(r: unknown, fn: string, uri: string, uriOf: (p: string) => string): SimulateResponse {
-  const o = (r ?? {}) as Record<string, unknown>;
-  if (typeof o.error === 'string') return { ok: false, function: fn, uri, error: o.error };
-  const res = ((o.result ?? o) as Record<string, unknown>);
-  const witness = (res.witness ?? []) as sim.WitnessStep[];
-  const scenarioObj = o.scenario as sim.Scenario | undefined;
-  const threads = scenarioObj?.threads?.map((t) => t.name) ?? [...new Set(witness.map((w) => w.thread))];
-  const steps: SimStep[] = witness.map((w) => ({
-    step: w.step, thread: w.thread, op: w.op, lock: w.lock ? lockLabel(scenarioObj, w.lock) : undefined, mode: w.mode, text: w.text, note: w.note, fn: w.fn,
+/** Map the simulator's outcome onto the response the clients render (0-based positions, URIs, lock labels). */
+export function adaptSimResult(o: SimOutcome, fn: string, uri: string, uriOf: (p: string) => string): SimulateResponse {
+  const scenarios = SCENARIO_KINDS.filter((k) => k !== 'auto');
+  const tried = o.tried.map((t) => ({ kind: t.kind, title: t.title, verdict: t.verdict, summary: t.summary }));
+  if (o.verdict === 'not-run' || !o.result) {
+    return { ok: false, function: fn, uri, error: `not simulated: ${o.reason ?? 'no scenario applies to this function'}`, scenarios, tried };
+  }
+  const res = o.result;
+  const sc = o.scenario;
+  const threads = sc?.threads.map((t) => t.name) ?? [...new Set((res.witness ?? []).map((w) => w.thread))];
+  const steps: SimStep[] = (res.witness ?? []).map((w) => ({
+    step: w.step, thread: w.thread, op: w.op, lock: w.lock ? lockLabel(sc, w.lock) : undefined, mode: w.mode, text: w.text, note: w.note, fn: w.fn,
     uri: w.pos ? uriOf(w.pos.file) : undefined, line: w.pos ? w.pos.line - 1 : undefined, character: w.pos ? Math.max(0, w.pos.col - 1) : undefined,
   }));
-  const cycle = ((res.cycle ?? []) as sim.CycleEdge[]).map((c) => ({ ...c, waitsFor: lockLabel(scenarioObj, c.waitsFor) }));
-  let timeline: string | undefined;
-  try { timeline = sim.renderTimeline(res as unknown as sim.ExploreResult, scenarioObj); } catch { timeline = undefined; }
+  const cycle = (res.cycle ?? []).map((c) => ({ ...c, waitsFor: lockLabel(sc, c.waitsFor) }));
   return {
-    ok: true, function: fn, uri,
-    scenario: typeof o.scenarioName === 'string' ? o.scenarioName : scenarioObj?.title,
-    scenarios: Array.isArray(o.scenarios) ? (o.scenarios as unknown[]).map(String) : undefined,
-    verdict: String(res.verdict ?? ''), summary: String(res.summary ?? ''), threads, steps, cycle, timeline,
+    ok: true, function: fn, uri, scenario: o.kind, title: o.title, scenarios, tried,
+    verdict: o.verdict, summary: res.summary, threads, steps, cycle, timeline: o.timeline,
   };
 }
 
-function lockLabel(sc: sim.Scenario | undefined, id: string): string {
+function lockLabel(sc: Scenario | undefined, id: string): string {
   const l = sc?.locks?.[id];
-  return l ? (l.label || l.id) : id === sim.DEFAULT_MMAP_LOCK ? 'mm->mmap_lock' : id;
+  return l ? (l.label || l.id) : id === DEFAULT_MMAP_LOCK ? 'mm->mmap_lock' : id;
 }
 
 export async function graph(session: Session, uriOf: (p: string) => string): Promise<GraphResponse> {
