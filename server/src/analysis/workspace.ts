@@ -193,21 +193,23 @@ export class Workspace {
     const handlers = faultHandlers(irs);
     const handlerNames = new Set(handlers.map((h) => h.name));
     const events: FnEvents[] = [];
+    /** callee summaries seen from `file`: its own static functions first, then the unique/non-static definition, then built-in knowledge */
+    const lookupFor = (file: string): SummaryLookup => ({
+      get: (name: string) => {
+        const local = summaries.get(keyOf(file, name));
+        if (local) return local;
+        const cands = byName.get(name);
+        if (!cands) return summaries.get(keyOf(BUILTIN_FILE, name));
+        const nonStatic = cands.find((c) => !c.fn.isStatic) ?? (cands.length === 1 ? cands[0] : undefined);
+        return nonStatic ? summaries.get(keyOf(nonStatic.file, name)) : undefined;
+      },
+    });
     let budgetHits = 0;
     this.records.clear();
     for (const scc of order) {
       const recursive = scc.length > 1 || calleesOf(scc[0].fn).includes(scc[0].fn.name);
       for (const { fn, file } of scc) {
-        const lookup: SummaryLookup = {
-          get: (name: string) => {
-            const local = summaries.get(keyOf(file, name));
-            if (local) return local;
-            const cands = byName.get(name);
-            if (!cands) return summaries.get(keyOf(BUILTIN_FILE, name));
-            const nonStatic = cands.find((c) => !c.fn.isStatic) ?? (cands.length === 1 ? cands[0] : undefined);
-            return nonStatic ? summaries.get(keyOf(nonStatic.file, name)) : undefined;
-          },
-        };
+        const lookup = lookupFor(file);
         const entryHeld = handlerNames.has(fn.name) ? [{ ...MMAP_ENTRY, site: fn.namePos }] : undefined;
         const rec = analyzeFunction(fn, { file, know: this.know, structs, globals, summaries: lookup, budget: this.opts.budget ?? DEFAULT_BUDGET, keepStates: this.opts.keepStates, entryHeld });
         const sum = summarize(rec, globals);
@@ -227,19 +229,7 @@ export class Workspace {
         events.push(extractEvents(rec));
       }
     }
-    this.lastCtx = {
-      structs, globals, handlerNames, byName,
-      lookupFor: (file: string): SummaryLookup => ({
-        get: (name: string) => {
-          const local = summaries.get(keyOf(file, name));
-          if (local) return local;
-          const cands = byName.get(name);
-          if (!cands) return summaries.get(keyOf(BUILTIN_FILE, name));
-          const nonStatic = cands.find((c) => !c.fn.isStatic) ?? (cands.length === 1 ? cands[0] : undefined);
-          return nonStatic ? summaries.get(keyOf(nonStatic.file, name)) : undefined;
-        },
-      }),
-    };
+    this.lastCtx = { structs, globals, handlerNames, byName, lookupFor };
     const summaryOfHandler = (h: { name: string; opsFile: string }): Summary | undefined =>
       summaries.get(keyOf(h.opsFile, h.name)) ?? [...summaries.values()].find((x) => x.name === h.name);
     const faultPaths = buildFaultPaths(handlers, summaryOfHandler);
