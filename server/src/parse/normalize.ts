@@ -55,6 +55,11 @@ const ATTRIBUTE_WORDS = new Set([
   '__nostackprotector', '__no_kcsan', '__no_sanitize_address', 'noinstr', '__cpuidle', '__irq_entry',
   '__softirq_entry', '__lockfunc', '__mustcheck', '__deprecated', '__gfs2_inline', 'fastcall',
   'context_unsafe', '__context_unsafe', '__ksym', '__kfunc', '__bpf_kfunc', '__no_context_analysis',
+  '__net_init', '__net_exit', '__net_initdata', '__net_exitdata', 'EXPORT_FOR_TESTS', 'forceinline', '__always_unused',
+  '__init_memblock', '__meminitdata', '__cpuinit', '__devinit', '__devexit', '__noinline_for_stack', '__noinstr',
+  '__no_sanitize_memory', '__no_stack_protector', '__must_hold_ptr', 'EXPORT_SYMBOL_FOR_TESTS_ONLY', '__retain',
+  '__always_inline_nofault', '__attribute_used__', '__section_used', 'MAYBE_UNUSED', '__unused', '__maybe_unused_fn',
+  '__sparse_force', '__le_force', '__kunit_test', 'VISIBLE_IF_KUNIT',
 ]);
 
 /** Attribute macros taking arguments; blanked with their argument list. */
@@ -203,31 +208,340 @@ function overwrite(buf: string[], start: number, word: string): void {
   for (let i = 0; i < word.length; i++) buf[start + i] = word[i];
 }
 
+/** What a `{` opens: a function body or block, a struct/union/enum body, an initialiser. */
+type BraceKind = 'code' | 'type' | 'init';
+
+interface Open {
+  ch: '(' | '[' | '{';
+  kind: BraceKind | 'paren';
+  /** identifier before a `(` (the callee of a call, or `for`/`if`/...) */
+  owner: string;
+}
+
+/** Built-in operators that take a type name where a call takes an expression. */
+const TYPE_TAKING = new Set(['sizeof', 'offsetof', '__builtin_offsetof', 'typeof', '__typeof__', '__typeof', 'typeof_unqual',
+  '_Alignof', '__alignof__', 'alignof', '_Static_assert', 'static_assert', '__attribute__', '__attribute', 'asm', '__asm__',
+  '__asm', '_Generic', '__builtin_types_compatible_p', '__builtin_choose_expr']);
+
+/** Words that make a macro argument a type name (`struct foo *`, `unsigned long`, `const char *`). */
+const TYPE_WORDS = new Set(['struct', 'union', 'enum', 'unsigned', 'signed', 'long', 'short', 'int', 'char', 'void', 'float',
+  'double', 'const', 'volatile', '_Bool', 'bool']);
+
+/** Primitive type keywords that tree-sitter will not take as an expression on their own. */
+const LONE_TYPE_KEYWORDS = new Set(['void', 'char', 'short', 'long', 'unsigned', 'signed', 'float', 'double', '_Bool']);
+
+const STATEMENT_KEYWORDS = new Set(['if', 'for', 'while', 'do', 'switch', 'return', 'goto', 'break', 'continue']);
+
+const OPERATOR_CHARS = /^[=!<>&|+\-*/%^]$/;
+
+function isUpperMacro(name: string): boolean {
+  return /^[A-Z][A-Z0-9_]*$/.test(name) && /[A-Z]/.test(name);
+}
+
+/**
+ * Semicolons directly inside a call's parentheses (`DLM_ASSERT(x, dump(r););`)
+ * become `,` (or a space before the closing parenthesis): the macro argument is
+ * a statement list that C cannot spell as an expression. `for (;;)` is left alone.
+ * Returns the token list without the rewritten semicolons (or with them as commas).
+ */
+function fixParenSemicolons(toks: Tok[], buf: string[]): Tok[] {
+  const stack: { ch: string; owner: string }[] = [];
+  const out: Tok[] = [];
+  let prev: Tok | undefined;
+  for (let k = 0; k < toks.length; k++) {
+    const t = toks[k];
+    if (t.text === '#') { out.push(t); continue; }
+    if (t.kind === 'punct') {
+      if (t.text === '(' || t.text === '[' || t.text === '{') {
+        stack.push({ ch: t.text, owner: prev && prev.kind === 'id' ? prev.text : '' });
+      } else if (t.text === ')' || t.text === ']') {
+        const want = t.text === ')' ? '(' : '[';
+        const at = stack.map((s) => s.ch).lastIndexOf(want);
+        if (at >= 0) stack.length = at;
+      } else if (t.text === '}') {
+        const at = stack.map((s) => s.ch).lastIndexOf('{');
+        if (at >= 0) stack.length = at; else stack.length = 0;
+      } else if (t.text === ';') {
+        const top = stack[stack.length - 1];
+        if (top && top.ch === '(' && top.owner !== 'for' && top.owner !== '') {
+          let n = k + 1;
+          while (n < toks.length && toks[n].text === '#') n++;
+          const next = toks[n];
+          if (next && next.text === ')') { buf[t.start] = ' '; prev = t; continue; }
+          if (next && next.text !== ';') {
+            buf[t.start] = ',';
+            const c: Tok = { kind: 'punct', text: ',', start: t.start, end: t.end };
+            out.push(c);
+            prev = c;
+            continue;
+          }
+        }
+      }
+    }
+    out.push(t);
+    prev = t;
+  }
+  return out;
+}
+
+/** Directive name of a preprocessor line token: `if`, `ifdef`, `else`, `endif`, ... */
+function directive(src: string, t: Tok): string {
+  const m = /^#\s*([a-z_]+)/.exec(src.slice(t.start, Math.min(t.end, t.start + 40)));
+  return m ? m[1] : '';
+}
+
+/**
+ * `#if` groups whose branches are not self-contained (a branch opens a brace it
+ * does not close, starts or ends with `else`, or sits between `if (...)` and its
+ * `else`) cannot be parsed as C with both branches present. Keep one branch
+ * (the first, or the `#else` of an `#if 0`), blank the directives and the others.
+ * Balanced groups are left alone: the CFG models them as a correlated choice.
+ * Returns the tokens that survive.
+ */
+function resolveSplitConditionals(src: string, toks: Tok[], buf: string[]): Tok[] {
+  interface Group { dirs: number[]; cond: string }
+  const groups: Group[] = [];
+  const stack: Group[] = [];
+  for (let k = 0; k < toks.length; k++) {
+    if (toks[k].text !== '#') continue;
+    const d = directive(src, toks[k]);
+    if (d === 'if' || d === 'ifdef' || d === 'ifndef') {
+      const g: Group = { dirs: [k], cond: src.slice(toks[k].start, toks[k].end).replace(/^#\s*\w+/, '').trim() };
+      stack.push(g);
+    } else if (d === 'elif' || d === 'else' || d === 'elifdef' || d === 'elifndef') {
+      stack[stack.length - 1]?.dirs.push(k);
+    } else if (d === 'endif') {
+      const g = stack.pop();
+      if (g) { g.dirs.push(k); groups.push(g); }
+    }
+  }
+  if (groups.length === 0) return toks;
+  const drop = new Uint8Array(toks.length);
+  const firstSig = (a: number, b: number): Tok | undefined => { for (let k = a; k < b; k++) if (toks[k].text !== '#') return toks[k]; return undefined; };
+  const lastSig = (a: number, b: number): Tok | undefined => { for (let k = b - 1; k >= a; k--) if (toks[k].text !== '#') return toks[k]; return undefined; };
+  const balanced = (a: number, b: number): boolean => {
+    let br = 0; let pr = 0;
+    for (let k = a; k < b; k++) {
+      const x = toks[k].text;
+      if (x === '{') br++; else if (x === '}') br--; else if (x === '(') pr++; else if (x === ')') pr--;
+    }
+    return br === 0 && pr === 0;
+  };
+  // inner groups first (they were pushed when closed), so an outer group's test sees inner ones resolved
+  for (const g of groups) {
+    if (drop[g.dirs[0]]) continue;
+    const branches: [number, number][] = [];
+    for (let i = 0; i + 1 < g.dirs.length; i++) branches.push([g.dirs[i] + 1, g.dirs[i + 1]]);
+    const live = (a: number, b: number): [number, number] => [a, b];
+    let split = false;
+    for (const [a, b] of branches) {
+      const [x, y] = live(a, b);
+      if (!balanced(x, y)) { split = true; break; }
+      const f = firstSig(x, y);
+      const l = lastSig(x, y);
+      if ((f && f.text === 'else') || (l && l.text === 'else')) { split = true; break; }
+    }
+    if (!split) {
+      // `if (x) stmt;` / `#ifdef` / `else ...` / `#endif`: an else right after the group
+      const after = firstSig(g.dirs[g.dirs.length - 1] + 1, Math.min(toks.length, g.dirs[g.dirs.length - 1] + 3));
+      if (after && after.text === 'else') split = true;
+    }
+    if (!split) continue;
+    let keep = 0;
+    if (/^0\b/.test(g.cond) && branches.length > 1) keep = 1;
+    branches.forEach(([a, b], i) => {
+      if (i === keep) return;
+      for (let k = a; k < b; k++) if (!drop[k]) { drop[k] = 1; blank(buf, toks[k].start, toks[k].end); }
+    });
+    for (const d of g.dirs) { drop[d] = 1; blank(buf, toks[d].start, toks[d].end); }
+  }
+  return toks.filter((_, k) => !drop[k]);
+}
+
 export function normalizeKernelC(src: string): Normalized {
-  const toks = scan(src);
   const buf = src.split('');
+  const toks = fixParenSemicolons(resolveSplitConditionals(src, scan(src), buf), buf);
   const annotations: ContextAnnotation[] = [];
   const macros: MacroSite[] = [];
-  let depth = 0; // brace depth
-  let parenDepth = 0;
+  const stack: Open[] = [];
 
   const prevSignificant = (k: number): Tok | undefined => {
     for (let j = k - 1; j >= 0; j--) if (toks[j].text !== '#') return toks[j];
     return undefined;
   };
+  const nextSignificant = (k: number): number => {
+    let j = k + 1;
+    while (j < toks.length && toks[j].text === '#') j++;
+    return j;
+  };
+  const innermostBrace = (): Open | undefined => {
+    for (let i = stack.length - 1; i >= 0; i--) if (stack[i].ch === '{') return stack[i];
+    return undefined;
+  };
+  const inBody = (): boolean => stack.some((o) => o.ch === '{' && (o.kind === 'code' || o.kind === 'init'));
 
+  const prevIndex = (k: number): number => {
+    for (let j = k - 1; j >= 0; j--) if (toks[j].text !== '#') return j;
+    return -1;
+  };
+  const braceKind = (k: number): BraceKind => {
+    const pi = prevIndex(k);
+    const p = pi >= 0 ? toks[pi] : undefined;
+    const top = stack[stack.length - 1];
+    if (!p) return 'code';
+    if (p.text === '=') return 'init';
+    if (p.text === 'struct' || p.text === 'union' || p.text === 'enum') return 'type';
+    if (p.kind === 'id') {
+      const pp = prevSignificant(pi);
+      if (pp && (pp.text === 'struct' || pp.text === 'union' || pp.text === 'enum')) return 'type';
+    }
+    if (top && top.ch === '{' && top.kind === 'init') return 'init';
+    if (top && top.ch === '{' && top.kind === 'type') return 'type';
+    if (top && (top.ch === '(' || top.ch === '[') && p.text !== ')' ) {
+      // `({ ... })` statement expression; `f(a, { ... })` cannot happen in C but
+      // `(struct x){ ... }` compound literals can: the `)` case below.
+      return p.text === '(' ? 'code' : 'init';
+    }
+    if (p.text === ',' || p.text === '(' || p.text === '[') return 'init';
+    return 'code';
+  };
+
+  /** Top-level argument token ranges of the call whose `(` is toks[open]; undefined if unbalanced. */
+  const callArgs = (open: number): { close: number; args: [number, number][]; commas: number[] } | undefined => {
+    let depth = 0;
+    const args: [number, number][] = [];
+    const commas: number[] = [];
+    let start = open + 1;
+    for (let k = open; k < toks.length; k++) {
+      const t = toks[k].text;
+      if (t === '#') continue;
+      if (t === '(' || t === '[' || t === '{') depth++;
+      else if (t === ')' || t === ']' || t === '}') {
+        depth--;
+        if (depth === 0) {
+          if (t !== ')') return undefined;
+          args.push([start, k]);
+          return { close: k, args, commas };
+        }
+        if (depth < 0) return undefined;
+      } else if (t === ',' && depth === 1) {
+        args.push([start, k]);
+        commas.push(k);
+        start = k + 1;
+      } else if (t === ';' && depth === 1) return undefined;
+    }
+    return undefined;
+  };
+
+  /** `struct foo *`, `unsigned long`, `const char *`: a type name used as a macro argument. */
+  const isTypeArg = (a: number, b: number): boolean => {
+    const ts = toks.slice(a, b).filter((t) => t.text !== '#');
+    if (ts.length === 0) return false;
+    let i = 0;
+    let ids = 0;
+    let typeWord = false;
+    while (i < ts.length && ts[i].kind === 'id') {
+      if (TYPE_WORDS.has(ts[i].text)) typeWord = true;
+      ids++;
+      i++;
+    }
+    if (ids === 0) return false;
+    let stars = 0;
+    while (i < ts.length && (ts[i].text === '*' || ts[i].text === 'const' || ts[i].text === 'volatile')) { if (ts[i].text === '*') stars++; i++; }
+    if (i !== ts.length) return false;
+    if (ids === 1 && stars === 0) return LONE_TYPE_KEYWORDS.has(ts[0].text);
+    return typeWord || stars > 0 || ids >= 2;
+  };
+
+  /** Rewrite a type-name argument into one identifier of the same length (`struct_foo__`). */
+  const rewriteTypeArg = (a: number, b: number): void => {
+    const ts = toks.slice(a, b).filter((t) => t.text !== '#');
+    const start = ts[0].start;
+    const end = ts[ts.length - 1].end;
+    const plain = !/[\n/#]/.test(src.slice(start, end));
+    if (plain) {
+      for (let i = start; i < end; i++) {
+        const c = buf[i];
+        if (c === ' ' || c === '\t' || c === '*') buf[i] = '_';
+      }
+      return;
+    }
+    // spread over lines or around comments: keep the first word (upper-cased so it is no keyword), blank the rest
+    overwrite(buf, ts[0].start, ts[0].text.toUpperCase());
+    for (let i = 1; i < ts.length; i++) blank(buf, ts[i].start, ts[i].end);
+  };
+
+  /** Macro-argument rewrites for a call `name(` at toks[k], `(` at toks[k+1]. */
+  const fixCallArgs = (k: number): void => {
+    const r = callArgs(k + 1);
+    if (!r) return;
+    r.args.forEach(([a, b], i) => {
+      if (b <= a) return;
+      if (isTypeArg(a, b)) { rewriteTypeArg(a, b); return; }
+      // ASSERTCMP(x, ==, y): an operator passed as an argument; drop the commas around it
+      const ts = toks.slice(a, b);
+      if (ts.every((t) => t.kind === 'punct' && OPERATOR_CHARS.test(t.text))) {
+        if (i > 0) buf[toks[r.commas[i - 1]].start] = ' ';
+        if (i < r.commas.length) buf[toks[r.commas[i]].start] = ' ';
+      }
+    });
+  };
+
+  /** A statement-level macro call missing its `;`: put one in the white space after it, if there is any on the line. */
+  const addSemicolon = (close: number, next: Tok): boolean => {
+    for (let i = toks[close].end; i < next.start; i++) {
+      const c = src.charCodeAt(i);
+      if (c === 32 || c === 9) { buf[i] = ';'; return true; }
+      if (c !== 10 && c !== 13) return false; // a comment in between
+    }
+    return false;
+  };
+
+  let inCase = false;
   for (let k = 0; k < toks.length; k++) {
     const t = toks[k];
     if (t.text === '#') continue;
     if (t.kind === 'punct') {
-      if (t.text === '{') depth++;
-      else if (t.text === '}') depth = Math.max(0, depth - 1);
-      else if (t.text === '(') parenDepth++;
-      else if (t.text === ')') parenDepth = Math.max(0, parenDepth - 1);
+      if (t.text === ':') inCase = false;
+      else if (inCase && t.text === '.' && toks[k + 1]?.text === '.' && toks[k + 2]?.text === '.' && toks[k + 2].end === t.start + 3) {
+        // GNU case range `case A ... B:` -> `case A || B:` (the CFG does not evaluate case values)
+        overwrite(buf, t.start, ' ||');
+        k += 2;
+        continue;
+      }
+      if (t.text === '{') stack.push({ ch: '{', kind: braceKind(k), owner: '' });
+      else if (t.text === '(' || t.text === '[') {
+        const p = prevSignificant(k);
+        stack.push({ ch: t.text, kind: 'paren', owner: p && p.kind === 'id' ? p.text : '' });
+      } else if (t.text === ')' || t.text === ']' || t.text === '}') {
+        const want = t.text === ')' ? '(' : t.text === ']' ? '[' : '{';
+        let at = -1;
+        for (let i = stack.length - 1; i >= 0; i--) if (stack[i].ch === want) { at = i; break; }
+        if (at >= 0) stack.length = at;
+        else if (t.text === '}') stack.length = 0;
+      }
       continue;
     }
     const name = t.text;
     if (ATTRIBUTE_WORDS.has(name)) { blank(buf, t.start, t.end); continue; }
+    if (name === 'case') { inCase = true; continue; }
+    if (name === 'static' && toks[k + 1]?.kind === 'id' && toks[k + 2]?.text === '(' && /^(DEFINE|DECLARE)_/.test(toks[k + 1].text) && inBody()) {
+      // `static DEFINE_RATELIMIT_STATE(rs, ...);` inside a function
+      blank(buf, t.start, t.end);
+      continue;
+    }
+    if ((name === 'offsetof' || name === '__alignof__' || name === '_Alignof') && toks[k + 1]?.text === '(') {
+      // offsetof(struct x, a.b[1]) / __alignof__(*p): tree-sitter takes only the plain forms; make them a macro call
+      const r = callArgs(k + 1);
+      const plain = r && name === 'offsetof' && r.args.length === 2 && r.args[1][1] - r.args[1][0] === 1 && toks[r.args[1][0]].kind === 'id' &&
+        !(toks[r.args[0][0]]?.text === 'typeof' || toks[r.args[0][0]]?.text === '__typeof__');
+      if (r && !plain) {
+        overwrite(buf, t.start, name.toUpperCase());
+        fixCallArgs(k);
+      }
+      continue;
+    }
+    if (name === 'STATIC') { overwrite(buf, t.start, 'static'); continue; }
     const next = toks[k + 1];
     const hasCall = next !== undefined && next.text === '(';
     if (hasCall && (ATTRIBUTE_CALLS.has(name) || CONTEXT_ANNOTATIONS.has(name))) {
@@ -240,7 +554,10 @@ export function normalizeKernelC(src: string): Normalized {
       k = close;
       continue;
     }
-    if (depth === 0 && parenDepth === 0 && hasCall && FILE_SCOPE_MACRO.test(name)) {
+    const brace = innermostBrace();
+    const fileScope = brace === undefined;
+    const parenTop = stack.length > 0 && stack[stack.length - 1].ch !== '{';
+    if (fileScope && !parenTop && hasCall && FILE_SCOPE_MACRO.test(name)) {
       const close = matchParen(toks, k + 1);
       if (close < 0) continue;
       let end = toks[close].end;
@@ -249,28 +566,57 @@ export function normalizeKernelC(src: string): Normalized {
       k = close;
       continue;
     }
-    if (depth > 0 && hasCall && !KEYWORDS.has(name)) {
-      const prev = prevSignificant(k);
-      const stmtStart = prev === undefined || prev.text === ';' || prev.text === '{' || prev.text === '}' ||
-        prev.text === ':' || prev.text === ')' || prev.text === 'else';
-      if (!stmtStart) continue;
-      const close = matchParen(toks, k + 1);
-      if (close < 0) continue;
-      const after = toks[close + 1];
-      if (after === undefined) continue;
-      const opensBlock = after.text === '{';
-      const headsStatement = after.kind === 'id' && LOOP_MACRO_NAME.test(name) && !KEYWORDS.has(after.text);
-      if (!opensBlock && !headsStatement) continue;
-      const args = splitArgs(src, next.end, toks[close].start);
-      if (name === 'scoped_guard' || name === 'scoped_cond_guard') {
-        if (name.length < 2) continue;
-        overwrite(buf, t.start, 'if');
-        blank(buf, t.start + 2, t.end);
-        macros.push({ kind: name, name, offset: t.start, args });
-      } else if (name.length >= 5) {
+    if (!hasCall || KEYWORDS.has(name) || TYPE_TAKING.has(name)) continue;
+    if (inBody() || (fileScope && isUpperMacro(name) && !/SYSCALL_DEFINE/.test(name))) fixCallArgs(k);
+    if (!brace || brace.kind !== 'code' || parenTop) continue;
+    // statement position inside a function body
+    const prev = prevSignificant(k);
+    const stmtStart = prev === undefined || prev.text === ';' || prev.text === '{' || prev.text === '}' ||
+      prev.text === ':' || prev.text === ')' || prev.text === 'else' || prev.text === 'do';
+    if (!stmtStart) continue;
+    const close = matchParen(toks, k + 1);
+    if (close < 0) continue;
+    const ai = nextSignificant(close);
+    const after = toks[ai];
+    if (after === undefined) continue;
+    const newline = src.slice(toks[close].end, after.start).includes('\n') || toks[ai - 1]?.text === '#';
+    const isGuard = name === 'scoped_guard' || name === 'scoped_cond_guard';
+    const args = (): string[] => splitArgs(src, next.end, toks[close].start);
+    if (isGuard) {
+      if (after.text === ';') continue;
+      overwrite(buf, t.start, 'if');
+      blank(buf, t.start + 2, t.end);
+      macros.push({ kind: name, name, offset: t.start, args: args() });
+      continue;
+    }
+    const emptyArgs = toks[close].start === next.end || src.slice(next.end, toks[close].start).trim() === '';
+    const afterPreproc = toks[ai - 1]?.text === '#';
+    const opensBlock = after.text === '{';
+    const headsStatement = !afterPreproc && !emptyArgs && after.kind === 'id' && after.text !== 'else' && after.text !== 'case' && after.text !== 'default' &&
+      (!isUpperMacro(name) || LOOP_MACRO_NAME.test(name.toLowerCase()) || STATEMENT_KEYWORDS.has(after.text) && !newline);
+    const headsDeref = !afterPreproc && !emptyArgs && after.text === '*' && newline && !isUpperMacro(name);
+    if (opensBlock && emptyArgs) {
+      // `NAME() {`: a block under a macro we cannot see into; run it once
+      if (toks[close].end - t.start >= 5) { overwrite(buf, t.start, 'if(1)'); blank(buf, t.start + 5, toks[close].end); }
+      continue;
+    }
+    if (opensBlock || headsStatement || headsDeref) {
+      if (name.length >= 5) {
         overwrite(buf, t.start, 'while');
         blank(buf, t.start + 5, t.end);
-        macros.push({ kind: 'loop', name, offset: t.start, args });
+      } else {
+        overwrite(buf, t.start, 'if');
+        blank(buf, t.start + 2, t.end);
+      }
+      macros.push({ kind: 'loop', name, offset: t.start, args: args() });
+      continue;
+    }
+    // `BCH_OPTS()` (an x-macro expanding to statements) or a call missing its `;` before `}` / a label / `#endif`
+    if (after.text === '}' || after.text === 'case' || after.text === 'default' || afterPreproc || (newline && after.kind === 'id')) {
+      if (!addSemicolon(close, afterPreproc ? toks[ai - 1] : after)) {
+        // no white space to use: the call becomes the bare name (`NAME;`), its arguments blanked
+        buf[next.start] = ';';
+        blank(buf, next.start + 1, toks[close].end);
       }
     }
   }
