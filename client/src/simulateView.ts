@@ -63,7 +63,7 @@ const SCRIPT = `
     return;
   }
   const sub = el('div', 'sub');
-  sub.textContent = (data.title ? data.title : data.scenario ? 'scenario: ' + data.scenario : '') + ' · ' + (data.threads || []).length + ' threads';
+  sub.textContent = (data.title ? data.title : data.scenario ? 'scenario: ' + data.scenario : '') + ' · ' + (data.threads || []).length + ((data.threads || []).length === 1 ? ' thread' : ' threads');
   sub.id = 'sim-scenario';
   root.appendChild(sub);
   const verdict = el('div', data.verdict === 'deadlock' ? 'verdict-deadlock' : 'verdict-ok', (data.verdict === 'deadlock' ? 'DEADLOCK: ' : '') + (data.summary || data.verdict));
