@@ -290,7 +290,7 @@ export function analyzeFunction(fn: FunctionIR, ctx: DataflowCtx): FnRecords {
       api = ctx.know.lockApi(call.name);
     }
     const fault = call.indirect ? undefined : ctx.know.faultApi(callName);
-    const sum = !api && !call.indirect ? ctx.summaries?.get(call.name) : undefined;
+    const sum = api ? undefined : call.indirect ? ctx.summaries?.indirect?.(call.name) : ctx.summaries?.get(call.name);
     const sleeps = !call.indirect && ctx.know.maySleep(callName, call.args);
     if ((fault || sum || sleeps || !api) && once(`c|${call.pos.line}|${call.pos.col}|${heldKey(s0)}`)) {
       rec.calls.push({ call, before: s0, fault, callee: sum, sleeps });

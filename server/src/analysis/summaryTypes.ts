@@ -65,4 +65,10 @@ export interface Summary {
 
 export interface SummaryLookup {
   get(name: string): Summary | undefined;
+  /**
+   * A call through a function pointer `x->member(...)`, resolved through the
+   * ops-struct initialisers of the workspace when exactly one function is
+   * registered for that member; undefined when none or several are.
+   */
+  indirect?(member: string): Summary | undefined;
 }

@@ -180,12 +180,13 @@ export class Workspace {
     // call graph and bottom-up order (Tarjan's SCCs come out callees first)
     const byName = new Map<string, { fn: FunctionIR; file: string }[]>();
     for (const x of fns) { const l = byName.get(x.fn.name); if (l) l.push(x); else byName.set(x.fn.name, [x]); }
-    const order = sccOrder(fns, byName);
+    const irs = [...this.files.values()].map((f) => f.ir);
+    const opsTargets = opsTargetsOf(irs, byName);
+    const order = sccOrder(fns, byName, opsTargets);
     const summaries = new Map<string, Summary>();
     const keyOf = (file: string, name: string): string => `${file}::${name}`;
     const externals = externalSummaries();
     for (const [name, sum] of externals) if (!byName.has(name)) summaries.set(keyOf(BUILTIN_FILE, name), sum);
-    const irs = [...this.files.values()].map((f) => f.ir);
     const declared = new DeclaredOrder(this.know.orders, irs);
     for (const e of declared.errors) {
       findings.push({ file: e.file, pos: e.pos, severity: 'warning', rule: 'annotation-mismatch', function: '', message: e.message, related: [], simulation: 'not-run' });
@@ -202,6 +203,10 @@ export class Workspace {
         if (!cands) return summaries.get(keyOf(BUILTIN_FILE, name));
         const nonStatic = cands.find((c) => !c.fn.isStatic) ?? (cands.length === 1 ? cands[0] : undefined);
         return nonStatic ? summaries.get(keyOf(nonStatic.file, name)) : undefined;
+      },
+      indirect: (member: string) => {
+        const t = opsTargets.get(member);
+        return t ? summaries.get(keyOf(t.file, t.fn.name)) : undefined;
       },
     });
     let budgetHits = 0;
@@ -253,7 +258,37 @@ export class Workspace {
 }
 
 /** Strongly connected components of the call graph, callees before callers (iterative Tarjan). */
-function sccOrder(fns: { fn: FunctionIR; file: string }[], byName: Map<string, { fn: FunctionIR; file: string }[]>): { fn: FunctionIR; file: string }[][] {
+/** Ops-struct types whose members the engine resolves indirect calls through. */
+const OPS_TYPES = new Set(['vm_operations_struct', 'file_operations', 'inode_operations', 'address_space_operations', 'iomap_ops', 'super_operations']);
+
+/** member -> the one function registered for it in the workspace (members with several candidates are left out) */
+function opsTargetsOf(irs: readonly FileIR[], byName: Map<string, { fn: FunctionIR; file: string }[]>): Map<string, { fn: FunctionIR; file: string }> {
+  const cands = new Map<string, Set<string>>();
+  for (const ir of irs) for (const o of ir.ops) {
+    if (!OPS_TYPES.has(o.structType)) continue;
+    for (const [m, f] of Object.entries(o.members)) {
+      const s = cands.get(m);
+      if (s) s.add(f); else cands.set(m, new Set([f]));
+    }
+  }
+  const out = new Map<string, { fn: FunctionIR; file: string }>();
+  for (const [m, s] of cands) {
+    if (s.size !== 1) continue;
+    const name = [...s][0];
+    const defs = byName.get(name);
+    if (defs && defs.length === 1) out.set(m, defs[0]);
+  }
+  return out;
+}
+
+/** Indirect callees of a function (calls through ops members). */
+function indirectCallees(fn: FunctionIR): string[] {
+  const out = new Set<string>();
+  for (const n of fn.nodes) if (n.op?.k === 'call' && n.op.call.indirect) out.add(n.op.call.name);
+  return [...out];
+}
+
+function sccOrder(fns: { fn: FunctionIR; file: string }[], byName: Map<string, { fn: FunctionIR; file: string }[]>, opsTargets: Map<string, { fn: FunctionIR; file: string }>): { fn: FunctionIR; file: string }[][] {
   const index = new Map<object, number>();
   const low = new Map<object, number>();
   const onStack = new Set<object>();
@@ -268,6 +303,10 @@ function sccOrder(fns: { fn: FunctionIR; file: string }[], byName: Map<string, {
       const same = cands.find((y) => y.file === x.file);
       const pick = same ?? cands.find((y) => !y.fn.isStatic);
       if (pick) res.push(pick);
+    }
+    for (const m of indirectCallees(x.fn)) {
+      const t = opsTargets.get(m);
+      if (t) res.push(t);
     }
     return res;
   };
