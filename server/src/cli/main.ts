@@ -6,8 +6,14 @@ import { Workspace } from '../analysis/workspace';
 import { emptyConfig, LockorderConfig, parseConfig } from '../model/config';
 import { formatJson, formatSarif, formatText, TOOL_VERSION } from './formats';
 import { crossCheck } from '../sim/crosscheck';
+import { buildTree } from '../analysis/batch';
+import { DiskCache, engineFingerprint, isRunRecord, runKey, RunRecord } from '../analysis/cache';
+import type { AnalysisResult } from '../analysis/workspace';
+import { DEFAULT_MAX_FILE_BYTES } from '../analysis/workspace';
+import type { Finding } from '../analysis/diagnostic';
 
-const USAGE = `usage: lockorder check [--format text|json|sarif] [--config FILE] [--no-simulate] PATH...
+const USAGE = `usage: lockorder check [--format text|json|sarif] [--config FILE] [--no-simulate]
+                       [--max-file-size BYTES] [--jobs N] [--no-cache] PATH...
        lockorder simulate FILE:FUNCTION [--scenario auto|self|fault|writer|truncate|pair] [--format text|json] [--max-steps N]
        lockorder graph PATH... [--format dot|json]
        lockorder lsp --stdio            (language server for any LSP editor)
@@ -25,10 +31,14 @@ export interface CheckArgs {
   maxFileBytes?: number;
   /** cross-check order/fault/sleep findings with the simulator (default on) */
   simulate: boolean;
+  /** the on-disk cache (--no-cache, LOCKORDER_NO_CACHE=1 turn it off) */
+  cache: boolean;
+  /** worker threads building IR (default: the cores available; 0 or 1: in-process) */
+  jobs?: number;
 }
 
 export function parseCheckArgs(argv: string[]): CheckArgs {
-  const out: CheckArgs = { format: 'text', paths: [], simulate: true };
+  const out: CheckArgs = { format: 'text', paths: [], simulate: true, cache: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string => {
@@ -50,6 +60,12 @@ export function parseCheckArgs(argv: string[]): CheckArgs {
       out.maxFileBytes = v;
     } else if (a === '--no-simulate') {
       out.simulate = false;
+    } else if (a === '--no-cache') {
+      out.cache = false;
+    } else if (a === '--jobs' || a.startsWith('--jobs=') || a === '-j') {
+      const v = Number(value());
+      if (!Number.isInteger(v) || v < 0 || v > 256) throw new UsageError('--jobs takes a number of worker threads (0 or 1: no workers)');
+      out.jobs = v;
     } else if (a.startsWith('-') && a !== '-') {
       throw new UsageError(`unknown option ${a}`);
     } else {
@@ -103,17 +119,32 @@ export async function runCheck(argv: string[], io: Io): Promise<number> {
   const args = parseCheckArgs(argv);
   const config = loadConfig(args.config, io.err);
   const files = collectFiles(args.paths);
-  const ws = new Workspace({ config, maxFileBytes: args.maxFileBytes });
-  for (const f of files) {
-    let text: string;
-    try { text = fs.readFileSync(f, 'utf8'); } catch (e) { throw new UsageError(`cannot read ${f}: ${(e as Error).message}`); }
-    ws.setFile(f, text);
+  const maxFileBytes = args.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  // a whole run over unchanged inputs is replayed from the cache (key: engine, options, every file's content hash)
+  const cache = new DiskCache({ enabled: args.cache ? undefined : false });
+  const key = cache.enabled ? runKey(files, { config, maxFileBytes, simulate: args.simulate, version: TOOL_VERSION }, maxFileBytes) : undefined;
+  const replay = key ? cache.readJson('run', key, engineFingerprint('res'), isRunRecord) as RunRecord<Finding> | undefined : undefined;
+  let result: Pick<AnalysisResult, 'files' | 'functions' | 'findings'>;
+  if (replay) {
+    result = replay;
+  } else {
+    const built = await buildTree(files, { workers: args.jobs, maxFileBytes, cache });
+    const unreadable = built.files.find((b) => b.skipped?.startsWith('cannot read'));
+    if (unreadable) throw new UsageError(`cannot read ${unreadable.path}: ${unreadable.skipped!.replace(/^cannot read it \((.*)\)$/, '$1')}`);
+    for (const e of built.errors) io.err(`lockorder: internal error on ${e.path} (file skipped): ${e.error.split('\n')[0]}\n`);
+    const ws = new Workspace({ config, maxFileBytes });
+    for (const b of built.files) ws.setFileIR(b.path, b.ir, b.size, b.skipped);
+    const analysed = ws.analyze();
+    if (args.simulate) crossCheck(ws, analysed.findings);
+    result = analysed;
+    if (key && built.errors.length === 0) {
+      const rec: RunRecord<Finding> = { files: analysed.files, functions: analysed.functions, budgetHits: analysed.budgetHits, findings: analysed.findings };
+      cache.write('run', key, engineFingerprint('res'), JSON.stringify(rec));
+    }
   }
-  const result = ws.analyze();
-  if (args.simulate) crossCheck(ws, result.findings);
   const display = (f: string): string => f;
   const findings = result.findings;
-  if (args.format === 'json') io.out(formatJson(result, findings, display));
+  if (args.format === 'json') io.out(formatJson(result as AnalysisResult, findings, display));
   else if (args.format === 'sarif') io.out(formatSarif(findings, display));
   else {
     io.out(formatText(findings, display));
