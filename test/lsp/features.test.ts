@@ -331,6 +331,12 @@ describe('lsp: commands', function () {
     assert.notStrictEqual(fixed.verdict, 'deadlock');
   });
 
+  it('diagnostics of open files carry the simulator cross-check ("simulation confirmed")', async () => {
+    const uri = c.open(path.join(FIX, 'gfs2-dio', 'toyfs_file.c'));
+    const d = await c.diagnostics(uri, (x) => x.filter((y) => y.code === 'fault-while-locked').every((y) => /\[simulation confirmed: deadlock in \d+ steps/.test(y.message)) && x.length > 0);
+    assert.strictEqual(d.filter((y) => y.code === 'fault-while-locked').length, 2);
+  });
+
   it('lockorder.simulate by position finds the enclosing function; bad arguments get an error result', async () => {
     const file = path.join(FIX, 'gfs2-dio', 'toyfs_file.c');
     const text = fs.readFileSync(file, 'utf8');

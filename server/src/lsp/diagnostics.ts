@@ -30,8 +30,9 @@ export function toDiagnostic(f: Finding, s: Settings, uriOf: (p: string) => stri
     code: f.rule,
     codeDescription: { href: RULE_DOC_BASE + f.rule },
     source: 'lockorder',
-    message: f.simulationDetail ? `${f.message} (simulation: ${f.simulationDetail})` : f.message,
-    data: { rule: f.rule, function: f.function, line: f.pos.line, col: f.pos.col },
+    message: f.simulation === 'confirmed' ? `${f.message} [simulation confirmed: ${f.simulationDetail ?? 'deadlock'}]`
+      : f.simulationDetail ? `${f.message} [simulation ${f.simulationDetail}]` : f.message,
+    data: { rule: f.rule, function: f.function, line: f.pos.line, col: f.pos.col, simulation: f.simulation },
   };
   if (f.related.length) {
     d.relatedInformation = f.related.map((r) => ({ location: { uri: uriOf(r.file), range: toRange(r.pos) }, message: r.message }));

@@ -8,6 +8,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import * as path from 'path';
 import { hoverAt } from '../analysis/query';
+import { crossCheck, CROSS_CHECKED_RULES } from '../sim/crosscheck';
 import { codeActions } from './codeActions';
 import { COMMANDS, graph, simulate } from './commands';
 import { DiagnosticsPublisher } from './diagnostics';
@@ -55,7 +56,21 @@ export function startServer(conn: Connection): void {
     counts = publisher.publish(r.findings, session.knownFiles(), session.settings, cfgErrors, session.configFile && (cfgErrors.length || session.configOpen()) ? session.configFile : undefined).counts;
     sendStatus();
   };
-  session.onAnalyzed = publish;
+  // after each analysis: publish, then (when idle) run the simulator on the deadlock claims of open files
+  let crossTimer: NodeJS.Timeout | undefined;
+  session.onAnalyzed = () => {
+    publish();
+    if (crossTimer) clearTimeout(crossTimer);
+    const gen = session.analyzedGeneration;
+    crossTimer = setTimeout(() => {
+      crossTimer = undefined;
+      if (gen !== session.analyzedGeneration || session.generation !== gen) return; // stale: a newer analysis is coming
+      const open = session.ws.lastResult?.findings.filter((f) => session.isOpen(f.file) && CROSS_CHECKED_RULES.has(f.rule) && f.simulation === 'not-run' && !f.simulationDetail) ?? [];
+      if (open.length === 0) return;
+      try { crossCheck(session.ws, open, { maxFindings: 8, timeBudgetMs: 400, maxStates: 20_000 }); } catch (e) { conn.console.error(`lockorder: simulation cross-check failed: ${(e as Error).message}`); return; }
+      publish();
+    }, 150);
+  };
 
   /** Wrap a request handler: wait for the analysis, honour cancellation and stale versions. */
   function guarded<P, R>(name: string, uriOf: (p: P) => string | undefined, fn: (p: P, file: string | undefined) => R | Promise<R>, empty: R) {
