@@ -5,6 +5,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Connection, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
+import { buildTree } from '../analysis/batch';
+import { DiskCache } from '../analysis/cache';
 import type { Session } from './session';
 
 const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', 'out', 'dist', '.lockorder-cache']);
@@ -35,6 +37,7 @@ export class Indexer {
   done = 0;
   total = 0;
   active = false;
+  private readonly cache = new DiskCache();
 
   constructor(private readonly conn: Connection, private readonly session: Session, private readonly progressSupported: () => boolean,
     private readonly onStatus: () => void) {}
@@ -61,29 +64,25 @@ export class Indexer {
       if (cancelled()) return;
       this.total = files.length;
       progress?.report(0, `0/${files.length} files`);
-      let lastReport = Date.now();
-      for (const f of files) {
-        if (cancelled()) return;
-        if (!s.isOpen(f)) {
-          try {
-            const st = await fs.promises.stat(f);
-            if (st.size > s.settings.maxFileSize) s.addSkipped(f, st.size);
-            else {
-              const text = await fs.promises.readFile(f, 'utf8');
-              if (cancelled()) return;
-              s.addIndexed(f, text);
-            }
-          } catch { /* unreadable: not indexed */ }
-        }
-        this.done++;
-        const now = Date.now();
-        if (now - lastReport > 100 || this.done === files.length) {
-          lastReport = now;
-          progress?.report(Math.floor((this.done * 100) / Math.max(1, files.length)), `${this.done}/${files.length} files`);
-          this.onStatus();
-        }
-        await new Promise<void>((r) => setImmediate(r));
-      }
+      // parse in worker threads (in-process for small trees) with the on-disk IR cache in front
+      const todo = files.filter((f) => !s.isOpen(f));
+      let lastReport = 0;
+      const built = await buildTree(todo, {
+        maxFileBytes: s.settings.maxFileSize,
+        cache: this.cache,
+        onProgress: (done) => {
+          this.done = done + (files.length - todo.length);
+          const now = Date.now();
+          if (now - lastReport > 100 || done === todo.length) {
+            lastReport = now;
+            progress?.report(Math.floor((this.done * 100) / Math.max(1, files.length)), `${this.done}/${files.length} files`);
+            this.onStatus();
+          }
+        },
+      });
+      if (cancelled()) return;
+      for (const b of built.files) s.addIR(b.path, b.ir, b.size, b.skipped);
+      this.done = files.length;
       progress?.report(100, `analysing ${files.length} files`);
       s.flush();
     } finally {

@@ -4,6 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Workspace, AnalysisResult } from '../analysis/workspace';
+import type { FileIR } from '../analysis/ir';
 import { emptyConfig, LockorderConfig, parseConfig } from '../model/config';
 import { DEFAULT_SETTINGS, engineChanged, Settings, workspaceOptions } from './settings';
 
@@ -71,20 +72,12 @@ export class Session {
     this.ws.removeFile(p);
     this.markDirty();
   }
-  /** Add an indexed file's text directly (background indexing). */
-  addIndexed(p: string, text: string): void {
+  /** Add a file whose IR was built elsewhere (worker thread, IR cache). */
+  addIR(p: string, ir: FileIR, size: number, skipped?: string): void {
     if (this.open.has(p)) return;
     this.known.add(p);
-    this.ws.setFile(p, text);
-    this.markDirty();
-  }
-  /** A file over lockorder.maxFileSize: known (one information diagnostic), never read whole. */
-  addSkipped(p: string, size: number): void {
-    if (this.open.has(p)) return;
-    this.known.add(p);
-    const mb = (n: number): string => (n / 1048576).toFixed(1);
-    this.ws.setFileIR(p, { path: p, functions: [], prototypes: [], structs: [], globals: [], ops: [], directives: [], errorFunctions: 0, lines: 0 }, size,
-      `file is ${mb(size)} MB, over the ${mb(this.settings.maxFileSize)} MB limit (lockorder.maxFileSize)`);
+    this.dirtyPaths.delete(p);
+    this.ws.setFileIR(p, ir, size, skipped);
     this.markDirty();
   }
   knownFiles(): string[] { return [...this.known]; }
@@ -183,8 +176,14 @@ export class Session {
     const prev = this.settings;
     this.settings = next;
     if (engineChanged(prev, next)) {
+      const old = this.ws;
       this.ws = new Workspace({ ...workspaceOptions(next), config: this.config });
-      for (const p of this.known) this.dirtyPaths.add(p);
+      // parsed IR does not depend on the engine options: carry it over, unless the size limit moved
+      for (const p of this.known) {
+        const e = old.getFile(p);
+        if (e && prev.maxFileSize === next.maxFileSize && !this.dirtyPaths.has(p)) this.ws.setFileIR(p, e.ir, e.size, e.skipped);
+        else this.dirtyPaths.add(p);
+      }
       if (prev.configPath !== next.configPath) this.loadConfig();
       this.markDirty();
       return true;
