@@ -22,6 +22,11 @@ import {
   stateKey, varSign, withTrail, Z,
 } from './state';
 import type { Released, Summary, SummaryLookup } from './summaryTypes';
+import { checkLockLeak } from './rules/lock-leak';
+import { checkDoubleLock } from './rules/double-lock';
+import { checkUnlockUnheld } from './rules/unlock-unheld';
+import { checkPagefaultImbalance } from './rules/pagefault-imbalance';
+import { checkAnnotationMismatch } from './rules/annotation-mismatch';
 
 export interface Budget {
   /** node visits per function */
@@ -32,7 +37,7 @@ export interface Budget {
 
 export const DEFAULT_BUDGET: Budget = { steps: 200_000, statesPerNode: 512 };
 
-export interface AcquireRec { ref: LockRef; before: State; pos: Pos; try: boolean; callee?: Summary; chain?: string[] }
+export interface AcquireRec { ref: LockRef; before: State; pos: Pos; try: boolean; callee?: Summary; chain?: string[]; args?: readonly string[] }
 export interface ReleaseRec { ref: LockRef; before: State; pos: Pos; problem?: 'double-release' | 'failed-try' | 'mode'; heldMode?: string }
 export interface CallRec { call: Call; before: State; fault?: FaultApi; callee?: Summary; sleeps: boolean }
 export interface ExitRec { state: State; pos: Pos; ret: number }
@@ -56,6 +61,10 @@ export interface FnRecords {
   /** initial state (entry-held locks from annotations) */
   entry: State;
   product?: ProductGraph;
+  /** every CFG node was reached with a single lock state (ignoring acquisition sites) */
+  uniform?: boolean;
+  /** analysed path-sensitively (variable signs and condition atoms tracked) */
+  pathFacts?: boolean;
 }
 
 export interface DataflowCtx {
@@ -90,9 +99,40 @@ const SIGN_MACROS: Record<string, Rel> = { IS_ERR: 'neg', IS_ERR_OR_NULL: 'le0',
 
 class BudgetExceeded extends Error {}
 
+/**
+ * Two passes. The first tracks no path facts (no variable signs, no condition
+ * atoms): cheap, and it over-approximates the feasible paths, so it can only
+ * report more. If in that pass every CFG node is reached with one lock state
+ * (the lock state does not depend on the path) and the balance rules find
+ * nothing, its records are exact and final. Otherwise the function is analysed
+ * again, path-sensitively, within the budget.
+ */
 export function analyzeFunction(fn: FunctionIR, ctx: DataflowCtx): FnRecords {
+  if (!ctx.product) {
+    const quick = analyzeOnce(fn, ctx, false);
+    if (!quick.budgetHit && quick.uniform && balanceClean(quick)) return quick;
+  }
+  return analyzeOnce(fn, ctx, true);
+}
+
+/** The held-lock part of a state, without acquisition sites: what must agree across paths. */
+function lockKey(s: State): string {
+  const held = s.held.map((h) => `${h.inst}|${h.mode}|${h.count}|${h.entry ? 1 : 0}|${h.demotable ? 1 : 0}`).join(';');
+  const holders = Object.keys(s.holders).sort().map((k) => `${k}=${s.holders[k].gl}/${s.holders[k].mode}`).join(',');
+  return `${held}#${s.pf}#${s.nofault.join(',')}#${holders}#${s.notHeld.join(',')}#${s.entryAssumed.join(',')}`;
+}
+
+function balanceClean(rec: FnRecords): boolean {
+  return checkLockLeak(rec).length === 0 && checkDoubleLock(rec).length === 0 && checkUnlockUnheld(rec).length === 0 &&
+    checkPagefaultImbalance(rec).length === 0 && checkAnnotationMismatch(rec).length === 0;
+}
+
+function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRecords {
   const budget = ctx.budget ?? DEFAULT_BUDGET;
   const resolver = new Resolver(fn, ctx.structs, ctx.globals);
+  const relevant = pathFacts ? relevantFacts(fn, ctx.know) : { vars: new Set<string>(['$call', '$test', '$ret']), atoms: new Set<string>() };
+  const firstLock = new Map<number, string>();
+  let uniform = true;
   const rec: FnRecords = {
     fn, file: ctx.file, resolver, steps: 0, acquires: [], releases: [], calls: [], exits: [], asserts: [], pf: [],
     heldAt: new Map(), entry: initialState(),
@@ -117,27 +157,40 @@ export function analyzeFunction(fn: FunctionIR, ctx: DataflowCtx): FnRecords {
   const acquire = (s: State, ref: LockRef, pos: Pos, isTry: boolean, extra?: Partial<Held>, callee?: Summary, args?: readonly string[]): State => {
     const prev = findHeld(s, ref.inst);
     if (once(`a|${pos.line}|${pos.col}|${ref.inst}|${heldKey(s)}`)) rec.acquires.push({ ref, before: s, pos, try: isTry, callee });
-    if (prev && (RECURSIVE_KINDS.has(ref.kind) || ref.indexed || (ref.mode === 'RR' && prev.mode === 'RR'))) {
-      return withTrail({ ...s, held: s.held.map((h) => (h === prev ? { ...h, count: h.count + 1 } : h)) }, { line: pos.line, what: `${ref.via}(${ref.inst}) again` });
+    if (prev) {
+      // nested (rcu, array elements in a loop, a second reader or glock holder the double-lock rule
+      // reports): count it, so the matching releases balance; the count saturates so loops reach a
+      // fixpoint. A second exclusive acquisition deadlocks on the spot: the held entry stays as it was.
+      const nests = RECURSIVE_KINDS.has(ref.kind) || ref.indexed || (ref.mode === 'RR' && prev.mode === 'RR') ||
+        (ref.mode === 'R' && prev.mode === 'R') || ref.kind === 'glock';
+      if (!nests) return s;
+      return withTrail({ ...s, held: s.held.map((h) => (h === prev ? { ...h, count: Math.min(h.count + 1, 3) } : h)) }, { line: pos.line, what: `${ref.via}(${ref.inst}) again` });
     }
     const h: Held = { inst: ref.inst, cls: ref.cls, kind: ref.kind, mode: ref.mode, site: pos, via: ref.via, count: 1, args, ...extra };
     return withTrail(addHeld(s, h), { line: pos.line, what: `${ref.via}: ${ref.inst} taken` });
   };
 
-  const release = (s: State, ref: LockRef, pos: Pos): State => {
+  /**
+   * `direct`: an unlock call written in this function. A release inferred from a
+   * callee's summary is weaker evidence: it never counts as a double release and
+   * does not mark the lock as released for later checks.
+   */
+  const release = (s: State, ref: LockRef, pos: Pos, direct = true): State => {
     const h = findHeld(s, ref.inst);
     if (!h) {
-      const problem: ReleaseRec['problem'] | undefined = s.notHeld.includes(ref.inst) ? 'double-release' : undefined;
+      // elements of an array (`qa_qd[x]`) are different locks on each iteration: never a double release
+      const problem: ReleaseRec['problem'] | undefined = s.notHeld.includes(ref.inst) && !ref.indexed && direct ? 'double-release' : undefined;
+      if (!direct && s.notHeld.includes(ref.inst)) return s;
       if (once(`r|${pos.line}|${pos.col}|${ref.inst}|${heldKey(s)}|${problem ?? ''}`)) rec.releases.push({ ref, before: s, pos, problem });
       if (problem) return s;
       // released without being taken on this path: the caller holds it (a precondition)
       const entryAssumed = s.entryAssumed.includes(ref.inst) ? s.entryAssumed : [...s.entryAssumed, ref.inst].sort();
-      return withTrail(removeHeld({ ...s, entryAssumed }, ref.inst), { line: pos.line, what: `${ref.via}: ${ref.inst} released (held by the caller)` });
+      return withTrail(removeHeld({ ...s, entryAssumed }, ref.inst, direct), { line: pos.line, what: `${ref.via}: ${ref.inst} released (held by the caller)` });
     }
     const modeMismatch = (h.mode === 'W' && ref.mode === 'R' && h.kind !== 'journal') || (h.mode === 'R' && ref.mode === 'W' && h.kind !== 'journal' && h.kind !== 'percpu_rwsem');
     if (once(`r|${pos.line}|${pos.col}|${ref.inst}|${heldKey(s)}`)) rec.releases.push({ ref, before: s, pos, problem: modeMismatch ? 'mode' : undefined, heldMode: h.mode });
     if (h.count > 1) return { ...s, held: s.held.map((x) => (x === h ? { ...x, count: x.count - 1 } : x)) };
-    return withTrail(removeHeld(s, ref.inst), { line: pos.line, what: `${ref.via}: ${ref.inst} released` });
+    return withTrail(removeHeld(s, ref.inst, !ref.indexed && direct), { line: pos.line, what: `${ref.via}: ${ref.inst} released` });
   };
 
   /** Apply a lock-table call; returns the resulting states, each with the call's return sign in `$call`. */
@@ -262,12 +315,12 @@ export function analyzeFunction(fn: FunctionIR, ctx: DataflowCtx): FnRecords {
       const ref: LockRef = { inst, cls: inner.cls, kind: inner.kind, mode: inner.mode, via: `${sum.name}()`, indexed: false };
       // the callee may drop locks we hold before it takes this one (a __releases helper)
       const before = inner.releasedBefore?.length ? { ...s, held: withoutReleased(s.held, inner.releasedBefore, (t) => resolver.instance(t, call.args)) } : s;
-      if (once(`ai|${pos.line}|${pos.col}|${inner.cls}|${heldKey(before)}`)) rec.acquires.push({ ref, before, pos, try: false, callee: sum, chain: [sum.name, ...inner.chain] });
+      if (once(`ai|${pos.line}|${pos.col}|${inner.cls}|${heldKey(before)}`)) rec.acquires.push({ ref, before, pos, try: false, callee: sum, chain: [sum.name, ...inner.chain], args: call.args });
     }
     if (sum.incomplete || sum.conditional) return s;
     for (const r of sum.releases) {
       const inst = resolver.instance(r.template, call.args);
-      s = release(s, { inst, cls: r.cls, kind: r.kind, mode: r.mode, via: `${sum.name}()`, indexed: false }, pos);
+      s = release(s, { inst, cls: r.cls, kind: r.kind, mode: r.mode, via: `${sum.name}()`, indexed: false }, pos, false);
     }
     for (const a of sum.acquires) {
       const inst = resolver.instance(a.template, call.args);
@@ -303,7 +356,7 @@ export function analyzeFunction(fn: FunctionIR, ctx: DataflowCtx): FnRecords {
       let out = s;
       if (assignTo) {
         const sign = out.vars.$call;
-        out = setVar(out, assignTo, sign ?? ANY);
+        out = setVar(out, assignTo, relevant.vars.has(assignTo) ? sign ?? ANY : ANY);
         out = renameStale(out, assignTo);
       }
       if (out.vars.$call !== undefined) out = setVar(out, '$call', ANY);
@@ -313,8 +366,14 @@ export function analyzeFunction(fn: FunctionIR, ctx: DataflowCtx): FnRecords {
 
   /** A variable was reassigned: locks named through it now belong to another object. */
   const renameStale = (s: State, v: string): State => {
-    if (!s.held.some((h) => mentionsRoot(h.inst, v))) return s;
-    return { ...s, held: s.held.map((h) => (mentionsRoot(h.inst, v) ? { ...h, inst: `${h.inst}@${h.site.line + 1}` } : h)) };
+    const out = forgetReleased(s, v);
+    if (!out.held.some((h) => mentionsRoot(h.inst, v))) return out;
+    return { ...out, held: out.held.map((h) => (mentionsRoot(h.inst, v) ? { ...h, inst: `${h.inst}@${h.site.line + 1}` } : h)) };
+  };
+  /** `v` now names another object: what this path released through the old one says nothing about it. */
+  const forgetReleased = (s: State, v: string): State => {
+    if (!s.notHeld.some((n) => mentionsRoot(n, v))) return s;
+    return { ...s, notHeld: s.notHeld.filter((n) => !mentionsRoot(n, v)) };
   };
 
   const valueSign = (s: State, v: Value): number => {
@@ -329,7 +388,7 @@ export function analyzeFunction(fn: FunctionIR, ctx: DataflowCtx): FnRecords {
     switch (op.k) {
       case 'call': return callOp(s, op.call, op.assignTo);
       case 'assign': {
-        if (/^[A-Za-z_$]\w*$/.test(op.lhs)) return [renameStale(setVar(s, op.lhs, valueSign(s, op.value)), op.lhs)];
+        if (/^[A-Za-z_$]\w*$/.test(op.lhs)) return [renameStale(setVar(s, op.lhs, relevant.vars.has(op.lhs) ? valueSign(s, op.value) : ANY), op.lhs)];
         return [dropAtomsOf(s, op.lhs)];
       }
       case 'nofault': {
@@ -339,7 +398,7 @@ export function analyzeFunction(fn: FunctionIR, ctx: DataflowCtx): FnRecords {
       }
       case 'clobber': {
         let out = s;
-        for (const v of op.vars) out = setVar(out, v, ANY);
+        for (const v of op.vars) out = forgetReleased(setVar(out, v, ANY), v);
         return [out];
       }
       default: return [s];
@@ -371,6 +430,7 @@ export function analyzeFunction(fn: FunctionIR, ctx: DataflowCtx): FnRecords {
           const known = s.atoms[subj.text];
           const truthy = c.rel === 'nz' || c.rel === 'pos' || c.rel === 'neg';
           if (known !== undefined) return [[s, truthy ? known : !known]];
+          if (!relevant.atoms.has(subj.text)) return [[s, true], [s, false]];
           const t: State = { ...s, atoms: { ...s.atoms, [subj.text]: true } };
           const f: State = { ...s, atoms: { ...s.atoms, [subj.text]: false } };
           return [[t, truthy], [f, !truthy]];
@@ -382,6 +442,7 @@ export function analyzeFunction(fn: FunctionIR, ctx: DataflowCtx): FnRecords {
   };
 
   const splitSign = (s: State, name: string, relSet: number): [State, boolean][] => {
+    if (!relevant.vars.has(name)) return [[s, true], [s, false]];
     const cur = varSign(s, name);
     const t = cur & relSet;
     const f = cur & ~relSet;
@@ -419,6 +480,11 @@ export function analyzeFunction(fn: FunctionIR, ctx: DataflowCtx): FnRecords {
         let set = seen.get(to);
         if (!set) { set = new Set(); seen.set(to, set); }
         const k = stateKey(st);
+        if (uniform) {
+          const lk = lockKey(st);
+          const first = firstLock.get(to);
+          if (first === undefined) firstLock.set(to, lk); else if (first !== lk) uniform = false;
+        }
         let id = -1;
         if (product) {
           const pk = `${to}#${k}`;
@@ -459,6 +525,8 @@ export function analyzeFunction(fn: FunctionIR, ctx: DataflowCtx): FnRecords {
     if (!(err instanceof BudgetExceeded)) throw err;
     rec.budgetHit = err.message;
   }
+  rec.uniform = uniform;
+  rec.pathFacts = pathFacts;
   return rec;
 }
 
@@ -482,6 +550,63 @@ export function withoutReleased<T extends { inst: string; cls: string }>(held: r
 
 function mentionsRoot(inst: string, v: string): boolean {
   return !inst.includes('@') && mentions(inst, v) && (inst.startsWith(v) || inst.startsWith(`(${v}`) || new RegExp(`\\(${v}\\)`).test(inst) || new RegExp(`\\b${v}->`).test(inst));
+}
+
+/**
+ * Which variables and condition atoms are worth remembering along a path.
+ * A fact pays only if a later test can use it: a variable tested twice
+ * (`if (lock_inode) ... if (lock_inode)`), or tested or returned after being
+ * given a known value (a constant, a trylock / gfs2_glock_nq() result); an
+ * atom tested twice. Everything else splits the path without being recorded,
+ * which keeps the number of distinct states, and the work, small.
+ */
+export function relevantFacts(fn: FunctionIR, know: Knowledge): { vars: Set<string>; atoms: Set<string> } {
+  const tested = new Map<string, number>();
+  const atoms = new Map<string, number>();
+  const known = new Set<string>();
+  const returned = new Set<string>();
+  const bump = (m: Map<string, number>, k: string): void => { m.set(k, (m.get(k) ?? 0) + 1); };
+  const fromOp = (op: Op): void => {
+    switch (op.k) {
+      case 'assign':
+        if (op.value.k === 'const' || op.value.k === 'var') known.add(op.lhs);
+        break;
+      case 'call': {
+        const api = op.call.indirect ? undefined : know.lockApi(op.call.name);
+        if (op.assignTo && api && (api.op === 'try' || api.op === 'holder_nq' || api.op === 'holder_nq_init' || api.op === 'holder_queued')) known.add(op.assignTo);
+        break;
+      }
+      case 'return':
+        if (op.value.k === 'var') returned.add(op.value.name);
+        break;
+      case 'branch': fromCond(op.cond); break;
+      default: break;
+    }
+  };
+  const fromCond = (c: Cond): void => {
+    switch (c.k) {
+      case 'not': fromCond(c.e); break;
+      case 'and': case 'or': fromCond(c.a); fromCond(c.b); break;
+      case 'seq': c.pre.forEach(fromOp); fromCond(c.c); break;
+      case 'test': {
+        if (c.s.k === 'var') bump(tested, c.s.name);
+        else if (c.s.k === 'atom') {
+          const m = /^([A-Z_]+)\(([A-Za-z_]\w*)\)$/.exec(c.s.text);
+          if (m && SIGN_MACROS[m[1]]) bump(tested, m[2]);
+          else bump(atoms, c.s.text);
+        }
+        break;
+      }
+      default: break;
+    }
+  };
+  for (const n of fn.nodes) if (n.op) fromOp(n.op);
+  const vars = new Set<string>(['$call', '$test', '$ret']);
+  for (const [v, n] of tested) if (n >= 2 || known.has(v)) vars.add(v);
+  for (const v of returned) if (known.has(v)) vars.add(v);
+  const keepAtoms = new Set<string>();
+  for (const [a, n] of atoms) if (n >= 2) keepAtoms.add(a);
+  return { vars, atoms: keepAtoms };
 }
 
 /** Is a held lock one that makes the context atomic? */

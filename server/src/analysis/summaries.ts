@@ -46,7 +46,8 @@ function nodeAt(fn: FunctionIR, pos: { line: number; col: number }): number | un
 
 /** Rewrite an instance over the function's parameters; undefined if it names a local object. */
 export function toTemplate(inst: string, fn: FunctionIR, globals: ReadonlyMap<string, string>): string | undefined {
-  if (inst.includes('@')) return undefined;
+  // stale (reassigned) names and array elements are not one lock a caller can name
+  if (inst.includes('@') || inst.includes('[*]')) return undefined;
   const root = rootVar(inst);
   if (!root) return inst; // per-task pseudo-locks: rcu, jbd2_handle
   const idx = fn.params.findIndex((p) => p.name === root);
@@ -110,7 +111,8 @@ export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>):
   };
   if (exits.length > 0) {
     // held at every exit, taken here
-    const first = exits[0].state.held.filter((h) => !h.entry);
+    // held at every exit, taken here, and not the caller's own lock re-taken (__releases + __acquires)
+    const first = exits[0].state.held.filter((h) => !h.entry && !entryInsts.has(h.inst) && !exits.some((ex) => ex.state.entryAssumed.includes(h.inst)));
     for (const h of first) {
       if (exits.every((ex) => ex.state.held.some((x) => x.inst === h.inst && !x.entry))) {
         const e = effect(h);
@@ -132,8 +134,12 @@ export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>):
       if (!rel) continue;
       const e = effect(rel.ref);
       if (!e) continue;
-      sum.requires.push(e);
-      if (exits.every((ex) => !ex.state.held.some((x) => x.inst === inst))) sum.releases.push(e);
+      // a precondition / a release effect only if every path does it: a lock dropped on some
+      // error path deep down (gfs2 withdraw) is not something callers can rely on either way
+      const asserted = rec.asserts.some((r) => r.ref.inst === inst);
+      if (asserted || exits.every((ex) => ex.state.entryAssumed.includes(inst))) sum.requires.push(e);
+      if (exits.every((ex) => ex.state.notHeld.includes(inst) && !ex.state.held.some((x) => x.inst === inst))) sum.releases.push(e);
+      else if (exits.some((ex) => ex.state.notHeld.includes(inst))) sum.conditional = true;
     }
   }
   for (const a of fn.annotations) {
@@ -154,11 +160,16 @@ export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>):
     seen.add(key);
     const t = toTemplate(a.ref.inst, fn, globals) ?? `?${a.ref.inst}`;
     const inner: InnerAcquire = { template: t, cls: a.ref.cls, kind: a.ref.kind, mode: a.ref.mode, file: rec.file, pos: a.pos, chain: a.chain ? a.chain : [] };
-    if (rb) inner.releasedBefore = rb;
+    let dropped = rb;
     if (a.chain && a.callee) {
       const deep = a.callee.inner.find((x) => x.cls === a.ref.cls);
-      if (deep) { inner.file = deep.file; inner.pos = deep.pos; }
+      if (deep) {
+        inner.file = deep.file; inner.pos = deep.pos;
+        // what the callee dropped first, if it was our caller's lock, is dropped for our callers too
+        dropped = merge(rb, lift(deep.releasedBefore, a.args ?? []));
+      }
     }
+    if (dropped) inner.releasedBefore = dropped;
     sum.inner.push(inner);
   }
   // may fault with page faults enabled / may sleep

@@ -23,6 +23,8 @@ export function checkAnnotationMismatch(rec: FnRecords): Finding[] {
           [{ file: rec.file, pos: a.pos, message: `${a.kind}(${a.arg}) declared here` }]));
       }
     } else if (a.kind === '__releases' || a.kind === '__releases_shared') {
+      // __releases(x) __acquires(x) together: held on entry and on exit, dropped inside
+      if (rec.fn.annotations.some((b) => b.kind.startsWith('__acquires') && rec.resolver.annotationInstance(b.arg) === inst)) continue;
       const bad = rec.exits.find((ex) => ex.state.held.some((h) => h.entry && annotationMatches(inst, h.inst)));
       if (bad && everHeld(inst)) {
         out.push(finding(rec, 'annotation-mismatch', bad.pos,
