@@ -11,6 +11,17 @@ import { installCodeServer, makeProfile, Running, startCodeServer, stopCodeServe
 import { ARTIFACTS, ROOT, fixtureWorkspace, run, sleep, timing } from './env';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const FIXTURE = fs.readFileSync(path.join(ROOT, 'test-fixtures', 'gfs2-dio', 'toyfs_file.c'), 'utf8').split('\n');
+/** 1-based line of the n-th (0-based) line containing `needle`, after the line containing `after`. */
+const lineOf = (needle: string, after = ''): number => {
+  const from = after ? FIXTURE.findIndex((l) => l.includes(after)) : 0;
+  const i = FIXTURE.findIndex((l, k) => k >= from && l.includes(needle));
+  if (i < 0) throw new Error(`fixture line with ${needle} not found`);
+  return i + 1;
+};
+const READ_BUGGY_NQ = lineOf('ret = gfs2_glock_nq(gh);', 'toy_direct_read_buggy(');
+const READ_BUGGY_DIO = lineOf('ret = iomap_dio_rw(', 'toy_direct_read_buggy(');
+const FAULT_NQ = lineOf('gfs2_glock_nq(&gh);', 'toy_fault(struct vm_fault');
 
 describe('e2e: real VS Code (code-server + chromium)', function () {
   this.timeout(20 * 60 * 1000);
@@ -154,7 +165,7 @@ describe('e2e: real VS Code (code-server + chromium)', function () {
   it('hovers a lock call and reads the explanation', async () => {
     await page.locator('.editor-instance .monaco-editor').first().click({ position: { x: 300, y: 200 } });
     await page.keyboard.press('Escape');
-    await goTo(80, 12); // `ret = gfs2_glock_nq(gh);` in toy_direct_read_buggy
+    await goTo(READ_BUGGY_NQ, 12); // `ret = gfs2_glock_nq(gh);` in toy_direct_read_buggy
     const cursor = page.locator('.editor-instance .monaco-editor .cursor').first();
     const box = (await cursor.boundingBox())!;
     const t = Date.now();
@@ -175,7 +186,7 @@ describe('e2e: real VS Code (code-server + chromium)', function () {
   it('runs "Simulate Function at Cursor" and finds the deadlock witness in the webview', async () => {
     await page.keyboard.press('Control+J'); // hide the Problems panel: room for the lanes
     await page.locator('.editor-instance .monaco-editor').first().click({ position: { x: 300, y: 200 } });
-    await goTo(83, 10); // the iomap_dio_rw() call in toy_direct_read_buggy
+    await goTo(READ_BUGGY_DIO, 10); // the iomap_dio_rw() call in toy_direct_read_buggy
     const t = Date.now();
     await palette('Lock Order: Simulate Function at Cursor');
     const frame = await inWebview('#sim-verdict, #sim-error');
@@ -193,10 +204,10 @@ describe('e2e: real VS Code (code-server + chromium)', function () {
     assert.ok(await waits.count() >= 1, 'the waiting step of the cycle is highlighted');
     await sleep(300);
     await shot('04-simulate');
-    // clicking the highlighted step reveals and highlights its source line (toy_fault's gfs2_glock_nq, line 51)
+    // clicking the highlighted step reveals and highlights its source line (toy_fault's gfs2_glock_nq)
     const tc = Date.now();
     await waits.first().click();
-    await page.locator('.statusbar-item', { hasText: /Ln 51, Col/ }).first().waitFor();
+    await page.locator('.statusbar-item', { hasText: new RegExp(`Ln ${FAULT_NQ}, Col`) }).first().waitFor();
     timing('vscode: step click -> source line revealed', Date.now() - tc);
     await sleep(500);
     await shot('05-simulate-reveal');
