@@ -360,6 +360,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
         out = renameStale(out, assignTo);
       }
       if (out.vars.$call !== undefined) out = setVar(out, '$call', ANY);
+      if (!api) out = forgetClobbered(out, fn);
       return out;
     });
   };
@@ -607,6 +608,29 @@ export function relevantFacts(fn: FunctionIR, know: Knowledge): { vars: Set<stri
   const keepAtoms = new Set<string>();
   for (const [a, n] of atoms) if (n >= 2) keepAtoms.add(a);
   return { vars, atoms: keepAtoms };
+}
+
+/**
+ * A call may change task state (`current->journal_info`, set by
+ * gfs2_trans_begin()) and globals: atoms reading those are forgotten after
+ * the call. Atoms over the function's own parameters and locals are kept
+ * (`inode == sdp->sd_rindex`, `attr->ia_valid & ATTR_SIZE`): that is what
+ * correlated conditions in kernel code rely on, and callees rarely change them.
+ */
+export function forgetClobbered(s: State, fn: FunctionIR): State {
+  const keys = Object.keys(s.atoms);
+  if (keys.length === 0) return s;
+  const local = (v: string): boolean => fn.params.some((p) => p.name === v) || v in fn.locals;
+  let changed = false;
+  const atoms: Record<string, boolean> = {};
+  for (const k of keys) {
+    const stable = /^#|^[A-Z][A-Z0-9_]*\(/.test(k);
+    const roots = [...k.matchAll(/(?<![\w>.])([a-z_]\w*)(?=\s*(->|\.))/g)].map((m) => m[1]);
+    const volatile = roots.some((r) => r === 'current' || !local(r));
+    if (!stable && volatile) { changed = true; continue; }
+    atoms[k] = s.atoms[k];
+  }
+  return changed ? { ...s, atoms } : s;
 }
 
 /** Is a held lock one that makes the context atomic? */

@@ -60,6 +60,8 @@ export function extractEvents(rec: FnRecords): FnEvents {
   for (const a of rec.acquires) {
     const held = a.before.held.filter((h) => !h.inst.includes('@'));
     if (held.length === 0) continue;
+    // a journal start inside a running handle only nests (h_ref++): it never waits
+    if (a.ref.kind === 'journal' && held.some((h) => h.kind === 'journal')) continue;
     const k = `a${a.pos.line}:${a.pos.col}:${a.ref.cls}:${heldKey(a.before)}`;
     if (seen.has(k)) continue;
     seen.add(k);

@@ -191,10 +191,17 @@ export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>):
       if (c.sleeps) sum.sleep = { file: rec.file, pos: c.call.pos, api: c.call.name, chain: [], releasedBefore: released(c.before) };
       else if (c.callee?.sleep && c.callee.sleep.chain.length === 0 && !c.callee.sleep.releasedBefore) sum.sleep = { ...c.callee.sleep, chain: [c.callee.name], releasedBefore: released(c.before) };
     }
-    if (!sum.truncate) {
+    {
+      // the guards a truncate has on ANY path through it: a lock taken only for DAX inodes
+      // (fuse's fault_blocked flag) shows the author gates the truncate deliberately
       const heldX = c.before.held.filter((h) => h.mode === 'W' || h.mode === 'EX').map((h) => h.cls);
-      if (!c.call.indirect && TRUNCATE_APIS.some((t) => t.name === c.call.name)) sum.truncate = { file: rec.file, pos: c.call.pos, api: c.call.name, chain: [], heldX };
-      else if (c.callee?.truncate && c.callee.truncate.chain.length < MAX_INNER_DEPTH) sum.truncate = { ...c.callee.truncate, chain: [c.callee.name, ...c.callee.truncate.chain], heldX: [...new Set([...heldX, ...c.callee.truncate.heldX])] };
+      const direct = !c.call.indirect && TRUNCATE_APIS.some((t) => t.name === c.call.name);
+      const deep = !direct && c.callee?.truncate && c.callee.truncate.chain.length < MAX_INNER_DEPTH ? c.callee.truncate : undefined;
+      if (direct || deep) {
+        const more = deep ? [...heldX, ...deep.heldX] : heldX;
+        if (!sum.truncate) sum.truncate = deep ? { ...deep, chain: [c.callee!.name, ...deep.chain], heldX: [...new Set(more)] } : { file: rec.file, pos: c.call.pos, api: c.call.name, chain: [], heldX: [...new Set(more)] };
+        else sum.truncate.heldX = [...new Set([...sum.truncate.heldX, ...more])];
+      }
     }
   }
   if (!sum.sleep) {
