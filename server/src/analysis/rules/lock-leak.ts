@@ -23,7 +23,8 @@ export function checkLockLeak(rec: FnRecords): Finding[] {
   const declared = rec.fn.annotations.filter((a) => a.kind.startsWith('__acquires') || a.kind.startsWith('__cond_acquires') || a.kind.startsWith('__must_hold'))
     .map((a) => rec.resolver.annotationInstance(a.arg));
   const insts = new Map<string, Held>();
-  for (const ex of rec.exits) for (const h of ex.state.held) if (!h.entry && !h.inst.includes('@') && !insts.has(h.inst)) insts.set(h.inst, h);
+  // `a[*]->lock`: one instance per array element; how many a loop took is not tracked
+  for (const ex of rec.exits) for (const h of ex.state.held) if (!h.entry && !h.inst.includes('@') && !h.inst.includes('[*]') && !insts.has(h.inst)) insts.set(h.inst, h);
   for (const [inst, h0] of insts) {
     if (declared.some((d) => annotationMatches(d, inst))) continue;
     const held: ExitRec[] = [];

@@ -1,0 +1,126 @@
+// `npm run bench:parse`: kernel-C parsing and engine cost on real code.
+//
+// Extracts fs/ of Linux 6.12 from the Debian linux-source tarball into
+// bench/.work/ (reused when present; never committed), then prints
+//   - files and function definitions,
+//   - the share of functions with tree-sitter ERROR nodes, raw vs after the
+//     byte-offset-preserving normalisation (and, separately, with any error
+//     node including MISSING tokens),
+//   - the time of a full `lockorder check` run over the same files against a
+//     plain tree-sitter parse of them, as a ratio.
+//
+// Usage: node out/bench/parse.js [VERSION] [SUBDIR] [--jobs N]   (defaults: 6.12 fs)
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseC, parsePlain, SyntaxNode, Tree } from '../server/src/parse/parser';
+import { main as cliMain } from '../server/src/cli/main';
+
+const argv = process.argv.slice(2);
+const flags = argv.filter((a, i) => a.startsWith('-') || (i > 0 && argv[i - 1] === '--jobs'));
+const pos = argv.filter((a) => !flags.includes(a));
+const version = pos[0] ?? '6.12';
+const subdir = pos[1] ?? 'fs';
+const jobsAt = argv.indexOf('--jobs');
+const jobs = jobsAt >= 0 ? argv[jobsAt + 1] : '1';
+
+const tarball = `/usr/src/linux-source-${version}.tar.xz`;
+const workDir = path.resolve(__dirname, '..', '..', 'bench', '.work');
+const root = path.join(workDir, `linux-source-${version}`);
+
+function extract(): string {
+  const dir = path.join(root, subdir);
+  if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
+    console.log(`reusing ${path.relative(process.cwd(), dir)}`);
+    return dir;
+  }
+  fs.mkdirSync(workDir, { recursive: true });
+  console.log(`extracting ${subdir}/ from ${tarball} into ${path.relative(process.cwd(), workDir)}/ ...`);
+  execFileSync('tar', ['-xJf', tarball, '-C', workDir, '--wildcards', `*/${subdir}/*`], { stdio: 'inherit' });
+  return dir;
+}
+
+function walk(dir: string, out: string[] = []): string[] {
+  const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) walk(p, out);
+    else if (e.isFile() && /\.[ch]$/.test(e.name)) out.push(p);
+  }
+  return out;
+}
+
+interface Count { functions: number; withError: number; withAnyError: number }
+
+function hasErrorNode(n: SyntaxNode): boolean {
+  const stack = [n];
+  while (stack.length) {
+    const x = stack.pop()!;
+    if (x.type === 'ERROR') return true;
+    if (x.hasError) for (const c of x.children) stack.push(c);
+  }
+  return false;
+}
+
+function countFunctions(tree: Tree, c: Count): void {
+  const stack: SyntaxNode[] = [tree.rootNode];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n.type === 'function_definition') {
+      c.functions++;
+      if (n.hasError) {
+        c.withAnyError++;
+        if (hasErrorNode(n)) c.withError++;
+      }
+      continue;
+    }
+    for (const ch of n.namedChildren) stack.push(ch);
+  }
+}
+
+const pct = (a: number, b: number): string => `${(b ? (100 * a) / b : 0).toFixed(2)}%`;
+const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+async function run(): Promise<void> {
+  if (!fs.existsSync(tarball)) {
+    console.log(`bench:parse skipped: ${tarball} is not installed.`);
+    console.log(`Install it with \`apt-get install linux-source-${version}\` (Debian/Ubuntu) and run \`npm run bench:parse\` again.`);
+    return;
+  }
+  const dir = extract();
+  const files = walk(dir);
+  const texts = files.map((f) => fs.readFileSync(f, 'utf8'));
+  const bytes = texts.reduce((n, t) => n + Buffer.byteLength(t), 0);
+
+  const raw: Count = { functions: 0, withError: 0, withAnyError: 0 };
+  const norm: Count = { functions: 0, withError: 0, withAnyError: 0 };
+  for (const t of texts) countFunctions(parsePlain(t), raw);
+  for (const t of texts) countFunctions(parseC(t).tree, norm);
+
+  // plain parse of the same files (read + tree-sitter), best of two
+  const plainOnce = (): number => {
+    const t0 = process.hrtime.bigint();
+    for (const f of files) parsePlain(fs.readFileSync(f, 'utf8'));
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  };
+  const plainMs = Math.min(plainOnce(), plainOnce());
+
+  // the full check, exactly as `lockorder check` runs it (no result cache; output discarded)
+  let summary = '';
+  const t0 = process.hrtime.bigint();
+  const code = await cliMain(['check', '--format', 'json', '--no-cache', '--jobs', jobs, dir], {
+    out: (s) => { const m = /"files":(\d+),"functions":(\d+)/.exec(s.slice(0, 200)); if (m) summary = `${m[1]} files, ${m[2]} functions analysed`; },
+    err: () => undefined,
+  });
+  const checkMs = Number(process.hrtime.bigint() - t0) / 1e6;
+
+  console.log(`Linux ${version} ${subdir}/: ${files.length} files (.c/.h), ${(bytes / 1048576).toFixed(1)} MB, ${norm.functions} function definitions`);
+  console.log(`functions with ERROR nodes, raw tree-sitter-c:   ${raw.withError} of ${raw.functions} (${pct(raw.withError, raw.functions)})`);
+  console.log(`functions with ERROR nodes, after normalisation: ${norm.withError} of ${norm.functions} (${pct(norm.withError, norm.functions)})`);
+  console.log(`  counting MISSING tokens too: raw ${raw.withAnyError} (${pct(raw.withAnyError, raw.functions)}), normalised ${norm.withAnyError} (${pct(norm.withAnyError, norm.functions)})`);
+  console.log(`plain parse (read + tree-sitter): ${secs(plainMs)} (${(bytes / 1048576 / (plainMs / 1000)).toFixed(1)} MB/s)`);
+  console.log(`lockorder check --no-cache --jobs ${jobs}: ${secs(checkMs)} (exit ${code}; ${summary})`);
+  console.log(`check / plain parse: ${(checkMs / plainMs).toFixed(1)}x`);
+}
+
+run().catch((e) => { console.error(e); process.exitCode = 1; });
