@@ -16,7 +16,7 @@ import { ATOMIC_KINDS, RECURSIVE_KINDS } from '../model/lockApi';
 import type { FaultApi } from '../model/faultApi';
 import type { StructTable } from '../model/classes';
 import type { Call, Cond, FunctionIR, Op, Pos, Rel, Value } from './ir';
-import { LockRef, Resolver } from './locks';
+import { ClassKey, LockRef, Resolver } from './locks';
 import {
   ANY, addHeld, dropAtomsOf, findHeld, Held, initialState, mentions, N, P, removeHeld, setVar, signOf, State,
   stateKey, varSign, withTrail, Z,
@@ -80,6 +80,8 @@ export interface DataflowCtx {
   entryHeld?: readonly Held[];
   /** record the path-sensitive product graph (CFG node x abstract state), for the simulator */
   product?: boolean;
+  /** lockdep class keys set in the workspace (lockdep_set_class) */
+  classKeys?: readonly ClassKey[];
 }
 
 /**
@@ -129,7 +131,7 @@ function balanceClean(rec: FnRecords): boolean {
 
 function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRecords {
   const budget = ctx.budget ?? DEFAULT_BUDGET;
-  const resolver = new Resolver(fn, ctx.structs, ctx.globals);
+  const resolver = new Resolver(fn, ctx.structs, ctx.globals, ctx.classKeys);
   const relevant = pathFacts ? relevantFacts(fn, ctx.know) : { vars: new Set<string>(['$call', '$test', '$ret']), atoms: new Set<string>() };
   const firstLock = new Map<number, string>();
   let uniform = true;

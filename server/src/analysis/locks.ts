@@ -6,6 +6,9 @@ import { classOf, StructTable, TypeEnv, splitLast } from '../model/classes';
 import { lockObject, rootVar } from '../parse/exprs';
 import type { Call, FunctionIR } from './ir';
 
+/** `lockdep_set_class(&sdp->sd_quota_inode->i_rwsem, &gfs2_quota_imutex_key)`: field path and key. */
+export interface ClassKey { viaField: string; lockField: string; cls: string; file: string }
+
 export interface LockRef {
   inst: string;
   cls: string;
@@ -26,7 +29,16 @@ export class Resolver implements TypeEnv {
     private readonly fn: FunctionIR,
     private readonly structs: StructTable,
     private readonly globals: ReadonlyMap<string, string>,
+    private readonly classKeys: readonly ClassKey[] = [],
   ) {}
+
+  /** A lock given its own lockdep key, reached through the same field, belongs to that key's class. */
+  private keyed(inst: string, cls: string): string {
+    for (const k of this.classKeys) {
+      if (inst.endsWith(`${k.lockField}`) && new RegExp(`[>.]${k.viaField}\\b`).test(inst)) return k.cls;
+    }
+    return cls;
+  }
 
   varType(name: string): string | undefined {
     const p = this.fn.params.find((x) => x.name === name);
@@ -109,7 +121,7 @@ export class Resolver implements TypeEnv {
       const inst = i >= 0 ? this.instance(api.instance ?? '$0', [raw, ...call.args.slice(1)]) : (api.instance ?? api.name);
       let cls = this.classFor(api, inst, api.instance ? inst : raw);
       if (api.subclassArg !== undefined && call.args[api.subclassArg]) cls = `${cls}/${call.args[api.subclassArg]}`;
-      out.push({ inst: normIndex(inst), cls, kind: this.kindFor(api, inst, raw), mode: api.mode ?? 'W', via: call.name, indexed: /\[[^\]\d]/.test(inst) });
+      out.push({ inst: normIndex(inst), cls: this.keyed(inst, cls), kind: this.kindFor(api, inst, raw), mode: api.mode ?? 'W', via: call.name, indexed: /\[[^\]\d]/.test(inst) });
     }
     return out;
   }

@@ -32,7 +32,8 @@ export type ApiOp =
   | 'holder_dq'      // gfs2_glock_dq(gh) / gfs2_glock_dq_uninit(gh)
   | 'holder_uninit'
   | 'holder_allow_demote' | 'holder_disallow_demote'
-  | 'holder_queued'; // gfs2_holder_queued(gh): true iff the holder is held
+  | 'holder_queued' // gfs2_holder_queued(gh): true iff the holder is held
+  | 'set_class';     // lockdep_set_class(&lock, &key): locks reached that way get their own class
 
 export interface LockApi {
   name: string;
@@ -217,6 +218,10 @@ export const BUILTIN_LOCK_APIS: readonly LockApi[] = e([
   { name: 'lockdep_assert_held_once', op: 'assert', arg: 0 },
   { name: 'assert_spin_locked', op: 'assert', kind: 'spinlock', arg: 0 },
   { name: 'might_lock', op: 'might', arg: 0, mode: 'W' },
+  // ---- lockdep class keys: a lock given its own key is its own class (gfs2's quota inode i_rwsem)
+  { name: 'lockdep_set_class', op: 'set_class', arg: 0 },
+  { name: 'lockdep_set_class_and_name', op: 'set_class', arg: 0 },
+  { name: 'lockdep_set_class_and_subclass', op: 'set_class', arg: 0 },
   { name: 'might_lock_read', op: 'might', arg: 0, mode: 'R' },
 ]);
 
