@@ -4,7 +4,7 @@
 import { parseC, ParsedFile, SyntaxNode } from '../parse/parser';
 import { stripText } from '../parse/exprs';
 import { buildFunction, FileCtx, functionName, paramsOf, posOf, typeName } from './cfg';
-import type { FileIR, GlobalLock, OpsInit, OrderDirective, Prototype, StructDef } from './ir';
+import type { FileIR, FunctionIR, GlobalLock, OpsInit, OrderDirective, Prototype, StructDef } from './ir';
 
 const LOCK_TYPES = new Set(['mutex', 'spinlock_t', 'spinlock', 'raw_spinlock_t', 'rwlock_t', 'rw_semaphore',
   'percpu_rw_semaphore', 'seqlock_t', 'semaphore']);
@@ -82,8 +82,23 @@ function opsInit(decl: SyntaxNode, ctx: FileCtx): OpsInit | undefined {
   return undefined;
 }
 
-export function buildFileIR(path: string, text: string): { ir: FileIR; parsed: ParsedFile } {
-  const parsed = parseC(text);
+/** Incremental rebuilds (analysis/incremental.ts): an already parsed tree, and functions kept from the previous IR. */
+export interface BuildHooks {
+  parsed?: ParsedFile;
+  /** the previous IR of an unchanged function_definition node, or undefined to build it */
+  reuseFunction?: (node: SyntaxNode) => FunctionIR | undefined;
+  /** the facts an unchanged file-scope declaration produced last time, or undefined to extract them */
+  reuseItem?: (node: SyntaxNode) => ItemFacts | undefined;
+  /** what a file-scope declaration produced (for reuseItem next time) */
+  builtItem?: (node: SyntaxNode, facts: ItemFacts) => void;
+}
+
+/** What one file-scope item (declaration, struct, typedef, macro statement) contributes to a FileIR. */
+export type ItemFacts = Pick<FileIR, 'structs' | 'globals' | 'ops' | 'prototypes'>;
+const ITEM_TYPES = new Set(['declaration', 'struct_specifier', 'type_definition', 'expression_statement']);
+
+export function buildFileIR(path: string, text: string, hooks?: BuildHooks): { ir: FileIR; parsed: ParsedFile } {
+  const parsed = hooks?.parsed ?? parseC(text);
   const ctx: FileCtx = {
     text,
     lines: parsed.lines,
@@ -97,9 +112,15 @@ export function buildFileIR(path: string, text: string): { ir: FileIR; parsed: P
   if (!looksLikeC(text)) { ir.notC = true; return { ir, parsed }; }
   const visit = (node: SyntaxNode, depth: number): void => {
     for (const c of node.namedChildren) {
+      const item = hooks && ITEM_TYPES.has(c.type);
+      if (item && hooks.reuseItem) {
+        const old = hooks.reuseItem(c);
+        if (old) { ir.structs.push(...old.structs); ir.globals.push(...old.globals); ir.ops.push(...old.ops); ir.prototypes.push(...old.prototypes); continue; }
+      }
+      const mark = item ? [ir.structs.length, ir.globals.length, ir.ops.length, ir.prototypes.length] : undefined;
       switch (c.type) {
         case 'function_definition': {
-          const f = buildFunction(c, ctx);
+          const f = hooks?.reuseFunction?.(c) ?? buildFunction(c, ctx);
           if (f) {
             ir.functions.push(f);
             if (f.errors > 0) ir.errorFunctions++;
@@ -127,6 +148,7 @@ export function buildFileIR(path: string, text: string): { ir: FileIR; parsed: P
         default:
           break;
       }
+      if (mark) hooks?.builtItem?.(c, { structs: ir.structs.slice(mark[0]), globals: ir.globals.slice(mark[1]), ops: ir.ops.slice(mark[2]), prototypes: ir.prototypes.slice(mark[3]) });
     }
   };
   const declaration = (c: SyntaxNode): void => {

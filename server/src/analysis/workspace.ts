@@ -18,6 +18,7 @@ import type { Held } from './state';
 import { summarize } from './summaries';
 import type { Summary, SummaryLookup } from './summaryTypes';
 import { finding } from './rules/common';
+import { AnalysisReuse, IncrementalFiles } from './incremental';
 
 export interface WorkspaceOptions {
   config?: LockorderConfig;
@@ -75,7 +76,10 @@ const MMAP_ENTRY: Held = {
 export const DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024;
 
 /** Every callee name an op (or a condition) mentions. */
+const calleesMemo = new WeakMap<FunctionIR, string[]>();
 export function calleesOf(fn: FunctionIR): string[] {
+  const known = calleesMemo.get(fn);
+  if (known) return known;
   const out = new Set<string>();
   const fromOp = (op: Op): void => {
     if (op.k === 'call' && !op.call.indirect && op.call.guard === undefined) out.add(op.call.name);
@@ -91,7 +95,9 @@ export function calleesOf(fn: FunctionIR): string[] {
     }
   };
   for (const n of fn.nodes) if (n.op) fromOp(n.op);
-  return [...out];
+  const res = [...out];
+  calleesMemo.set(fn, res);
+  return res;
 }
 
 export class Workspace {
@@ -101,6 +107,9 @@ export class Workspace {
   /** records of the last analysis, kept only with keepStates (editor) */
   readonly records = new Map<string, FnRecords>();
   lastResult?: AnalysisResult;
+  /** incremental re-parsing of edited files, and per-function products reused across analyze() calls (incremental.ts) */
+  private readonly incr = new IncrementalFiles();
+  readonly reuse = new AnalysisReuse();
   /** what the last analysis used, to re-run single functions (simulator, hovers) */
   private lastCtx?: {
     structs: StructTable; globals: Map<string, string>; lookupFor: (file: string) => SummaryLookup;
@@ -116,6 +125,7 @@ export class Workspace {
 
   setConfig(config: LockorderConfig): void {
     this.know = new Knowledge(config);
+    this.reuse.clear();
   }
 
   setFile(path: string, text: string): FileEntry {
@@ -125,8 +135,9 @@ export class Workspace {
       entry = { path, size: text.length, skipped: `file is ${(text.length / 1048576).toFixed(1)} MB, over the ${(max / 1048576).toFixed(1)} MB limit (lockorder.maxFileSize)`,
         ir: { path, functions: [], prototypes: [], structs: [], globals: [], ops: [], directives: [], errorFunctions: 0, lines: 0 } };
     } else {
-      entry = { path, size: text.length, ir: buildFileIR(path, text).ir };
+      entry = { path, size: text.length, ir: this.incr.build(path, text) };
     }
+    if (entry.skipped) this.incr.forget(path);
     this.files.set(path, entry);
     return entry;
   }
@@ -136,7 +147,7 @@ export class Workspace {
     this.files.set(path, { path, ir, size, skipped });
   }
 
-  removeFile(path: string): void { this.files.delete(path); }
+  removeFile(path: string): void { this.files.delete(path); this.incr.forget(path); }
 
   /** Functions named `name` in the last analysis (file given first when it has one). */
   findFunction(name: string, file?: string): { fn: FunctionIR; file: string } | undefined {
@@ -211,12 +222,26 @@ export class Workspace {
     });
     let budgetHits = 0;
     this.records.clear();
+    // every workspace-wide input of analyzeFunction() besides files and summaries goes here (incremental.ts)
+    this.reuse.begin(irs);
     for (const scc of order) {
       const recursive = scc.length > 1 || calleesOf(scc[0].fn).includes(scc[0].fn.name);
       for (const { fn, file } of scc) {
         const lookup = lookupFor(file);
         const entryHeld = handlerNames.has(fn.name) ? [{ ...MMAP_ENTRY, site: fn.namePos }] : undefined;
-        const rec = analyzeFunction(fn, { file, know: this.know, structs, globals, summaries: lookup, budget: this.opts.budget ?? DEFAULT_BUDGET, keepStates: this.opts.keepStates, entryHeld });
+        // unchanged function, tables and callee summaries: the previous product (incremental.ts)
+        const reuse = this.reuse.check(keyOf(file, fn.name), fn, lookup, `${entryHeld ? 'h' : ''}${recursive ? 'r' : ''}`, !!this.opts.keepStates);
+        if (reuse.hit) {
+          const h = reuse.hit;
+          summaries.set(keyOf(file, fn.name), h.summary);
+          if (h.rec) this.records.set(keyOf(file, fn.name), h.rec);
+          if (h.budgetHit) budgetHits++;
+          for (const f of h.findings) findings.push({ ...f });
+          if (h.events) events.push(h.events);
+          continue;
+        }
+        const mark = findings.length;
+        const rec = reuse.relocated ?? analyzeFunction(fn, { file, know: this.know, structs, globals, summaries: lookup, budget: this.opts.budget ?? DEFAULT_BUDGET, keepStates: this.opts.keepStates, entryHeld });
         const sum = summarize(rec, globals);
         if (recursive && !sum.incomplete) sum.incomplete = 'recursive: callers see only what it does before recursing';
         summaries.set(keyOf(file, fn.name), sum);
@@ -225,15 +250,19 @@ export class Workspace {
           budgetHits++;
           findings.push(finding(rec, 'analysis-budget', fn.namePos,
             `lockorder stopped analysing ${fn.name}() after reaching its budget (${rec.budgetHit}); no lock findings are reported for this function.`, [], 'information'));
+          reuse.store({ summary: sum, findings: findings.slice(mark).map((f) => ({ ...f })), budgetHit: rec.budgetHit, rec: this.opts.keepStates ? rec : undefined });
           continue;
         }
         for (const rule of FUNCTION_RULES) {
           if (this.opts.disabledRules?.has(rule.name)) continue;
           findings.push(...rule.check(rec));
         }
-        events.push(extractEvents(rec));
+        const ev = extractEvents(rec);
+        events.push(ev);
+        reuse.store({ summary: sum, findings: findings.slice(mark).map((f) => ({ ...f })), events: ev, rec: this.opts.keepStates ? rec : undefined });
       }
     }
+    this.reuse.end();
     this.lastCtx = { structs, globals, handlerNames, byName, lookupFor };
     const summaryOfHandler = (h: { name: string; opsFile: string }): Summary | undefined =>
       summaries.get(keyOf(h.opsFile, h.name)) ?? [...summaries.values()].find((x) => x.name === h.name);

@@ -1,0 +1,107 @@
+// Incremental analysis must be exact: after every scripted edit, the IR an
+// incremental rebuild produces and the findings an incremental re-analysis
+// produces are identical to building and analysing the edited text from
+// scratch. Also: the windowed normaliser equals the whole-file normaliser.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import fc from 'fast-check';
+import { Workspace } from '../../server/src/analysis/workspace';
+import { buildFileIR } from '../../server/src/analysis/fileir';
+import { IncrementalFiles, normalizeWindow } from '../../server/src/analysis/incremental';
+import { normalizeKernelC } from '../../server/src/parse/normalize';
+import { parseC } from '../../server/src/parse/parser';
+import { applyEdit, nextEdit, rng } from '../perf/edits';
+import { kernelTree } from './kernel';
+
+const FIXTURES = path.join(__dirname, '..', '..', '..', 'test-fixtures');
+
+function fixtureFiles(): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p); else if (/\.[ch]$/.test(e.name)) out.push(p);
+    }
+  };
+  walk(FIXTURES);
+  return out.sort();
+}
+
+/** Findings as comparable text (messages included: they quote line numbers). */
+function findingsOf(ws: Workspace): string {
+  return JSON.stringify(ws.analyze().findings.map((f) => ({ ...f, witness: undefined })));
+}
+
+/** Apply `n` scripted edits to one file; after each, incremental == from scratch (IR and findings). */
+function checkEdits(file: string, n: number, seed: number): { relocated: number; reused: number } {
+  let text = fs.readFileSync(file, 'utf8');
+  const inc = new IncrementalFiles();
+  inc.build(file, text);
+  const ws = new Workspace({ keepStates: true });
+  ws.setFile(file, text);
+  ws.analyze();
+  const rand = rng(seed);
+  let relocated = 0;
+  let reused = 0;
+  for (let k = 0; k < n; k++) {
+    const e = nextEdit(text, rand);
+    text = applyEdit(text, e);
+    const ir = inc.build(file, text);
+    assert.strictEqual(JSON.stringify(ir), JSON.stringify(buildFileIR(file, text).ir), `${path.basename(file)}: IR differs after edit ${k} (${e.kind} at line ${e.start.line + 1})`);
+    ws.setFile(file, text);
+    const got = findingsOf(ws);
+    relocated += ws.reuse.stats.relocated;
+    reused += ws.reuse.stats.reused;
+    const fresh = new Workspace({ keepStates: true });
+    fresh.setFile(file, text);
+    assert.strictEqual(got, findingsOf(fresh), `${path.basename(file)}: findings differ after edit ${k} (${e.kind} at line ${e.start.line + 1})`);
+  }
+  return { relocated, reused };
+}
+
+describe('robustness: incremental analysis equals analysis from scratch', () => {
+  it('scripted edits in every fixture file', () => {
+    let seed = 1;
+    for (const f of fixtureFiles()) checkEdits(f, 12, seed++);
+  });
+
+  it('random line edits: windowed normalisation equals whole-file normalisation', () => {
+    const files = fixtureFiles().map((f) => fs.readFileSync(f, 'utf8'));
+    const snippets = ['\tlist_for_each_entry(p, head, list) {', '\t}', '\tscoped_guard(mutex, &m) {', '\tmutex_lock(&m);',
+      'static int f(void) __acquires(x);', '#ifdef CONFIG_X', '#endif', '\t/* open comment', ' */', '\t"string', '\treturn 0;', ''];
+    fc.assert(fc.property(
+      fc.nat(files.length - 1), fc.array(fc.tuple(fc.nat(), fc.nat(3), fc.constantFrom(...snippets)), { minLength: 1, maxLength: 3 }),
+      (fi, ops) => {
+        const before = files[fi];
+        const lines = before.split('\n');
+        for (const [at, kind, snip] of ops) {
+          const i = at % Math.max(1, lines.length);
+          if (kind === 0) lines.splice(i, 0, snip);
+          else if (kind === 1) lines.splice(i, 1);
+          else if (kind === 2) lines.splice(i, 0, lines[i] ?? '');
+          else lines[i] = (lines[i] ?? '') + ' x';
+        }
+        const after = lines.join('\n');
+        const w = normalizeWindow(before, parseC(before), after);
+        if (!w) return true; // the caller normalises the whole file
+        const full = normalizeKernelC(after);
+        assert.strictEqual(w.text, full.text);
+        assert.deepStrictEqual(w.macros, full.macros);
+        assert.deepStrictEqual(w.annotations, full.annotations);
+        return true;
+      }), { numRuns: 300, seed: 42 });
+  });
+
+  describe('Linux 6.12 files', function () {
+    const k = kernelTree('6.12');
+    before(function () { if (!k.dir) { this.skip(); } });
+    for (const rel of ['fs/ext4/file.c', 'fs/gfs2/file.c', 'fs/fuse/dax.c']) {
+      it(`40 scripted edits in ${rel}`, function () {
+        if (!k.dir) this.skip();
+        const r = checkEdits(path.join(k.dir!, rel), 40, 7);
+        assert.ok(r.reused + r.relocated > 0, 'work was reused');
+      });
+    }
+  });
+});
