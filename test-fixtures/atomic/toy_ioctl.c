@@ -12,7 +12,7 @@ static long toy_get_stats_buggy(struct toy_sb *sbi, unsigned long __user *arg)
 	long ret = 0;
 
 	spin_lock(&sbi->stat_lock);
-	if (copy_to_user(arg, &sbi->free_blocks, sizeof(sbi->free_blocks))) /* expect: sleep-in-atomic sim=not-reproduced (the simulator models sleeping locks; CPUs spinning on a spinlock are not modelled) */
+	if (copy_to_user(arg, &sbi->free_blocks, sizeof(sbi->free_blocks))) /* expect: sleep-in-atomic sim=confirmed (one CPU: the fault sleeps holding stat_lock while a second caller spins on it) */
 		ret = -EFAULT;
 	spin_unlock(&sbi->stat_lock);
 	return ret;

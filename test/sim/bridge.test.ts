@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Workspace } from '../../server/src/analysis/workspace';
 import { simulate } from '../../server/src/sim/scenarios';
+import { crossCheck } from '../../server/src/sim/crosscheck';
 import { main } from '../../server/src/cli/main';
 
 const FIX = path.join(__dirname, '..', '..', '..', 'test-fixtures');
@@ -69,6 +70,106 @@ describe('sim bridge: mmap_read_lock held across copy_from_user', () => {
   it('the fixed version (copy before the lock) is not confirmed', () => {
     const out = simulate(ws, { file, fn: 'toy_walk_user_ranges_fixed' });
     assert.notStrictEqual(out.verdict, 'deadlock');
+  });
+});
+
+describe('sim bridge: copy_to_user() under a spinlock, on one CPU', () => {
+  const ws = workspaceOf('atomic');
+  const file = path.join(FIX, 'atomic', 'toy_ioctl.c');
+
+  it('confirms the buggy ioctl: the fault sleeps holding stat_lock, the second caller spins on the only CPU', () => {
+    const out = simulate(ws, { file, fn: 'toy_get_stats_buggy', scenario: 'cpu' });
+    assert.strictEqual(out.verdict, 'deadlock', out.result?.summary);
+    assert.strictEqual(out.scenario?.cpus, 1);
+    const cyc = out.result!.cycle!;
+    assert.deepStrictEqual(cyc.map((e) => [e.thread, e.via, e.waitsFor]), [['T0', 'cpu', 'CPU'], ['T1', 'holder', 'toy_sb.stat_lock']]);
+    const sleep = out.result!.witness!.find((w) => w.op === 'sleep');
+    assert.ok(sleep && sleep.pos?.line === 15 && /copy_to_user/.test(sleep.text ?? ''), JSON.stringify(out.result!.witness));
+    assert.match(out.timeline!, /\*\*\* DEADLOCK: T0 sleeps in copy_to_user\(\) holding sbi->stat_lock \(spinlock\); T1 spins on it on the only CPU, so T0 never gets a CPU back \*\*\*/);
+    // 'auto' tries it too, and it is the shortest deadlock there
+    const auto = simulate(ws, { file, fn: 'toy_get_stats_buggy' });
+    assert.strictEqual(auto.kind, 'cpu');
+  });
+
+  it('the fixed ioctl (copy after the unlock) is not confirmed; the other scenarios never were', () => {
+    const out = simulate(ws, { file, fn: 'toy_get_stats_fixed' });
+    assert.strictEqual(out.verdict, 'no-deadlock');
+    const cpu = out.tried.find((t) => t.kind === 'cpu');
+    assert.ok(cpu && cpu.verdict === 'no-deadlock' && /exhaustive/.test(cpu.summary), JSON.stringify(out.tried));
+    const buggy = simulate(ws, { file, fn: 'toy_get_stats_buggy' });
+    assert.ok(buggy.tried.filter((t) => t.kind !== 'cpu').every((t) => t.verdict !== 'deadlock'), JSON.stringify(buggy.tried));
+  });
+
+  it('a function without a spinlock gets no CPU scenario (it would be the same as pair)', () => {
+    const out = simulate(ws, { file, fn: 'toy_walk_user_ranges_fixed', scenario: 'cpu' });
+    assert.strictEqual(out.verdict, 'not-run');
+    assert.match(out.reason ?? '', /takes no spinlock or rwlock/);
+  });
+});
+
+describe('sim bridge: may-sleep calls become sleep ops', () => {
+  const file = '/virtual/toy_dev.c';
+  const src = [
+    'struct toy_dev { spinlock_t lock; int n; };',
+    'static void toy_wait(struct toy_dev *d)',
+    '{',
+    '\tspin_lock(&d->lock);',
+    '\tmsleep(10);',
+    '\tspin_unlock(&d->lock);',
+    '}',
+    'static void *toy_alloc(struct toy_dev *d)',
+    '{',
+    '\tvoid *p;',
+    '\tspin_lock(&d->lock);',
+    '\tp = kmalloc(64, GFP_KERNEL);',
+    '\tspin_unlock(&d->lock);',
+    '\treturn p;',
+    '}',
+    'static void *toy_alloc_atomic(struct toy_dev *d)',
+    '{',
+    '\tvoid *p;',
+    '\tspin_lock(&d->lock);',
+    '\tp = kmalloc(64, GFP_ATOMIC);',
+    '\tspin_unlock(&d->lock);',
+    '\treturn p;',
+    '}',
+    'static void toy_settle(struct toy_dev *d)',
+    '{',
+    '\tmsleep(1);',
+    '}',
+    'static void toy_wait_nested(struct toy_dev *d)',
+    '{',
+    '\tspin_lock(&d->lock);',
+    '\ttoy_settle(d);',
+    '\tspin_unlock(&d->lock);',
+    '}',
+    '',
+  ].join('\n');
+  const ws = new Workspace();
+  ws.setFile(file, src);
+  const res = ws.analyze();
+
+  it('msleep(), kmalloc(GFP_KERNEL) and a callee that sleeps, under a spinlock: confirmed on one CPU', () => {
+    for (const [fn, off] of [['toy_wait', 'sleeps in msleep()'], ['toy_alloc', 'sleeps in kmalloc()'], ['toy_wait_nested', 'sleeps in toy_settle() → msleep']]) {
+      const out = simulate(ws, { file, fn, scenario: 'cpu' });
+      assert.strictEqual(out.verdict, 'deadlock', `${fn}: ${out.result?.summary ?? out.reason}`);
+      assert.strictEqual(out.result!.cycle!.find((e) => e.via === 'cpu')?.cpu?.offCpu, off, fn);
+    }
+  });
+
+  it('kmalloc(GFP_ATOMIC) does not sleep', () => {
+    assert.strictEqual(simulate(ws, { file, fn: 'toy_alloc_atomic', scenario: 'cpu' }).verdict, 'no-deadlock');
+  });
+
+  it('the cross-check confirms the sleep-in-atomic findings with the CPU scenario', () => {
+    crossCheck(ws, res.findings);
+    const sia = res.findings.filter((f) => f.rule === 'sleep-in-atomic');
+    assert.deepStrictEqual(sia.map((f) => [f.function, f.pos.line + 1, f.simulation]), [
+      ['toy_wait', 5, 'confirmed'],
+      ['toy_alloc', 12, 'confirmed'],
+      ['toy_wait_nested', 31, 'confirmed'],
+    ]);
+    assert.match(sia[0].simulationDetail ?? '', /on one CPU/);
   });
 });
 

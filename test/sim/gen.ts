@@ -2,7 +2,8 @@
  * Random small lock programs for property tests: 2–3 threads over 2–4 locks
  * (mutex, spinlock, rwsem R/W, rwlock RR/W, glock EX/SH/DF), with branches,
  * trylocks, bounded loops, faults (into a handler that takes a lock),
- * pagefault_disable regions, gfs2 allow_demote regions and holder_queued.
+ * may-sleep calls, pagefault_disable regions, gfs2 allow_demote regions and
+ * holder_queued; on unlimited CPUs, 1 CPU or 2 CPUs.
  */
 import * as fc from 'fast-check';
 import { lock, prog, ProgramBuilder, scenario } from '../../server/src/sim/builder';
@@ -15,6 +16,7 @@ export type Stmt =
   | { k: 'if'; a: Stmt[]; b: Stmt[] }
   | { k: 'loop'; body: Stmt[] }
   | { k: 'fault' }
+  | { k: 'sleep' }
   | { k: 'nofault'; body: Stmt[] }
   | { k: 'demote'; lock: number; body: Stmt[] }
   | { k: 'queued'; lock: number; a: Stmt[]; b: Stmt[] };
@@ -24,6 +26,8 @@ export interface GenSpec {
   threads: Stmt[][];
   handler: Stmt[];
   leak: boolean;
+  /** undefined: unlimited CPUs. */
+  cpus?: number;
 }
 
 const MODES: Record<LockKind, LockMode[]> = {
@@ -45,6 +49,7 @@ function stmtArb(depth: number): fc.Arbitrary<Stmt> {
     fc.record({ k: fc.constant('rel' as const), lock: lockIx }),
     fc.record({ k: fc.constant('rel' as const), lock: lockIx }),
     fc.constant({ k: 'fault' as const }),
+    fc.constant({ k: 'sleep' as const }),
   ];
   if (depth <= 0) return fc.oneof(...leaf);
   const block = fc.array(stmtArb(depth - 1), { maxLength: 2 });
@@ -60,12 +65,31 @@ function stmtArb(depth: number): fc.Arbitrary<Stmt> {
 }
 
 export function genSpec(): fc.Arbitrary<GenSpec> {
-  const kind = fc.constantFrom<LockKind>('mutex', 'spinlock', 'rwsem', 'rwsem', 'rwlock', 'glock', 'glock');
+  const kind = fc.constantFrom<LockKind>('mutex', 'spinlock', 'spinlock', 'rwsem', 'rwsem', 'rwlock', 'glock', 'glock');
+  return fc.record(
+    {
+      kinds: fc.array(kind, { minLength: 2, maxLength: 4 }),
+      threads: fc.array(fc.array(stmtArb(2), { minLength: 1, maxLength: 5 }), { minLength: 2, maxLength: 3 }),
+      handler: fc.array(stmtArb(0), { maxLength: 2 }),
+      leak: fc.boolean(),
+      cpus: fc.constantFrom(1, 1, 2),
+    },
+    { requiredKeys: ['kinds', 'threads', 'handler', 'leak'] },
+  );
+}
+
+/**
+ * CPU-heavy variant: spinlocks / rwlocks mixed with sleeping locks, may-sleep
+ * calls and faults, 3–4 threads on 1 or 2 CPUs (so that CPUs can run out).
+ */
+export function genCpuSpec(): fc.Arbitrary<GenSpec> {
+  const kind = fc.constantFrom<LockKind>('spinlock', 'spinlock', 'rwlock', 'mutex', 'mutex', 'rwsem');
   return fc.record({
-    kinds: fc.array(kind, { minLength: 2, maxLength: 4 }),
-    threads: fc.array(fc.array(stmtArb(2), { minLength: 1, maxLength: 5 }), { minLength: 2, maxLength: 3 }),
+    kinds: fc.array(kind, { minLength: 2, maxLength: 3 }),
+    threads: fc.array(fc.array(stmtArb(2), { minLength: 1, maxLength: 4 }), { minLength: 3, maxLength: 4 }),
     handler: fc.array(stmtArb(0), { maxLength: 2 }),
     leak: fc.boolean(),
+    cpus: fc.constantFrom(1, 2, 2),
   });
 }
 
@@ -89,6 +113,9 @@ export function toScenario(g: GenSpec): Scenario {
           break;
         case 'fault':
           b.fault('f');
+          break;
+        case 'sleep':
+          b.sleep('msleep');
           break;
         case 'try':
           b.trylock(lockId(s.lock), modeOf(s.lock, s.mode), `else${k}`);
@@ -142,5 +169,6 @@ export function toScenario(g: GenSpec): Scenario {
     locks: g.kinds.map((k, i) => lock(`L${i}`, k)),
     faultHandlers: { f: 'handler' },
     leakedLockIsDeadlock: g.leak,
+    cpus: g.cpus,
   });
 }

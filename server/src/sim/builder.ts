@@ -85,6 +85,12 @@ export class ProgramBuilder {
     return this;
   }
 
+  /** A call that may sleep (msleep, schedule, GFP_KERNEL allocation): matters with a finite `cpus`. */
+  sleep(label?: string, at?: At): this {
+    this.push(label === undefined ? { kind: 'sleep' } : { kind: 'sleep', label }, at);
+    return this;
+  }
+
   pagefaultDisable(at?: At): this {
     this.push({ kind: 'pagefault_disable' }, at);
     return this;
@@ -178,6 +184,7 @@ export interface ScenarioSpec {
   faultHandlers?: Record<string, string>;
   mmapLock?: string;
   leakedLockIsDeadlock?: boolean;
+  cpus?: number;
 }
 
 export function scenario(spec: ScenarioSpec): Scenario {
@@ -197,5 +204,6 @@ export function scenario(spec: ScenarioSpec): Scenario {
   if (spec.title !== undefined) sc.title = spec.title;
   if (spec.mmapLock !== undefined) sc.mmapLock = spec.mmapLock;
   if (spec.leakedLockIsDeadlock !== undefined) sc.leakedLockIsDeadlock = spec.leakedLockIsDeadlock;
+  if (spec.cpus !== undefined) sc.cpus = spec.cpus;
   return sc;
 }

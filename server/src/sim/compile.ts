@@ -21,7 +21,8 @@ export type COp =
   | { k: 'pagefault_enable' }
   | { k: 'nofault_set'; iter: number; name: string }
   | { k: 'nofault_clear'; iter: number; name: string }
-  | { k: 'call'; prog: number; name: string };
+  | { k: 'call'; prog: number; name: string }
+  | { k: 'sleep'; label: string };
 
 /** Ops that touch shared state: only these are scheduling points (besides branches). */
 export type VisibleOp = Extract<COp, { lock: number }>;
@@ -78,6 +79,18 @@ export interface CompiledScenario {
   /** footprint[prog][node]: contended locks possibly touched from this node on (bitset words). */
   footprint: Uint32Array[][];
   leakHangs: boolean;
+  /**
+   * Number of CPUs when it can matter, else Infinity: a thread can only be kept
+   * off a CPU by `cpus` others occupying all of them, so with at most `cpus`
+   * threads the CPU model is off (same semantics and states as unlimited).
+   */
+  cpus: number;
+  /** cpus < Infinity. */
+  cpuLimited: boolean;
+  /** spinning[lock]: a spinlock or rwlock (waiters spin; holders and waiters keep preemption off). */
+  spinning: boolean[];
+  /** Indices of the spinning locks. */
+  spinLocks: number[];
 }
 
 export class ScenarioError extends Error {
@@ -157,6 +170,9 @@ export function compileScenario(sc: Scenario): CompiledScenario {
         case 'call':
           c = { k: 'call', prog: progIdx.get(op.program) ?? -1, name: op.program };
           break;
+        case 'sleep':
+          c = { k: 'sleep', label: op.label ?? '' };
+          break;
       }
       node.op = c;
       // Normalise: an op node with several successors = op node → branch node.
@@ -195,6 +211,8 @@ export function compileScenario(sc: Scenario): CompiledScenario {
     mm: lockIdx.get(t.mm ?? mmDefault) as number,
   }));
 
+  const spinning = locks.map((l) => isSpinningKind(l.kind));
+  const cpus = sc.cpus !== undefined && threads.length > sc.cpus ? sc.cpus : Infinity;
   const cs: CompiledScenario = {
     title: sc.title ?? '',
     locks,
@@ -205,9 +223,18 @@ export function compileScenario(sc: Scenario): CompiledScenario {
     contended: contention(locks, programs),
     footprint: [],
     leakHangs: !!sc.leakedLockIsDeadlock,
+    cpus,
+    cpuLimited: cpus !== Infinity,
+    spinning,
+    spinLocks: spinning.flatMap((sp, i) => (sp ? [i] : [])),
   };
   cs.footprint = computeFootprints(cs);
   return cs;
+}
+
+/** Locks whose waiters spin with preemption off: spinlock, rwlock (read_lock / write_lock). */
+export function isSpinningKind(kind: LockKind): boolean {
+  return kind === 'spinlock' || kind === 'rwlock';
 }
 
 function contention(locks: CLock[], programs: CProgram[]): boolean[] {

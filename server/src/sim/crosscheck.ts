@@ -19,6 +19,8 @@ export interface CrossCheckOptions {
 function scenarioFor(f: Finding): ScenarioKind {
   if (f.rule === 'order-cycle') return 'partner';
   if (f.rule === 'order-violation') return 'declared';
+  // sleeping in atomic context hangs when a spinner takes the CPU the sleeper needs back
+  if (f.rule === 'sleep-in-atomic') return 'cpu';
   return 'auto';
 }
 

@@ -11,6 +11,7 @@
  * the two.
  */
 import { compileScenario, CompiledScenario } from './compile';
+import { cpuView } from './cpu';
 import { findStuck, Stuck } from './deadlock';
 import { persistentSet } from './por';
 import { Scenario } from './program';
@@ -46,7 +47,8 @@ function limitsOf(opts: ExploreOptions): Limits {
 }
 
 function enabledAll(cs: CompiledScenario, lim: Limits, s: SimState): Transition[][] {
-  return s.threads.map((_, t) => enabledOf(cs, lim, s, t));
+  const cpu = cs.cpuLimited ? cpuView(cs, s) : undefined;
+  return s.threads.map((_, t) => enabledOf(cs, lim, s, t, cpu));
 }
 
 function run(scenario: Scenario, opts: ExploreOptions, reduce: boolean): ExploreResult {

@@ -8,8 +8,11 @@
 // operations that change the abstract state along it (acquired / released
 // locks, pagefault_disable depth, iov_iter nofault, gfs2 demotable holders),
 // preceded by what the CFG node does that does not change the caller's state:
-// a user-buffer access that may fault, fault_in_*(), and the locks a callee
-// takes and drops inside (from its summary).
+// a user-buffer access that may fault, fault_in_*(), a call that may sleep
+// (the built-in / .lockorder may-sleep list, GFP_KERNEL-style allocations, a
+// callee whose summary sleeps), and the locks a callee takes and drops inside
+// (from its summary). Lock acquisitions themselves are not `sleep` ops: a
+// mutex / rwsem / glock sleeps in the simulator exactly when it has to wait.
 import type { Workspace } from '../analysis/workspace';
 import type { FnRecords, ProductGraph } from '../analysis/dataflow';
 import type { FunctionIR, Op, Pos } from '../analysis/ir';
@@ -132,6 +135,8 @@ function nodeEffects(ws: Workspace, rec: FnRecords, fnFile: string, op: Op | und
       continue;
     }
     if (know.lockApi(call.name)) continue;
+    const sleeps = know.maySleep(call.name, call.args);
+    if (sleeps) out.push({ op: { kind: 'sleep', label: call.name }, pos: call.pos, text: `${call.name}(${call.args.join(', ')})` });
     const sum = lookup?.get(`${fnFile}::${call.name}`) ?? [...(lookup?.values() ?? [])].find((s) => s.name === call.name);
     if (!sum || sum.incomplete) continue;
     for (const inner of sum.inner) {
@@ -141,6 +146,10 @@ function nodeEffects(ws: Workspace, rec: FnRecords, fnFile: string, op: Op | und
       const via = `${call.name}() → ${[...inner.chain].join(' → ') || inner.cls}`;
       out.push({ op: { kind: 'acquire', lock: id, mode: simMode(inner.kind, inner.mode) }, pos: call.pos, text: `${via} takes ${inner.cls}` });
       out.push({ op: { kind: 'release', lock: id }, pos: call.pos, text: `${call.name}() drops ${inner.cls}` });
+    }
+    // a callee that sleeps after dropping a lock of ours is left out (the release is not modelled inside the call)
+    if (sum.sleep && !sleeps && !sum.sleep.releasedBefore?.length) {
+      out.push({ op: { kind: 'sleep', label: `${call.name}() → ${sum.sleep.api}` }, pos: call.pos, text: `${call.name}() may sleep (${[call.name, ...sum.sleep.chain, sum.sleep.api].join(' → ')})` });
     }
     if (sum.fault) out.push({ op: { kind: 'fault', file: SAME_FILE, label: `${call.name}() → ${sum.fault.api}` }, pos: call.pos, text: `${call.name}() may fault (${[call.name, ...sum.fault.chain, sum.fault.api].join(' → ')})` });
   }

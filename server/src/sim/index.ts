@@ -6,7 +6,7 @@
  */
 export * from './program';
 export { explore, exploreBruteForce, replaySchedule } from './explore';
-export type { CycleEdge, ExploreOptions, ExploreResult, ResultBound, WitnessStep } from './result';
+export type { CpuWait, CycleEdge, ExploreOptions, ExploreResult, ResultBound, WitnessStep } from './result';
 export { renderTimeline, deadlockLine, describeEdge } from './timeline';
 export type { TimelineOptions } from './timeline';
 export { ProgramBuilder, prog, lock, scenario } from './builder';

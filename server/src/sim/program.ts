@@ -50,6 +50,13 @@ export type SimOp =
   | { kind: 'nofault_clear'; iter: string }
   /** fault_in_iov_iter_{readable,writeable}: always runs the fault path. */
   | { kind: 'fault_in'; file: string; label?: string }
+  /**
+   * A call that may sleep (msleep, schedule, wait_event, a GFP_KERNEL allocation,
+   * might_sleep()). It matters only with a finite `Scenario.cpus`: a thread in
+   * atomic context (holding a spinlock / rwlock) gives up its CPU here and needs
+   * a free one to continue. Otherwise it is a no-op.
+   */
+  | { kind: 'sleep'; label?: string }
   /** gfs2_holder_allow_demote(): the holder may be dropped when someone wants the glock incompatibly. */
   | { kind: 'allow_demote'; lock: string }
   | { kind: 'disallow_demote'; lock: string }
@@ -104,6 +111,15 @@ export interface Scenario {
    * Default false: a finished thread is assumed to be a helper whose caller releases.
    */
   leakedLockIsDeadlock?: boolean;
+  /**
+   * Number of CPUs. Default: unlimited (every thread always has a CPU; sleeping
+   * is invisible). With a number, a thread holding a spinning lock (spinlock,
+   * rwlock) or spinning for one occupies a CPU with preemption off; every other
+   * thread needs a CPU that is not so occupied to make a step, and a spinning-lock
+   * holder that sleeps (a `sleep` op, a page fault that runs, waiting for a
+   * sleeping lock) leaves its CPU and needs a free one to resume. See cpu.ts.
+   */
+  cpus?: number;
 }
 
 export const DEFAULT_MMAP_LOCK = 'mm.mmap_lock';
@@ -112,6 +128,7 @@ export const DEFAULT_MMAP_LOCK = 'mm.mmap_lock';
 export function validateScenario(sc: Scenario): string[] {
   const errs: string[] = [];
   if (sc.threads.length === 0) errs.push('scenario has no threads');
+  if (sc.cpus !== undefined && !(Number.isInteger(sc.cpus) && sc.cpus >= 1)) errs.push(`cpus must be a positive integer (got ${sc.cpus})`);
   const names = new Set<string>();
   for (const th of sc.threads) {
     if (names.has(th.name)) errs.push(`duplicate thread name ${th.name}`);

@@ -3,7 +3,7 @@
  * event recording).
  */
 import { CompiledScenario } from './compile';
-import { findStuck, Stuck } from './deadlock';
+import { findStuck, OffCpu, Stuck } from './deadlock';
 import { SourcePos } from './program';
 import { Transition } from './state';
 import { initialState, Limits, SimEvent, step, StepStats } from './step';
@@ -45,7 +45,8 @@ export interface WitnessStep {
    * 'acquire' | 'wait' | 'trylock-fail' | 'release' | 'release-unheld' | 'demoted' |
    * 'allow_demote' | 'disallow_demote' | 'holder_queued' | 'fault' | 'fault-suppressed' |
    * 'fault_in' | 'pagefault_disable' | 'pagefault_enable' | 'nofault_set' | 'nofault_clear' |
-   * 'call' | 'call-skipped' | 'branch' | 'exit' | 'cut'
+   * 'call' | 'call-skipped' | 'branch' | 'exit' | 'cut' |
+   * 'sleep' (a spinning-lock holder leaves its CPU) | 'wake' (back on a CPU)
    */
   op: string;
   /** Lock id. */
@@ -61,15 +62,31 @@ export interface WitnessStep {
 
 export interface CycleEdge {
   thread: string;
-  /** Lock id waited for. */
+  /** Lock id waited for; "CPU" for a thread kept off every CPU (`via: 'cpu'`). */
   waitsFor: string;
-  /** Mode requested. */
+  /** Mode requested ("run" for a CPU). */
   mode: string;
-  /** The thread in the way: a holder, or a waiter queued ahead (e.g. a writer, for rwsem writer preference). */
+  /**
+   * The thread in the way: a holder, or a waiter queued ahead (e.g. a writer, for
+   * rwsem writer preference), or a thread owning a CPU with preemption off.
+   */
   heldBy: string;
-  /** Mode held (or requested, when queued). */
+  /** Mode held (or requested, when queued); for a CPU owner, "spinning on LOCK" or "atomic". */
   heldMode: string;
-  via: 'holder' | 'queued-waiter';
+  via: 'holder' | 'queued-waiter' | 'cpu';
+  /** via 'cpu': the kernel-level story. */
+  cpu?: CpuWait;
+}
+
+export interface CpuWait {
+  /** Number of CPUs in the scenario. */
+  cpus: number;
+  /** Every thread owning a CPU (all are stuck), with the lock id it spins on, if spinning. */
+  occupiedBy: Array<{ thread: string; spinsOn?: string }>;
+  /** Why the thread left its CPU: "sleeps in copy_to_user()", "sleeps waiting for LOCK", "is preempted". */
+  offCpu: string;
+  /** Spinning-lock ids the thread holds while off its CPU. */
+  holding: string[];
 }
 
 export interface ExploreResult {
@@ -129,15 +146,52 @@ export function recordWitness(cs: CompiledScenario, lim: Limits, path: Transitio
   return { steps, stuck };
 }
 
+/** "copy_to_user" → "copy_to_user()"; labels that are not plain identifiers stay as they are. */
+function callName(label: string): string {
+  return /^[A-Za-z_]\w*$/.test(label) ? `${label}()` : label;
+}
+
+function describeOffCpu(cs: CompiledScenario, o: OffCpu): string {
+  switch (o.kind) {
+    case 'sleep':
+      if (o.op === 'sleep') return o.label ? `sleeps in ${callName(o.label)}` : 'sleeps';
+      if (/^[A-Za-z_]\w*$/.test(o.label) || o.label.includes('(')) return `sleeps in ${callName(o.label)}`;
+      return `sleeps in a page fault (${o.label})`;
+    case 'wait':
+      return `sleeps waiting for ${cs.locks[o.lock].id}`;
+    default:
+      return 'is preempted';
+  }
+}
+
 export function cycleOf(cs: CompiledScenario, st: Stuck): CycleEdge[] {
-  return st.edges.map((e) => ({
-    thread: cs.threads[e.from].name,
-    waitsFor: cs.locks[e.lock].id,
-    mode: e.mode,
-    heldBy: cs.threads[e.to].name,
-    heldMode: e.toMode,
-    via: e.via === 'holder' ? 'holder' : 'queued-waiter',
-  }));
+  return st.edges.map((e): CycleEdge => {
+    if (e.via === 'cpu') {
+      const occ = e.occupants.find((o) => o.t === e.to);
+      return {
+        thread: cs.threads[e.from].name,
+        waitsFor: 'CPU',
+        mode: 'run',
+        heldBy: cs.threads[e.to].name,
+        heldMode: occ && occ.spinsOn >= 0 ? `spinning on ${cs.locks[occ.spinsOn].id}` : 'atomic',
+        via: 'cpu',
+        cpu: {
+          cpus: e.cpus,
+          occupiedBy: e.occupants.map((o) => (o.spinsOn >= 0 ? { thread: cs.threads[o.t].name, spinsOn: cs.locks[o.spinsOn].id } : { thread: cs.threads[o.t].name })),
+          offCpu: describeOffCpu(cs, e.offCpu),
+          holding: e.holding.map((L) => cs.locks[L].id),
+        },
+      };
+    }
+    return {
+      thread: cs.threads[e.from].name,
+      waitsFor: cs.locks[e.lock].id,
+      mode: e.mode,
+      heldBy: cs.threads[e.to].name,
+      heldMode: e.toMode,
+      via: e.via === 'holder' ? 'holder' : 'queued-waiter',
+    };
+  });
 }
 
 export function describeBound(r: ExploreResult): string {

@@ -7,6 +7,8 @@
 //   writer    F against an mmap_write_lock() writer (mmap/munmap): rwsem writer preference
 //   truncate  F against this filesystem's truncate / punch-hole path
 //   pair      F against F
+//   cpu       F against F on a single CPU: a spinlock holder that sleeps (a may-sleep call, a
+//             user-copy fault, waiting for a mutex) loses its CPU to a thread spinning on its lock
 //   partner   F against the other half of an order-cycle
 //   declared  F against the documented kernel path behind a declared order edge it violates
 //             (for i_rwsem -> mmap_lock: a writer holding i_rwsem that faults on its buffer)
@@ -21,8 +23,8 @@ import type { LockMode, Scenario, SimLock, ThreadProgram } from './program';
 import { renderTimeline } from './timeline';
 import { MMAP_LOCK, programFromFunction, SAME_FILE, simLockId } from './fromEngine';
 
-export type ScenarioKind = 'auto' | 'self' | 'fault' | 'writer' | 'truncate' | 'pair' | 'partner' | 'declared';
-export const SCENARIO_KINDS: readonly ScenarioKind[] = ['auto', 'self', 'fault', 'writer', 'truncate', 'pair', 'partner', 'declared'];
+export type ScenarioKind = 'auto' | 'self' | 'fault' | 'writer' | 'truncate' | 'pair' | 'cpu' | 'partner' | 'declared';
+export const SCENARIO_KINDS: readonly ScenarioKind[] = ['auto', 'self', 'fault', 'writer', 'truncate', 'pair', 'cpu', 'partner', 'declared'];
 
 export interface SimRequest {
   file: string;
@@ -110,7 +112,7 @@ class ScenarioAssembler {
     return id;
   }
 
-  scenario(title: string, threads: { name: string; program: string }[]): Scenario {
+  scenario(title: string, threads: { name: string; program: string }[], cpus?: number): Scenario {
     const handler = this.faultHandler();
     const programs = { ...this.programs };
     // jbd2: starting a handle is a shared hold; the commit thread waits for running handles and
@@ -123,7 +125,7 @@ class ScenarioAssembler {
       ] };
       extra.push({ name: 'jbd2', program: 'jbd2-commit' });
     }
-    return {
+    const sc: Scenario = {
       title,
       threads: [...threads, ...extra],
       programs,
@@ -132,6 +134,8 @@ class ScenarioAssembler {
       mmapLock: MMAP_LOCK,
       leakedLockIsDeadlock: false,
     };
+    if (cpus !== undefined) sc.cpus = cpus;
+    return sc;
   }
 }
 
@@ -164,6 +168,12 @@ function candidates(ws: Workspace, req: SimRequest): Candidate[] {
     return p ? a.scenario(`${req.fn} vs ${t!.fn.name}`, [{ name: 'T0', program: f }, { name: 'T1', program: p }]) : undefined;
   } });
   add({ kind: 'pair', title: `${req.fn}() vs itself`, build: (a, f) => a.scenario(`${req.fn} vs ${req.fn}`, [{ name: 'T0', program: f }, { name: 'T1', program: f }]) });
+  add({ kind: 'cpu', title: `${req.fn}() vs itself on one CPU`, build: (a, f) => {
+    const sc = a.scenario(`${req.fn} vs ${req.fn} on one CPU`, [{ name: 'T0', program: f }, { name: 'T1', program: f }], 1);
+    // without a spinlock or rwlock nobody keeps a CPU: the same as 'pair'
+    if (!Object.values(sc.locks).some((l) => l.kind === 'spinlock' || l.kind === 'rwlock')) { a.errors.push(`${req.fn}() takes no spinlock or rwlock: one CPU changes nothing`); return undefined; }
+    return sc;
+  } });
   for (const partner of req.partners ?? []) {
     add({ kind: 'partner', title: `${req.fn}() vs ${partner.fn}() (the other half of the cycle)`, build: (a, f) => {
       const g = ws.findFunction(partner.fn, partner.file);
@@ -218,5 +228,6 @@ export function simulate(ws: Workspace, req: SimRequest): SimOutcome {
     const exhausted = tried.some((t) => t.verdict === 'bound-exhausted');
     return { ...last, verdict: exhausted ? 'bound-exhausted' : 'no-deadlock', tried };
   }
-  return { verdict: 'not-run', tried, reason: 'no scenario applies' };
+  const why = tried.map((t) => t.summary).filter((x) => x.length > 0);
+  return { verdict: 'not-run', tried, reason: why.length > 0 ? why.join('; ') : 'no scenario applies' };
 }

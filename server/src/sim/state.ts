@@ -9,7 +9,7 @@
 import { LockMode } from './program';
 import { LockState } from './semantics';
 
-export type ThreadStatus = 'run' | 'wait' | 'done' | 'cut';
+export type ThreadStatus = 'run' | 'wait' | 'sleep' | 'done' | 'cut';
 
 export interface Frame {
   prog: number;
@@ -22,7 +22,10 @@ export interface ThreadState {
   /**
    * run: at a branch or visible op (always has an enabled transition);
    * wait: queued on `waitLock`; done: returned from its program;
-   * cut: stopped by the loop bound (or a dead end) — not a deadlock.
+   * cut: stopped by the loop bound (or a dead end) — not a deadlock;
+   * sleep: (finite CPUs only) a spinning-lock holder that went to sleep at the
+   * `sleep` / `fault` / `fault_in` op of its top frame and is off its CPU; its
+   * next transition wakes it up on a free CPU and continues after that op.
    */
   status: ThreadStatus;
   frames: Frame[];

@@ -4,11 +4,18 @@
  * and then runs that thread's invisible steps eagerly (pagefault_disable /
  * enable, nofault, calls, returns, faults that are suppressed or that enter
  * the fault path) until it rests at the next branch or visible op.
+ *
+ * With finite CPUs (cpu.ts) a thread holding a spinning lock that reaches a
+ * `sleep` op or a fault that runs stops there in status 'sleep' (off its CPU);
+ * its next transition, enabled only when a CPU is free, wakes it up and
+ * continues (into the fault path, for a fault). A thread that is not pinned to
+ * a CPU has no enabled transition while every CPU is pinned.
  */
 import { CNode, CompiledScenario, COp } from './compile';
 import { LockMode, SourcePos } from './program';
 import { addHolder, canGrant, compatible, demoteIncompatible, removeHolder } from './semantics';
 import { cloneLock, cloneThread, Frame, SimState, ThreadState, Transition } from './state';
+import { cpuBlocked, cpuView, CpuView, holdsSpin } from './cpu';
 
 export interface Limits {
   /** Max visits of any loop header per activation. */
@@ -42,7 +49,9 @@ export type EventOp =
   | 'call-skipped'
   | 'branch'
   | 'exit'
-  | 'cut';
+  | 'cut'
+  | 'sleep'
+  | 'wake';
 
 export interface SimEvent {
   t: number;
@@ -148,6 +157,25 @@ function inlineDepth(c: Ctx, th: ThreadState): number {
   return d;
 }
 
+/** Spinning locks the thread holds, for notes. */
+function spinHeld(c: Ctx, t: number): string {
+  return c.cs.spinLocks
+    .filter((L) => c.state.locks[L].holders.some((h) => h.t === t))
+    .map((L) => `${c.cs.locks[L].label || c.cs.locks[L].id}`)
+    .join(', ');
+}
+
+/** A spinning-lock holder schedules at its current op: off its CPU until a transition wakes it. */
+function goToSleep(c: Ctx, t: number, th: ThreadState, what: string): void {
+  th.status = 'sleep';
+  emit(c, t, th, { op: 'sleep', note: `${what} holding ${spinHeld(c, t)} — leaves its CPU` });
+}
+
+/** Would this thread, at a sleeping point, leave a CPU it owns (finite CPUs, holds a spinning lock)? */
+function sleepsOffCpu(c: Ctx, t: number): boolean {
+  return c.cs.cpuLimited && holdsSpin(c.cs, c.state, t);
+}
+
 function enterFaultPath(c: Ctx, t: number, th: ThreadState, file: number): void {
   const row = c.cs.faultProg.get(c.cs.threads[t].mm) as number[];
   pushFrame(c, th, row[file]);
@@ -212,14 +240,29 @@ export function settle(c: Ctx, t: number, th: ThreadState): void {
             note: `${op.label}: ${th.pf > 0 ? 'pagefault_disable()' : 'iter->nofault'} — copy returns short`,
           });
           next(c, t, th);
+        } else if (sleepsOffCpu(c, t)) {
+          goToSleep(c, t, th, `${op.label}: the page fault sleeps`);
+          return;
         } else {
           emit(c, t, th, { op: 'fault', note: op.label });
           enterFaultPath(c, t, th, op.file);
         }
         break;
       case 'fault_in':
+        if (sleepsOffCpu(c, t)) {
+          goToSleep(c, t, th, `${op.label}: faulting in sleeps`);
+          return;
+        }
         emit(c, t, th, { op: 'fault_in', note: op.label });
         enterFaultPath(c, t, th, op.file);
+        break;
+      case 'sleep':
+        // Sleeping matters only to a thread that owns its CPU (see cpu.ts); otherwise a no-op.
+        if (sleepsOffCpu(c, t)) {
+          goToSleep(c, t, th, `${op.label || 'may sleep'}: schedule()`);
+          return;
+        }
+        next(c, t, th);
         break;
       default:
         return; // visible op: a scheduling point
@@ -240,9 +283,11 @@ export function nextLock(cs: CompiledScenario, s: SimState, t: number): number {
   return op !== null && 'lock' in op && cs.contended[op.lock] ? op.lock : -1;
 }
 
-/** Enabled transitions of thread t, in choice order. */
-export function enabledOf(cs: CompiledScenario, lim: Limits, s: SimState, t: number): Transition[] {
+/** Enabled transitions of thread t, in choice order. `cpu`: the state's CPU view, when already computed. */
+export function enabledOf(cs: CompiledScenario, lim: Limits, s: SimState, t: number, cpu?: CpuView): Transition[] {
   const th = s.threads[t];
+  if (cs.cpuLimited && cpuBlocked(cs, s, cpu ?? cpuView(cs, s), t)) return [];
+  if (th.status === 'sleep') return [{ t, choice: 0 }];
   if (th.status === 'wait') {
     const ls = s.locks[th.waitLock];
     const pos = ls.queue.findIndex((w) => w.t === t);
@@ -286,7 +331,17 @@ export function step(cs: CompiledScenario, lim: Limits, stats: StepStats, s: Sim
   const f = th.frames[th.frames.length - 1];
   const n = nodeAt(cs, f);
 
-  if (th.status === 'wait') {
+  if (th.status === 'sleep') {
+    th.status = 'run';
+    emit(c, t, th, { op: 'wake', note: 'back on a CPU' });
+    const op = n.op as COp;
+    if (op.k === 'fault' || op.k === 'fault_in') {
+      emit(c, t, th, { op: op.k, note: op.label });
+      enterFaultPath(c, t, th, op.file);
+    } else {
+      next(c, t, th);
+    }
+  } else if (th.status === 'wait') {
     const L = th.waitLock;
     const ls = (ns.locks[L] = cloneLock(s.locks[L]));
     ls.queue = ls.queue.filter((w) => w.t !== t);

@@ -25,14 +25,24 @@ function lockNamer(sc?: Scenario): (id: string) => string {
   };
 }
 
-function summary(w: WitnessStep, name: (id: string) => string): string {
+function isSpinning(sc: Scenario | undefined, id: string): boolean {
+  const k = sc?.locks[id]?.kind;
+  return k === 'spinlock' || k === 'rwlock';
+}
+
+function summary(w: WitnessStep, name: (id: string) => string, sc?: Scenario): string {
   const L = w.lock !== undefined ? name(w.lock) : '';
   const M = w.mode !== undefined ? ` (${w.mode})` : '';
   switch (w.op) {
     case 'acquire':
       return `acquire ${L}${M}${w.note ? ` — ${w.note}` : ''}`;
     case 'wait':
-      return `WAIT for ${L}${M}`;
+      // With a CPU model, a spinning-lock waiter is shown for what it does: it spins, keeping its CPU.
+      return sc?.cpus !== undefined && w.lock !== undefined && isSpinning(sc, w.lock) ? `SPIN on ${L}${M}, keeping its CPU` : `WAIT for ${L}${M}`;
+    case 'sleep':
+      return `SLEEP: ${w.note ?? ''}`;
+    case 'wake':
+      return `wakes up, ${w.note ?? 'back on a CPU'}`;
     case 'trylock-fail':
       return `trylock ${L}${M} failed`;
     case 'release':
@@ -90,7 +100,58 @@ function wrap(s: string, width: number, indent: string): string[] {
   return lines;
 }
 
+function cpuCount(n: number): string {
+  return n === 1 ? 'the only CPU' : n === 2 ? 'both CPUs' : `all ${n} CPUs`;
+}
+
+/** "T0 sleeps in copy_to_user() holding toy_sb.stat_lock (spinlock)". */
+function describeSleeper(e: CycleEdge, name: (id: string) => string, sc?: Scenario): string {
+  const c = e.cpu;
+  if (!c) return `${e.thread} needs a CPU`;
+  const held = c.holding.map((id) => `${name(id)} (${sc?.locks[id]?.kind ?? 'spinlock'})`).join(', ');
+  return `${e.thread} ${c.offCpu}${held ? ` holding ${held}` : ''}`;
+}
+
+/**
+ * A cycle through a CPU, in kernel terms, e.g. "T0 sleeps in copy_to_user()
+ * holding toy_sb.stat_lock (spinlock); T1 spins on it on the only CPU, so T0
+ * never gets a CPU back".
+ */
+function describeCpuCycle(edges: CycleEdge[], name: (id: string) => string, sc?: Scenario): string {
+  const parts: string[] = [];
+  let prevHolding: string[] = [];
+  let prevSleeper = '';
+  for (const e of edges) {
+    if (e.via === 'cpu') {
+      parts.push(describeSleeper(e, name, sc));
+      prevHolding = e.cpu?.holding ?? [];
+      prevSleeper = e.thread;
+      continue;
+    }
+    const spins = isSpinning(sc, e.waitsFor);
+    const it = e.heldBy === prevSleeper && prevHolding.length === 1 && prevHolding[0] === e.waitsFor && e.via === 'holder' ? 'it' : `${name(e.waitsFor)} held by ${e.heldBy}`;
+    parts.push(spins ? `${e.thread} spins on ${it}` : describeEdge(e, name));
+    prevHolding = [];
+    prevSleeper = '';
+  }
+  const cpuEdges = edges.filter((e) => e.via === 'cpu' && e.cpu);
+  const occupants = [...new Set(cpuEdges.flatMap((e) => e.cpu?.occupiedBy.map((o) => o.thread) ?? []))];
+  const n = cpuEdges[0]?.cpu?.cpus ?? occupants.length;
+  const sleepers = [...new Set(cpuEdges.map((e) => e.thread))];
+  const last = edges[edges.length - 1];
+  // "T1 spins on it on the only CPU" when the last step of the story is the one spinner; else name the owners.
+  const where =
+    n === 1 && occupants.length === 1 && last.via !== 'cpu' && last.thread === occupants[0] && isSpinning(sc, last.waitsFor)
+      ? ' on the only CPU'
+      : `; ${cpuCount(n)} ${n === 1 ? 'is' : 'are'} taken by ${occupants.join(', ')}`;
+  return `${parts.join('; ')}${where}, so ${sleepers.join(' and ')} never ${sleepers.length === 1 ? 'gets' : 'get'} a CPU back`;
+}
+
 export function describeEdge(e: CycleEdge, name: (id: string) => string): string {
+  if (e.via === 'cpu') {
+    const n = e.cpu?.cpus ?? 1;
+    return `${describeSleeper(e, name)} and cannot get a CPU back: ${cpuCount(n)} ${n === 1 ? 'is' : 'are'} taken by ${(e.cpu?.occupiedBy ?? []).map((o) => o.thread).join(', ')}`;
+  }
   const base = `${e.thread} waits for ${name(e.waitsFor)} (${e.mode})`;
   return e.via === 'holder' ? `${base} held by ${e.heldBy} in ${e.heldMode}` : `${base} behind queued ${e.heldBy} (${e.heldMode})`;
 }
@@ -98,6 +159,7 @@ export function describeEdge(e: CycleEdge, name: (id: string) => string): string
 /** The closing line, e.g. "*** DEADLOCK: T0 waits for ip->i_gl (SH) held by T0 in DF ***". */
 export function deadlockLine(r: ExploreResult, sc?: Scenario): string {
   const name = lockNamer(sc);
+  if (r.hang !== 'leaked-lock' && r.cycle?.some((e) => e.via === 'cpu')) return `*** DEADLOCK: ${describeCpuCycle(r.cycle, name, sc)} ***`;
   const edges = (r.cycle ?? []).map((e) => describeEdge(e, name));
   if (r.hang === 'leaked-lock') {
     const last = r.cycle?.[r.cycle.length - 1];
@@ -121,7 +183,7 @@ export function renderTimeline(r: ExploreResult, sc?: Scenario, opts: TimelineOp
   const maxW = opts.columnWidth ?? 58;
   const cells = r.witness.map((w) => {
     const loc = location(w);
-    return [summary(w, name), loc.length > 0 ? '  ' + loc : ''];
+    return [summary(w, name, sc), loc.length > 0 ? '  ' + loc : ''];
   });
   const width = Math.min(
     maxW,
