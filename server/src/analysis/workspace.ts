@@ -15,6 +15,9 @@ import { buildFaultPaths, faultHandlers, FaultPath } from './faultpath';
 import { DeclaredOrder } from './orders';
 import { EXTERNAL_EFFECTS } from '../model/externals';
 import type { Held } from './state';
+import type { ClassKey } from './locks';
+import { splitLast } from '../model/classes';
+import { lockObject } from '../parse/exprs';
 import { summarize } from './summaries';
 import type { Summary, SummaryLookup } from './summaryTypes';
 import { finding } from './rules/common';
@@ -114,6 +117,7 @@ export class Workspace {
   private lastCtx?: {
     structs: StructTable; globals: Map<string, string>; lookupFor: (file: string) => SummaryLookup;
     handlerNames: Set<string>; byName: Map<string, { fn: FunctionIR; file: string }[]>;
+    classKeys: ClassKey[];
   };
 
   constructor(opts: WorkspaceOptions = {}) {
@@ -163,7 +167,7 @@ export class Workspace {
     const c = this.lastCtx;
     if (!c) return undefined;
     const entryHeld = c.handlerNames.has(fn.name) ? [{ ...MMAP_ENTRY, site: fn.namePos }] : undefined;
-    return analyzeFunction(fn, { file, know: this.know, structs: c.structs, globals: c.globals, summaries: c.lookupFor(file), budget: this.opts.budget ?? DEFAULT_BUDGET, entryHeld, ...extra });
+    return analyzeFunction(fn, { file, know: this.know, structs: c.structs, globals: c.globals, summaries: c.lookupFor(file), budget: this.opts.budget ?? DEFAULT_BUDGET, entryHeld, classKeys: c.classKeys, ...extra });
   }
   getFile(path: string): FileEntry | undefined { return this.files.get(path); }
   fileList(): string[] { return [...this.files.keys()]; }
@@ -193,6 +197,7 @@ export class Workspace {
     for (const x of fns) { const l = byName.get(x.fn.name); if (l) l.push(x); else byName.set(x.fn.name, [x]); }
     const irs = [...this.files.values()].map((f) => f.ir);
     const opsTargets = opsTargetsOf(irs, byName);
+    const classKeys = classKeysOf(fns, this.know);
     const order = sccOrder(fns, byName, opsTargets);
     const summaries = new Map<string, Summary>();
     const keyOf = (file: string, name: string): string => `${file}::${name}`;
@@ -223,7 +228,7 @@ export class Workspace {
     let budgetHits = 0;
     this.records.clear();
     // every workspace-wide input of analyzeFunction() besides files and summaries goes here (incremental.ts)
-    this.reuse.begin(irs);
+    this.reuse.begin(irs, { classKeys });
     for (const scc of order) {
       const recursive = scc.length > 1 || calleesOf(scc[0].fn).includes(scc[0].fn.name);
       for (const { fn, file } of scc) {
@@ -241,7 +246,7 @@ export class Workspace {
           continue;
         }
         const mark = findings.length;
-        const rec = reuse.relocated ?? analyzeFunction(fn, { file, know: this.know, structs, globals, summaries: lookup, budget: this.opts.budget ?? DEFAULT_BUDGET, keepStates: this.opts.keepStates, entryHeld });
+        const rec = reuse.relocated ?? analyzeFunction(fn, { file, know: this.know, structs, globals, summaries: lookup, budget: this.opts.budget ?? DEFAULT_BUDGET, keepStates: this.opts.keepStates, entryHeld, classKeys });
         const sum = summarize(rec, globals);
         if (recursive && !sum.incomplete) sum.incomplete = 'recursive: callers see only what it does before recursing';
         summaries.set(keyOf(file, fn.name), sum);
@@ -263,7 +268,7 @@ export class Workspace {
       }
     }
     this.reuse.end();
-    this.lastCtx = { structs, globals, handlerNames, byName, lookupFor };
+    this.lastCtx = { structs, globals, handlerNames, byName, lookupFor, classKeys };
     const summaryOfHandler = (h: { name: string; opsFile: string }): Summary | undefined =>
       summaries.get(keyOf(h.opsFile, h.name)) ?? [...summaries.values()].find((x) => x.name === h.name);
     const faultPaths = buildFaultPaths(handlers, summaryOfHandler);
@@ -287,6 +292,23 @@ export class Workspace {
 }
 
 /** Strongly connected components of the call graph, callees before callers (iterative Tarjan). */
+/** `lockdep_set_class(&a->via->lock, &key)` calls anywhere in the workspace. */
+function classKeysOf(fns: readonly { fn: FunctionIR; file: string }[], know: Knowledge): ClassKey[] {
+  const out: ClassKey[] = [];
+  for (const { fn, file } of fns) {
+    for (const n of fn.nodes) {
+      if (n.op?.k !== 'call' || n.op.call.indirect || know.lockApi(n.op.call.name)?.op !== 'set_class') continue;
+      const target = lockObject(n.op.call.args[0] ?? '');
+      const key = lockObject(n.op.call.args[1] ?? '');
+      const sp = splitLast(target);
+      const via = sp ? splitLast(sp.base) : undefined;
+      if (!sp || !via || !/^\w+$/.test(via.field) || !key) continue;
+      out.push({ viaField: via.field, lockField: sp.field, cls: key, file });
+    }
+  }
+  return out;
+}
+
 /** Ops-struct types whose members the engine resolves indirect calls through. */
 const OPS_TYPES = new Set(['vm_operations_struct', 'file_operations', 'inode_operations', 'address_space_operations', 'iomap_ops', 'super_operations']);
 
@@ -330,7 +352,8 @@ function sccOrder(fns: { fn: FunctionIR; file: string }[], byName: Map<string, {
       const cands = byName.get(c);
       if (!cands) continue;
       const same = cands.find((y) => y.file === x.file);
-      const pick = same ?? cands.find((y) => !y.fn.isStatic);
+      // same resolution as the summary lookup: a static inline helper defined once in a header counts
+      const pick = same ?? cands.find((y) => !y.fn.isStatic) ?? (cands.length === 1 ? cands[0] : undefined);
       if (pick) res.push(pick);
     }
     for (const m of indirectCallees(x.fn)) {
