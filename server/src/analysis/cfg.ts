@@ -605,8 +605,10 @@ class Builder {
     if (l && l.type === 'identifier') return this.assign(l.text, right, whole, false);
     this.expr(right);
     if (l) this.expr(l);
-    // a store through a field or pointer: facts about expressions over it are stale
-    this.emit({ k: 'assign', lhs: canon(left), value: { k: 'unknown' }, pos: this.pos(whole) });
+    // a store through a field or pointer: facts about expressions over it are stale; a constant
+    // stored in a field (`trans->removing_chunk = true`) is a fact a later test can use
+    const cv = constValue(right);
+    this.emit({ k: 'assign', lhs: canon(left), value: cv !== undefined && l && isPure(l) ? { k: 'const', v: cv } : { k: 'unknown' }, pos: this.pos(whole) });
   }
 
   /** `name = value` (declaration initialiser or assignment). */
@@ -631,6 +633,16 @@ class Builder {
       return;
     }
     if (u && u.type === 'initializer_list') { this.noteAssign(name); return; }
+    // x = !call(...): the call's result, negated (a trylock-like result kept as a flag)
+    if (u && u.type === 'unary_expression' && u.child(0)?.text === '!') {
+      const inner = unwrap(u.childForFieldName('argument'));
+      if (inner && inner.type === 'call_expression' && !PASS_THROUGH.has(inner.childForFieldName('function')?.text ?? '')) {
+        this.noteAssign(name);
+        this.callExpr(inner, '$not');
+        this.emit({ k: 'assign', lhs: name, value: { k: 'not', name: '$not' }, pos: p });
+        return;
+      }
+    }
     // flag masks kept in a variable: uint iolock = XFS_IOLOCK_EXCL | XFS_MMAPLOCK_EXCL;
     if (u && u.type === 'binary_expression' && /^[A-Z0-9_|\s()]+$/.test(u.text)) {
       this.noteAssign(name, stripText(u.text));

@@ -11,7 +11,7 @@
 // The dataflow records what happened (acquisitions with the held set before,
 // releases, calls, exits); the rules in rules/ read those records.
 import type { Knowledge } from '../model/knowledge';
-import type { LockApi } from '../model/lockApi';
+import type { LockApi, LockKind } from '../model/lockApi';
 import { ATOMIC_KINDS, RECURSIVE_KINDS } from '../model/lockApi';
 import type { FaultApi } from '../model/faultApi';
 import type { StructTable } from '../model/classes';
@@ -144,12 +144,25 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
   const heldKey = (s: State): string => s.held.map((h) => `${h.inst}:${h.mode}:${h.site.line}:${h.demotable ? 'd' : ''}`).join(',') + `|${s.pf}|${s.nofault.join(',')}`;
 
   // ---- entry state: context annotations say what is held at entry
+  /** An annotated lock's kind: its declared type, else the kind of the API this function releases or asserts it with. */
+  const annotatedKind = (inst: string, raw: string): LockKind => {
+    const k = resolver.declaredKind(raw) ?? resolver.declaredKind(inst);
+    if (k) return k;
+    for (const n of fn.nodes) {
+      const op = n.op;
+      if (!op || op.k !== 'call' || op.call.indirect) continue;
+      const api = ctx.know.lockApi(op.call.name);
+      if (!api || (api.op !== 'release' && api.op !== 'acquire' && api.op !== 'assert') || !api.kind) continue;
+      if (resolver.refs(api, op.call).some((r) => r.inst === inst)) return api.kind;
+    }
+    return 'mutex';
+  };
   let entry = initialState();
   for (const a of fn.annotations) {
     if (a.kind === '__must_hold' || a.kind === '__releases' || a.kind === '__must_hold_shared' || a.kind === '__releases_shared') {
       const inst = resolver.annotationInstance(a.arg);
       const shared = a.kind.endsWith('_shared');
-      entry = addHeld(entry, { inst, cls: resolver.classFor(undefined, inst, a.arg), kind: 'mutex', mode: shared ? 'R' : 'W', site: a.pos, via: a.kind, count: 1, entry: true });
+      entry = addHeld(entry, { inst, cls: resolver.classFor(undefined, inst, a.arg), kind: annotatedKind(inst, a.arg), mode: shared ? 'R' : 'W', site: a.pos, via: a.kind, count: 1, entry: true });
     }
   }
   for (const h of ctx.entryHeld ?? []) entry = addHeld(entry, { ...h, entry: true });
@@ -177,22 +190,42 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
    * callee's summary is weaker evidence: it never counts as a double release and
    * does not mark the lock as released for later checks.
    */
-  const release = (s: State, ref: LockRef, pos: Pos, direct = true): State => {
+  const release = (s: State, ref0: LockRef, pos: Pos, direct = true): State => {
+    const ref = sameLockByClass(s, ref0, direct);
     const h = findHeld(s, ref.inst);
     if (!h) {
       // elements of an array (`qa_qd[x]`) are different locks on each iteration: never a double release
-      const problem: ReleaseRec['problem'] | undefined = s.notHeld.includes(ref.inst) && !ref.indexed && direct ? 'double-release' : undefined;
+      const problem: ReleaseRec['problem'] | undefined = s.notHeld.includes(ref.inst) && !ref.indexed && direct && !s.softReleased?.includes(ref.inst) ? 'double-release' : undefined;
       if (!direct && s.notHeld.includes(ref.inst)) return s;
       if (once(`r|${pos.line}|${pos.col}|${ref.inst}|${heldKey(s)}|${problem ?? ''}`)) rec.releases.push({ ref, before: s, pos, problem });
       if (problem) return s;
       // released without being taken on this path: the caller holds it (a precondition)
       const entryAssumed = s.entryAssumed.includes(ref.inst) ? s.entryAssumed : [...s.entryAssumed, ref.inst].sort();
-      return withTrail(removeHeld({ ...s, entryAssumed }, ref.inst, direct), { line: pos.line, what: `${ref.via}: ${ref.inst} released (held by the caller)` });
+      return withTrail(soften(removeHeld({ ...s, entryAssumed }, ref.inst), ref.inst, direct), { line: pos.line, what: `${ref.via}: ${ref.inst} released (held by the caller)` });
     }
     const modeMismatch = (h.mode === 'W' && ref.mode === 'R' && h.kind !== 'journal') || (h.mode === 'R' && ref.mode === 'W' && h.kind !== 'journal' && h.kind !== 'percpu_rwsem');
     if (once(`r|${pos.line}|${pos.col}|${ref.inst}|${heldKey(s)}`)) rec.releases.push({ ref, before: s, pos, problem: modeMismatch ? 'mode' : undefined, heldMode: h.mode });
     if (h.count > 1) return { ...s, held: s.held.map((x) => (x === h ? { ...x, count: x.count - 1 } : x)) };
-    return withTrail(removeHeld(s, ref.inst, !ref.indexed && direct), { line: pos.line, what: `${ref.via}: ${ref.inst} released` });
+    return withTrail(soften(removeHeld(s, ref.inst, !ref.indexed), ref.inst, direct), { line: pos.line, what: `${ref.via}: ${ref.inst} released` });
+  };
+  /**
+   * The same lock reached through another path (`spin_lock(&cl->cl_lock)`, then a helper
+   * releasing `&s->sc_client->cl_lock`): when the named instance is not held but exactly one
+   * lock of its class (and kind) taken in this function is, that is the one being released.
+   */
+  const sameLockByClass = (s: State, ref: LockRef, direct: boolean): LockRef => {
+    if (ref.indexed || findHeld(s, ref.inst) || s.notHeld.includes(ref.inst)) return ref;
+    const field = (x: string): string => x.replace(/^.*(->|\.|:)/, '');
+    const cands = s.held.filter((h) => !h.entry && sameClass(h.cls, ref.cls) && (!direct || h.kind === ref.kind) && field(h.inst) === field(ref.inst) && !h.inst.includes('@'));
+    if (cands.length !== 1) return ref;
+    return { ...ref, inst: cands[0].inst };
+  };
+  /** Mark a release that only a callee's summary vouches for (or clear the mark on a direct one). */
+  const soften = (s: State, inst: string, direct: boolean): State => {
+    const has = s.softReleased?.includes(inst) ?? false;
+    if (direct) return has ? { ...s, softReleased: s.softReleased!.filter((x) => x !== inst) } : s;
+    if (has || !s.notHeld.includes(inst)) return s;
+    return { ...s, softReleased: [...(s.softReleased ?? []), inst].sort() };
   };
 
   /** Apply a lock-table call; returns the resulting states, each with the call's return sign in `$call`. */
@@ -319,6 +352,11 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
       const before = inner.releasedBefore?.length ? { ...s, held: withoutReleased(s.held, inner.releasedBefore, (t) => resolver.instance(t, call.args)) } : s;
       if (once(`ai|${pos.line}|${pos.col}|${inner.cls}|${heldKey(before)}`)) rec.acquires.push({ ref, before, pos, try: false, callee: sum, chain: [sum.name, ...inner.chain], args: call.args });
     }
+    if (sum.mayRelease?.length) {
+      const may = sum.mayRelease;
+      const hands = (h: Held): boolean => !h.entry && !h.handedOff && may.some((c) => sameClass(c, h.cls));
+      if (s.held.some(hands)) s = { ...s, held: s.held.map((h) => (hands(h) ? { ...h, handedOff: true } : h)) };
+    }
     if (sum.incomplete || sum.conditional) return s;
     for (const r of sum.releases) {
       const inst = resolver.instance(r.template, call.args);
@@ -374,15 +412,21 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
     return { ...out, held: out.held.map((h) => (mentionsRoot(h.inst, v) ? { ...h, inst: `${h.inst}@${h.site.line + 1}` } : h)) };
   };
   /** `v` now names another object: what this path released through the old one says nothing about it. */
-  const forgetReleased = (s: State, v: string): State => {
-    if (!s.notHeld.some((n) => mentionsRoot(n, v))) return s;
-    return { ...s, notHeld: s.notHeld.filter((n) => !mentionsRoot(n, v)) };
+  const forgetReleased = (s: State, v: string, keepSelf = false): State => {
+    const stale = (n: string): boolean => mentionsRoot(n, v) && !(keepSelf && n === v);
+    if (!s.notHeld.some(stale)) return s;
+    const out: State = { ...s, notHeld: s.notHeld.filter((n) => !stale(n)) };
+    return s.softReleased?.some(stale) ? { ...out, softReleased: s.softReleased.filter((n) => !stale(n)) } : out;
   };
 
   const valueSign = (s: State, v: Value): number => {
     switch (v.k) {
       case 'const': return signOf(v.v);
       case 'var': return varSign(s, v.name);
+      case 'not': {
+        const x = varSign(s, v.name);
+        return x === Z ? P : (x & Z) === 0 ? Z : Z | P;
+      }
       default: return ANY;
     }
   };
@@ -392,7 +436,10 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
       case 'call': return callOp(s, op.call, op.assignTo);
       case 'assign': {
         if (/^[A-Za-z_$]\w*$/.test(op.lhs)) return [renameStale(setVar(s, op.lhs, relevant.vars.has(op.lhs) ? valueSign(s, op.value) : ANY), op.lhs)];
-        return [dropAtomsOf(s, op.lhs)];
+        const out = dropAtomsOf(s, op.lhs);
+        // `trans->removing_chunk = true;` ... `if (trans->removing_chunk)`: the store decides the test
+        if (op.value.k === 'const' && relevant.atoms.has(op.lhs)) return [{ ...out, atoms: { ...out.atoms, [op.lhs]: op.value.v !== 0 } }];
+        return [out];
       }
       case 'nofault': {
         const iter = resolver.expand(op.iter);
@@ -401,7 +448,8 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
       }
       case 'clobber': {
         let out = s;
-        for (const v of op.vars) out = forgetReleased(setVar(out, v, ANY), v);
+        // `&v` passed on: v may now point elsewhere (but `spin_unlock(&lock)` does not make `lock` another lock)
+        for (const v of op.vars) out = forgetReleased(setVar(out, v, ANY), v, true);
         return [out];
       }
       default: return [s];
@@ -430,7 +478,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
             const inner = REL_SET[SIGN_MACROS[m[1]]];
             return splitSign(s, m[2], inner).map(([x, b]) => [x, c.rel === 'z' || c.rel === 'le0' ? !b : b]);
           }
-          const known = s.atoms[subj.text];
+          const known = s.atoms[subj.text] ?? impliedFlagTest(s.atoms, subj.text);
           const truthy = c.rel === 'nz' || c.rel === 'pos' || c.rel === 'neg';
           if (known !== undefined) return [[s, truthy ? known : !known]];
           if (!relevant.atoms.has(subj.text)) return [[s, true], [s, false]];
@@ -551,6 +599,11 @@ export function withoutReleased<T extends { inst: string; cls: string }>(held: r
   return held.filter((h) => !drop.has(h));
 }
 
+/** Two class names for the same lock class (one may lack the struct type: `cl_lock` vs `nfs4_client.cl_lock`). */
+function sameClass(a: string, b: string): boolean {
+  return a === b || (!a.includes('.') && b.endsWith(`.${a}`)) || (!b.includes('.') && a.endsWith(`.${b}`));
+}
+
 function mentionsRoot(inst: string, v: string): boolean {
   return !inst.includes('@') && mentions(inst, v) && (inst.startsWith(v) || inst.startsWith(`(${v}`) || new RegExp(`\\(${v}\\)`).test(inst) || new RegExp(`\\b${v}->`).test(inst));
 }
@@ -568,11 +621,13 @@ export function relevantFacts(fn: FunctionIR, know: Knowledge): { vars: Set<stri
   const atoms = new Map<string, number>();
   const known = new Set<string>();
   const returned = new Set<string>();
+  const storedAtoms = new Set<string>();
   const bump = (m: Map<string, number>, k: string): void => { m.set(k, (m.get(k) ?? 0) + 1); };
   const fromOp = (op: Op): void => {
     switch (op.k) {
       case 'assign':
-        if (op.value.k === 'const' || op.value.k === 'var') known.add(op.lhs);
+        if (op.value.k === 'const' || op.value.k === 'var' || op.value.k === 'not') known.add(op.lhs);
+        if (op.value.k === 'const' && !/^[A-Za-z_$]\w*$/.test(op.lhs)) storedAtoms.add(op.lhs);
         break;
       case 'call': {
         const api = op.call.indirect ? undefined : know.lockApi(op.call.name);
@@ -604,12 +659,41 @@ export function relevantFacts(fn: FunctionIR, know: Knowledge): { vars: Set<stri
     }
   };
   for (const n of fn.nodes) if (n.op) fromOp(n.op);
-  const vars = new Set<string>(['$call', '$test', '$ret']);
+  const vars = new Set<string>(['$call', '$test', '$ret', '$not']);
   for (const [v, n] of tested) if (n >= 2 || known.has(v)) vars.add(v);
-  for (const v of returned) if (known.has(v)) vars.add(v);
+  // returned after a test (`if (IS_ERR(dent)) { unlock; } return dent;`): the exit's value says success or failure
+  for (const v of returned) if (known.has(v) || tested.has(v)) vars.add(v);
   const keepAtoms = new Set<string>();
-  for (const [a, n] of atoms) if (n >= 2) keepAtoms.add(a);
+  for (const [a, n] of atoms) if (n >= 2 || storedAtoms.has(a)) keepAtoms.add(a);
+  for (const a of storedAtoms) if (atoms.has(a)) keepAtoms.add(a);
+  // flag tests on one word (`flags & (A|B)` then `flags & A`) imply each other
+  const byBase = new Map<string, string[]>();
+  for (const a of atoms.keys()) { const f = flagTest(a); if (f) byBase.set(f.base, [...(byBase.get(f.base) ?? []), a]); }
+  for (const list of byBase.values()) if (list.length >= 2) for (const a of list) keepAtoms.add(a);
   return { vars, atoms: keepAtoms };
+}
+
+/** `c->flags&(A|B)`: the word tested and the flag names. */
+function flagTest(atom: string): { base: string; flags: string[] } | undefined {
+  const m = /^(.+?)&\(?([A-Z][A-Z0-9_]*(?:\|[A-Z][A-Z0-9_]*)*)\)?$/.exec(atom);
+  if (!m || /[&|]/.test(m[1])) return undefined;
+  return { base: m[1], flags: m[2].split('|') };
+}
+
+/**
+ * What known flag tests on the same word say about this one: `flags & (A|B)` false
+ * means `flags & A` is false; `flags & A` true means `flags & (A|B)` is true.
+ */
+export function impliedFlagTest(atoms: Readonly<Record<string, boolean>>, atom: string): boolean | undefined {
+  const t = flagTest(atom);
+  if (!t) return undefined;
+  for (const [k, v] of Object.entries(atoms)) {
+    const o = flagTest(k);
+    if (!o || o.base !== t.base) continue;
+    if (!v && t.flags.every((f) => o.flags.includes(f))) return false;
+    if (v && o.flags.every((f) => t.flags.includes(f))) return true;
+  }
+  return undefined;
 }
 
 /**

@@ -29,6 +29,8 @@ export type Value =
   | { k: 'const'; v: number }
   | { k: 'var'; name: string }
   | { k: 'call' } // result of the Call op that carries this value's assignment
+  /** `!v`: 1 if v is zero, else 0 (`got_write = !mnt_want_write(mnt)`) */
+  | { k: 'not'; name: string }
   | { k: 'unknown' };
 
 /** Relation tested on a subject in a branch condition. */

@@ -2,7 +2,7 @@
 // normalised instance (local aliases followed), its class and mode.
 import type { LockApi, LockKind, Mode } from '../model/lockApi';
 import { GLOCK_STATES } from '../model/lockApi';
-import { classOf, StructTable, TypeEnv, splitLast } from '../model/classes';
+import { classOf, StructTable, TypeEnv, splitLast, typeOfExpr } from '../model/classes';
 import { lockObject, rootVar } from '../parse/exprs';
 import type { Call, FunctionIR } from './ir';
 
@@ -91,13 +91,15 @@ export class Resolver implements TypeEnv {
   kindFor(api: LockApi, inst: string, raw: string): LockKind {
     if (api.kind) return api.kind;
     // lockdep_assert_held(&x): kind from the declared type of the field / global
-    const sp = splitLast(lockObject(raw));
-    if (!sp) {
-      const t = this.globals.get(lockObject(raw));
-      if (t && KIND_OF_TYPE[t]) return KIND_OF_TYPE[t];
-    }
-    void inst;
-    return 'mutex';
+    return this.declaredKind(raw) ?? this.declaredKind(inst) ?? 'mutex';
+  }
+
+  /** Lock kind from the declared type of a global or a struct field (`spinlock_t cl_lock;`), if known. */
+  declaredKind(expr: string): LockKind | undefined {
+    const o = lockObject(expr);
+    const sp = splitLast(o);
+    const t = sp ? typeOfExpr(o, this, this.structs) : this.globals.get(o);
+    return t ? KIND_OF_TYPE[t] : undefined;
   }
 
   /** Lock references named by a call through a lock-table entry (several for flag masks and *_two calls). */

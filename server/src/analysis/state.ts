@@ -31,6 +31,12 @@ export interface Held {
   demotable?: boolean;
   /** arguments of the acquiring call, as written (for fix-its) */
   args?: readonly string[];
+  /**
+   * a callee that may release a lock of this class was called since it was taken: the lock
+   * may have been handed over (to a transaction, an object that records it); the balance
+   * rules no longer speak about it
+   */
+  handedOff?: boolean;
 }
 
 export interface HolderInfo { gl: string; cls: string; mode: Mode; tryFlag: boolean }
@@ -50,6 +56,11 @@ export interface State {
   readonly notHeld: readonly string[];
   /** instances this function releases without taking: its precondition */
   readonly entryAssumed: readonly string[];
+  /**
+   * instances in notHeld that were released only by a callee (inferred from its
+   * summary, weaker evidence): a later unlock of them is not a double unlock
+   */
+  readonly softReleased?: readonly string[];
   /** path description for messages; not part of the key */
   readonly trail: readonly TrailStep[];
 }
@@ -59,11 +70,11 @@ export function initialState(): State {
 }
 
 export function stateKey(s: State): string {
-  const held = s.held.map((h) => `${h.inst}|${h.mode}|${h.count}|${h.entry ? 1 : 0}|${h.demotable ? 1 : 0}|${h.site.line}`).join(';');
+  const held = s.held.map((h) => `${h.inst}|${h.mode}|${h.count}|${h.entry ? 1 : 0}|${h.demotable ? 1 : 0}|${h.site.line}${h.handedOff ? '|h' : ''}`).join(';');
   const vars = Object.keys(s.vars).sort().map((k) => `${k}=${s.vars[k]}`).join(',');
   const atoms = Object.keys(s.atoms).sort().map((k) => `${k}=${s.atoms[k] ? 1 : 0}`).join(',');
   const holders = Object.keys(s.holders).sort().map((k) => `${k}=${s.holders[k].gl}/${s.holders[k].mode}`).join(',');
-  return `${held}#${s.pf}${s.pfSeen ? '+' : ''}#${s.nofault.join(',')}#${vars}#${atoms}#${holders}#${s.notHeld.join(',')}#${s.entryAssumed.join(',')}`;
+  return `${held}#${s.pf}${s.pfSeen ? '+' : ''}#${s.nofault.join(',')}#${vars}#${atoms}#${holders}#${s.notHeld.join(',')}#${s.entryAssumed.join(',')}${s.softReleased?.length ? `#~${s.softReleased.join(',')}` : ''}`;
 }
 
 export function withTrail(s: State, step: TrailStep): State {
@@ -77,7 +88,8 @@ export function findHeld(s: State, inst: string): Held | undefined {
 
 export function addHeld(s: State, h: Held): State {
   const held = [...s.held.filter((x) => x.inst !== h.inst), h].sort((a, b) => (a.inst < b.inst ? -1 : a.inst > b.inst ? 1 : 0));
-  return { ...s, held, notHeld: s.notHeld.filter((x) => x !== h.inst) };
+  const out: State = { ...s, held, notHeld: s.notHeld.filter((x) => x !== h.inst) };
+  return s.softReleased?.includes(h.inst) ? { ...out, softReleased: s.softReleased.filter((x) => x !== h.inst) } : out;
 }
 
 export function removeHeld(s: State, inst: string, markNotHeld = true): State {

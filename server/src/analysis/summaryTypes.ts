@@ -59,6 +59,11 @@ export interface Summary {
   truncate?: { file: string; pos: Pos; api: string; chain: string[]; heldX: string[] };
   /** analysis could not complete (budget, recursion): effects unknown */
   incomplete?: string;
+  /**
+   * classes of locks the function (or a callee) releases on some path without having taken
+   * them: a caller's lock handed over through an object (`as->took_gc_lock`, a transaction)
+   */
+  mayRelease?: string[];
   /** the function returns with some lock held on only some return values (trylock-like) */
   conditional?: boolean;
 }

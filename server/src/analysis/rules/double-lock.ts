@@ -14,7 +14,7 @@ export function checkDoubleLock(rec: FnRecords): Finding[] {
   for (const a of rec.acquires) {
     if (a.try || a.ref.indexed || RECURSIVE_KINDS.has(a.ref.kind)) continue;
     const prev = findHeld(a.before, a.ref.inst);
-    if (!prev || prev.inst.includes('@')) continue;
+    if (!prev || prev.inst.includes('@') || prev.handedOff) continue;
     if (prev.mode === 'RR' && a.ref.mode === 'RR') continue; // recursive readers (read_lock, rcu)
     if (prev.kind === 'journal' && a.ref.kind === 'journal') continue; // nested journal starts reuse the running handle
     const key = `${a.pos.line}:${a.pos.col}:${a.ref.inst}`;

@@ -29,16 +29,34 @@ export function checkLockLeak(rec: FnRecords): Finding[] {
     if (declared.some((d) => annotationMatches(d, inst))) continue;
     const held: ExitRec[] = [];
     const free: ExitRec[] = [];
-    for (const ex of rec.exits) (ex.state.held.some((h) => h.inst === inst && !h.entry) ? held : free).push(ex);
+    for (const ex of rec.exits) {
+      // the caller's lock, dropped and taken again on this path (`__releases` + `__acquires` helpers
+      // such as a wait that sleeps without the lock): restored, not leaked
+      if (ex.state.entryAssumed.includes(inst)) continue;
+      const h = ex.state.held.find((x) => x.inst === inst && !x.entry);
+      if (h?.handedOff) continue; // possibly handed over to an object a callee releases through
+      (h ? held : free).push(ex);
+    }
+    if (held.length === 0) continue;
     if (free.length === 0) continue; // every path returns holding it: a lock-taking helper
+    // a leak is a path that forgets the unlock other paths do; returns that never took the lock
+    // (an early error return of a lock-taking helper, the other branch of `if (ex) down_write()
+    // else down_read()`) say nothing about it
+    // (a failed trylock is not a release either)
+    const releasedHere = `: ${inst} released`;
+    const released = free.filter((ex) => ex.state.notHeld.includes(inst) && ex.state.trail.some((t) => t.what.endsWith(releasedHere) || t.what.includes(`${releasedHere} `)));
+    if (released.length === 0) continue;
     const heldSigns = held.reduce((m, e) => m | e.ret, 0);
-    const freeSigns = free.reduce((m, e) => m | e.ret, 0);
+    const freeSigns = released.reduce((m, e) => m | e.ret, 0);
     if ((heldSigns & N) === 0 && (heldSigns & freeSigns) === 0) continue; // held exactly on success returns
+    // released only on error returns, held where the result is not a known error: the lock goes to the
+    // caller with the result (`return dentry;` with the parent locked, `return as;` owning gc_lock)
+    if (freeSigns === N && held.every((e) => e.ret !== N)) continue;
     const leak = held.slice().sort((a, b) => a.pos.line - b.pos.line)[0];
     const h = leak.state.held.find((x) => x.inst === inst) ?? h0;
     const lines = trailLines(leak.state, h.site.line);
     const ret = retPhrase(leak.ret);
-    const releasedAt = free[0];
+    const releasedAt = released[0];
     const fix = releaseCallFor(h);
     const msg = `${lockPhrase(h)} taken at line ${lineOf(h.site)} by ${h.via}() is still held when returning${ret ? ` ${ret}` : ''} at line ${lineOf(leak.pos)} ` +
       `(path: lines ${pathPhrase(lines)}); other paths release it. ` +
