@@ -182,7 +182,17 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
       return withTrail({ ...s, held: s.held.map((h) => (h === prev ? { ...h, count: Math.min(h.count + 1, 3) } : h)) }, { line: pos.line, what: `${ref.via}(${ref.inst}) again` });
     }
     const h: Held = { inst: ref.inst, cls: ref.cls, kind: ref.kind, mode: ref.mode, site: pos, via: ref.via, count: 1, args, ...extra };
-    return withTrail(addHeld(s, h), { line: pos.line, what: `${ref.via}: ${ref.inst} taken` });
+    return withTrail(derefNonNull(addHeld(s, h), ref.inst), { line: pos.line, what: `${ref.via}: ${ref.inst} taken` });
+  };
+  /** `spin_lock(&parent->d_lock)` dereferences `parent`: from here on it is a valid pointer. */
+  const derefNonNull = (s: State, inst: string): State => {
+    const m = /^([A-Za-z_]\w*)->/.exec(inst);
+    if (!m || !relevant.vars.has(m[1])) return s;
+    const v = m[1];
+    if (!(v in fn.locals) && !fn.params.some((p) => p.name === v)) return s;
+    const cur = varSign(s, v);
+    if (!(cur & P) || cur === P) return s;
+    return { ...s, vars: { ...s.vars, [v]: P } };
   };
 
   /**
@@ -195,7 +205,11 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
     const h = findHeld(s, ref.inst);
     if (!h) {
       // elements of an array (`qa_qd[x]`) are different locks on each iteration: never a double release
-      const problem: ReleaseRec['problem'] | undefined = s.notHeld.includes(ref.inst) && !ref.indexed && direct && !s.softReleased?.includes(ref.inst) ? 'double-release' : undefined;
+      // a lock this function never took (the caller's, or one handed over by a call we cannot see
+      // into, like a d_walk() callback) may be handed over again: only a lock taken here and
+      // released twice is a double unlock
+      const problem: ReleaseRec['problem'] | undefined = s.notHeld.includes(ref.inst) && !ref.indexed && direct && !s.softReleased?.includes(ref.inst) &&
+        !s.entryAssumed.includes(ref.inst) ? 'double-release' : undefined;
       if (!direct && s.notHeld.includes(ref.inst)) return s;
       if (once(`r|${pos.line}|${pos.col}|${ref.inst}|${heldKey(s)}|${problem ?? ''}`)) rec.releases.push({ ref, before: s, pos, problem });
       if (problem) return s;
@@ -409,7 +423,29 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
   const renameStale = (s: State, v: string): State => {
     const out = forgetReleased(s, v);
     if (!out.held.some((h) => mentionsRoot(h.inst, v))) return out;
-    return { ...out, held: out.held.map((h) => (mentionsRoot(h.inst, v) ? { ...h, inst: `${h.inst}@${h.site.line + 1}` } : h)) };
+    // one stale entry per instance and site: a loop that leaves the previous object's lock held
+    // (handed to a callee we cannot follow) must not grow the held set on every iteration
+    const held: Held[] = [];
+    for (const h of out.held) {
+      const x = mentionsRoot(h.inst, v) ? { ...h, inst: `${h.inst}@${h.site.line + 1}` } : h;
+      if (!held.some((y) => y.inst === x.inst)) held.push(x);
+    }
+    return { ...out, held: held.sort((a, b) => (a.inst < b.inst ? -1 : a.inst > b.inst ? 1 : 0)) };
+  };
+  /**
+   * A store to a pointer field (`dentry->d_parent = target->d_parent`): locks named through that
+   * path now belong to the old object (stale, like a reassigned variable), and what was released
+   * through it says nothing about the new one.
+   */
+  const retargetPath = (s: State, lhs: string): State => {
+    const under = (x: string): boolean => !x.includes('@') && (x.startsWith(`${lhs}->`) || x.startsWith(`${lhs}.`) || x.startsWith(`${lhs}:`));
+    if (!s.held.some((h) => under(h.inst)) && !s.notHeld.some(under)) return s;
+    const held: Held[] = [];
+    for (const h of s.held) {
+      const x = under(h.inst) ? { ...h, inst: `${h.inst}@${h.site.line + 1}` } : h;
+      if (!held.some((y) => y.inst === x.inst)) held.push(x);
+    }
+    return { ...s, held: held.sort((a, b) => (a.inst < b.inst ? -1 : a.inst > b.inst ? 1 : 0)), notHeld: s.notHeld.filter((n) => !under(n)), softReleased: s.softReleased?.filter((n) => !under(n)) };
   };
   /** `v` now names another object: what this path released through the old one says nothing about it. */
   const forgetReleased = (s: State, v: string, keepSelf = false): State => {
@@ -436,7 +472,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
       case 'call': return callOp(s, op.call, op.assignTo);
       case 'assign': {
         if (/^[A-Za-z_$]\w*$/.test(op.lhs)) return [renameStale(setVar(s, op.lhs, relevant.vars.has(op.lhs) ? valueSign(s, op.value) : ANY), op.lhs)];
-        const out = dropAtomsOf(s, op.lhs);
+        const out = retargetPath(dropAtomsOf(s, op.lhs), op.lhs);
         // `trans->removing_chunk = true;` ... `if (trans->removing_chunk)`: the store decides the test
         if (op.value.k === 'const' && relevant.atoms.has(op.lhs)) return [{ ...out, atoms: { ...out.atoms, [op.lhs]: op.value.v !== 0 } }];
         return [out];
