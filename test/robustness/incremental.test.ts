@@ -12,7 +12,7 @@ import { IncrementalFiles, normalizeWindow } from '../../server/src/analysis/inc
 import { normalizeKernelC } from '../../server/src/parse/normalize';
 import { parseC } from '../../server/src/parse/parser';
 import { applyEdit, nextEdit, rng } from '../perf/edits';
-import { kernelTree } from './kernel';
+import { kernelTree, missingKernel } from '../kernelSource';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', 'test-fixtures');
 
@@ -94,12 +94,13 @@ describe('robustness: incremental analysis equals analysis from scratch', () => 
   });
 
   describe('Linux 6.12 files', function () {
-    const k = kernelTree('6.12');
-    before(function () { if (!k.dir) { this.skip(); } });
-    for (const rel of ['fs/ext4/file.c', 'fs/gfs2/file.c', 'fs/fuse/dax.c']) {
-      it(`40 scripted edits in ${rel}`, function () {
-        if (!k.dir) this.skip();
-        const r = checkEdits(path.join(k.dir!, rel), 40, 7);
+    const FILES = ['fs/ext4/file.c', 'fs/gfs2/file.c', 'fs/fuse/dax.c'];
+    for (const rel of FILES) {
+      it(`25 scripted edits in ${rel}`, function () {
+        const why = missingKernel('6.12');
+        if (why) { this.test!.title += ` (skipped: ${why})`; this.skip(); }
+        const root = kernelTree('6.12', FILES)!;
+        const r = checkEdits(path.join(root, rel), 25, 7);
         assert.ok(r.reused + r.relocated > 0, 'work was reused');
       });
     }

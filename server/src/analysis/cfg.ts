@@ -91,8 +91,15 @@ export function paramsOf(list: SyntaxNode | null): Param[] {
   return out;
 }
 
-function constValue(node: SyntaxNode | null): number | undefined {
-  if (!node) return undefined;
+/**
+ * Nesting depth beyond which the builder stops descending (10,000 nested
+ * blocks, a 10,000-term `&&` chain): the rest is an opaque statement or an
+ * unknown condition, like an ERROR node, instead of a stack overflow.
+ */
+const MAX_NEST = 300;
+
+function constValue(node: SyntaxNode | null, depth = 0): number | undefined {
+  if (!node || depth > MAX_NEST) return undefined;
   switch (node.type) {
     case 'number_literal': {
       const v = Number.parseInt(node.text.replace(/[uUlL]+$/, ''), node.text.startsWith('0x') ? 16 : 10);
@@ -104,18 +111,18 @@ function constValue(node: SyntaxNode | null): number | undefined {
     case 'identifier':
       if (node.text === 'NULL') return 0;
       return undefined;
-    case 'parenthesized_expression': return constValue(node.namedChildren[0] ?? null);
-    case 'cast_expression': return constValue(node.childForFieldName('value'));
+    case 'parenthesized_expression': return constValue(node.namedChildren[0] ?? null, depth + 1);
+    case 'cast_expression': return constValue(node.childForFieldName('value'), depth + 1);
     case 'unary_expression': {
       const op = node.child(0)?.text;
       const arg = node.childForFieldName('argument');
       if (op === '-') {
         // -EIO, -ENOMEM, -1: an error code; only the sign matters to the analysis
         if (arg && arg.type === 'identifier' && /^E[A-Z0-9]+$/.test(arg.text)) return -1;
-        const v = constValue(arg);
+        const v = constValue(arg, depth + 1);
         return v === undefined ? undefined : -v;
       }
-      if (op === '!') { const v = constValue(arg); return v === undefined ? undefined : (v ? 0 : 1); }
+      if (op === '!') { const v = constValue(arg, depth + 1); return v === undefined ? undefined : (v ? 0 : 1); }
       return undefined;
     }
     case 'call_expression': {
@@ -137,14 +144,15 @@ function unwrap(node: SyntaxNode | null): SyntaxNode | null {
   return n;
 }
 
-function containsCall(node: SyntaxNode): boolean {
-  if (node.type === 'call_expression' || node.type === 'compound_statement') return true;
-  for (const c of node.namedChildren) if (containsCall(c)) return true;
+function containsCall(node: SyntaxNode, depth = 0): boolean {
+  if (node.type === 'call_expression' || node.type === 'compound_statement' || depth > MAX_NEST) return true;
+  for (const c of node.namedChildren) if (containsCall(c, depth + 1)) return true;
   return false;
 }
 
 /** Side-effect free enough to correlate two evaluations by text: no calls except ALL-CAPS macros, no assignments. */
-function isPure(node: SyntaxNode): boolean {
+function isPure(node: SyntaxNode, depth = 0): boolean {
+  if (depth > MAX_NEST) return false;
   switch (node.type) {
     case 'call_expression': {
       const fn = node.childForFieldName('function');
@@ -158,19 +166,19 @@ function isPure(node: SyntaxNode): boolean {
     default:
       break;
   }
-  for (const c of node.namedChildren) if (!isPure(c)) return false;
+  for (const c of node.namedChildren) if (!isPure(c, depth + 1)) return false;
   return true;
 }
 
 function countErrors(node: SyntaxNode): number {
   if (!node.hasError) return 0;
   let n = 0;
-  const walk = (x: SyntaxNode): void => {
+  const walk = (x: SyntaxNode, depth: number): void => {
     if (x.type === 'ERROR' || x.isMissing) n++;
-    if (!x.hasError && !x.isMissing) return;
-    for (const c of x.children) walk(c);
+    if ((!x.hasError && !x.isMissing) || depth > MAX_NEST) return;
+    for (const c of x.children) walk(c, depth + 1);
   };
-  walk(node);
+  walk(node, 0);
   return n;
 }
 
@@ -184,6 +192,9 @@ class Builder {
   assignCount = new Map<string, number>();
   aliasCand = new Map<string, string>();
   private scopeSeq = 0;
+  /** current stmt/expr/cond nesting, and how many subtrees MAX_NEST cut off */
+  private depth = 0;
+  deepCuts = 0;
 
   constructor(private readonly ctx: FileCtx) {}
 
@@ -235,6 +246,12 @@ class Builder {
 
   // ---------------------------------------------------------------- statements
   stmt(node: SyntaxNode): void {
+    if (this.depth >= MAX_NEST) { this.deepCuts++; if (this.cur !== null) this.emit({ k: 'opaque', pos: this.pos(node) }); return; }
+    this.depth++;
+    try { this.stmtAt(node); } finally { this.depth--; }
+  }
+
+  private stmtAt(node: SyntaxNode): void {
     if (this.cur === null) {
       // unreachable code: only labels (and case labels) make it reachable again
       if (node.type !== 'labeled_statement' && node.type !== 'compound_statement' && node.type !== 'case_statement' &&
@@ -285,9 +302,9 @@ class Builder {
     else if (c.type.endsWith('_expression')) this.exprStmt(c);
   }
 
-  private containsLabel(node: SyntaxNode): boolean {
-    if (node.type === 'labeled_statement' || node.type === 'case_statement') return true;
-    for (const c of node.namedChildren) if (this.containsLabel(c)) return true;
+  private containsLabel(node: SyntaxNode, depth = 0): boolean {
+    if (node.type === 'labeled_statement' || node.type === 'case_statement' || depth > MAX_NEST) return true;
+    for (const c of node.namedChildren) if (this.containsLabel(c, depth + 1)) return true;
     return false;
   }
 
@@ -658,6 +675,12 @@ class Builder {
   /** Emit the calls of an expression in evaluation order. */
   expr(node: SyntaxNode | null): void {
     if (!node || this.cur === null) return;
+    if (this.depth >= MAX_NEST) { this.deepCuts++; this.emit({ k: 'opaque', pos: this.pos(node) }); return; }
+    this.depth++;
+    try { this.exprAt(node); } finally { this.depth--; }
+  }
+
+  private exprAt(node: SyntaxNode): void {
     switch (node.type) {
       case 'call_expression': this.callExpr(node); return;
       case 'compound_statement': this.block(node); return; // statement expression ({ ... })
@@ -747,6 +770,12 @@ class Builder {
   /** A condition; calls inside it become part of the Cond so short-circuiting is exact. */
   cond(node: SyntaxNode | null): Cond {
     if (!node) return { k: 'unknown' };
+    if (this.depth >= MAX_NEST) { this.deepCuts++; return { k: 'unknown' }; }
+    this.depth++;
+    try { return this.condAt(node); } finally { this.depth--; }
+  }
+
+  private condAt(node: SyntaxNode): Cond {
     switch (node.type) {
       case 'parenthesized_expression': {
         const inner = node.namedChildren.find((c) => c.type !== 'comment');
@@ -934,7 +963,7 @@ export function buildFunction(fn: SyntaxNode, ctx: FileCtx): FunctionIR | undefi
     nodes: b.nodes,
     entry: 0,
     exit: 1,
-    errors: countErrors(fn),
+    errors: countErrors(fn) + b.deepCuts,
     hash: createHash('sha1').update(text).digest('hex').slice(0, 16),
   };
 }

@@ -15,7 +15,7 @@
 // only moved is re-analysed; its callers are not, unless its summary changed.
 import { createHash } from 'crypto';
 import { cParser, LineIndex, ParsedFile, SyntaxNode } from '../parse/parser';
-import { normalizeKernelC, Normalized } from '../parse/normalize';
+import { MAX_NORMALIZE_NESTING, nestingExceeds, normalizeKernelC, Normalized } from '../parse/normalize';
 import type { FnRecords } from './dataflow';
 import type { Finding } from './diagnostic';
 import type { FnEvents } from './events';
@@ -177,6 +177,8 @@ function selfContained(t: string): boolean {
  * normalises the whole file.
  */
 export function normalizeWindow(oldText: string, old: ParsedFile, text: string): Normalized | undefined {
+  // the whole-file normaliser leaves pathologically nested files as written
+  if (nestingExceeds(text, MAX_NORMALIZE_NESTING) || nestingExceeds(oldText, MAX_NORMALIZE_NESTING)) return undefined;
   const p = commonPrefix(oldText, text);
   const s = commonSuffix(oldText, text, Math.min(oldText.length, text.length) - p);
   const oldEnd = oldText.length - s;

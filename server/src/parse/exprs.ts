@@ -3,33 +3,37 @@
 // all become `&fi->i_mmap_sem`.
 import type { SyntaxNode } from './parser';
 
-export function canon(node: SyntaxNode | null | undefined): string {
+/** Nesting beyond this is taken as written (stripped text): pathological input must not overflow the stack. */
+const MAX_CANON_DEPTH = 200;
+
+export function canon(node: SyntaxNode | null | undefined, depth = 0): string {
   if (!node) return '';
+  if (depth > MAX_CANON_DEPTH) return stripText(node.text);
   switch (node.type) {
     case 'parenthesized_expression': {
       const inner = node.namedChildren.find((c) => c.type !== 'comment');
-      if (inner && inner.type !== 'compound_statement') return canon(inner);
+      if (inner && inner.type !== 'compound_statement') return canon(inner, depth + 1);
       break;
     }
     case 'cast_expression':
-      return canon(node.childForFieldName('value'));
+      return canon(node.childForFieldName('value'), depth + 1);
     case 'pointer_expression': {
       const op = node.child(0)?.text ?? '';
-      return op + canon(node.childForFieldName('argument'));
+      return op + canon(node.childForFieldName('argument'), depth + 1);
     }
     case 'field_expression': {
       const arg = node.childForFieldName('argument');
       const field = node.childForFieldName('field');
       const op = node.children.find((c) => c.type === '->' || c.type === '.')?.type ?? '->';
-      let base = canon(arg);
+      let base = canon(arg, depth + 1);
       if (arg && (arg.type === 'binary_expression' || arg.type === 'conditional_expression' || arg.type === 'unary_expression')) base = `(${base})`;
       return `${base}${op}${field?.text ?? ''}`;
     }
     case 'call_expression': {
       const fn = node.childForFieldName('function');
       const args = node.childForFieldName('arguments');
-      const parts = args ? args.namedChildren.filter((c) => c.type !== 'comment').map(canon) : [];
-      return `${canon(fn)}(${parts.join(',')})`;
+      const parts = args ? args.namedChildren.filter((c) => c.type !== 'comment').map((c) => canon(c, depth + 1)) : [];
+      return `${canon(fn, depth + 1)}(${parts.join(',')})`;
     }
     case 'identifier':
     case 'field_identifier':

@@ -358,7 +358,21 @@ function resolveSplitConditionals(src: string, toks: Tok[], buf: string[]): Tok[
   return toks.filter((_, k) => !drop[k]);
 }
 
+/** Bracket nesting beyond which the input is left as written: the rewrites below are quadratic in nesting depth. */
+export const MAX_NORMALIZE_NESTING = 1000;
+
+export function nestingExceeds(src: string, limit: number): boolean {
+  let d = 0;
+  for (let i = 0; i < src.length; i++) {
+    const c = src.charCodeAt(i);
+    if (c === 40 || c === 91 || c === 123) { if (++d > limit) return true; } else if (c === 41 || c === 93 || c === 125) { if (d > 0) d--; }
+  }
+  return false;
+}
+
 export function normalizeKernelC(src: string): Normalized {
+  // pathological nesting (no kernel file comes near it): tree-sitter and the CFG builder cope, the rewrites would not finish
+  if (nestingExceeds(src, MAX_NORMALIZE_NESTING)) return { text: src, annotations: [], macros: [] };
   const buf = src.split('');
   const toks = fixParenSemicolons(resolveSplitConditionals(src, scan(src), buf), buf);
   const annotations: ContextAnnotation[] = [];

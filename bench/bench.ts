@@ -1,0 +1,169 @@
+// `npm run bench`: whole-tree speed and editor latency on Linux 6.12 fs/.
+//
+// Measured in one run, on the extracted fs/ of the Debian linux-source-6.12
+// tarball (bench/.work/, reused, never committed):
+//   1. plain tree-sitter parse of every .c/.h file, one thread (parsePlain);
+//   2. `lockorder check` cold (fresh cache directory) and warm (same cache),
+//      wall time of the real CLI process, each as a ratio to (1), and the
+//      check process's peak RSS (worker threads included);
+//   3. edit-to-diagnostics latency, p50/p95, for 200 scripted edits in each of
+//      the five largest fs/ files, sent to the real language server
+//      (dist/server.js) over stdio: from didChange sent to the server's
+//      `lockorder/status` notification that follows the re-analysis.
+// Targets: cold <= 1.0x plain parse, warm <= 0.1x, edit p95 <= 20 ms,
+// RSS <= 1.5 GB. Nothing here asserts; it prints (and writes
+// bench/.work/bench-results.json).
+//
+// Usage: node out/bench/bench.js [--edits N] [--files N] [--skip-check] [--skip-lsp] [--root DIR]
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parsePlain } from '../server/src/parse/parser';
+import { kernelTree, missingKernel, WORK_DIR } from '../test/kernelSource';
+import { TestClient } from '../test/lsp/harness';
+import { applyEdit, nextEdit, rng } from '../test/perf/edits';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+const SERVER = path.join(ROOT, 'dist', 'server.js');
+
+const argv = process.argv.slice(2);
+const opt = (name: string, dflt: number): number => { const i = argv.indexOf(name); return i >= 0 ? Number(argv[i + 1]) : dflt; };
+const EDITS = opt('--edits', 200);
+const NFILES = opt('--files', 5);
+
+function walk(dir: string, out: string[] = []): string[] {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) walk(p, out);
+    else if (e.isFile() && /\.[ch]$/.test(e.name)) out.push(p);
+  }
+  return out;
+}
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN;
+}
+
+const ms = (x: number): string => (x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${x.toFixed(x < 10 ? 2 : 0)} ms`);
+
+/** Run the real CLI; wall time, exit status, stderr tail, and the process's own peak RSS (KiB). */
+function runCheck(fsDir: string, cacheDir: string): Promise<{ wall: number; code: number; maxRssKb: number; summary: string }> {
+  // a one-line wrapper reports process.resourceUsage().maxRSS of the check process itself (worker threads included)
+  const wrapper = `const c=require(${JSON.stringify(CLI)});c.main(process.argv.slice(1)).then((code)=>{process.stderr.write('\\nMAXRSS '+process.resourceUsage().maxRSS+'\\n');process.exitCode=code;})`;
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, ['-e', wrapper, 'check', '--format', 'json', fsDir], {
+      cwd: ROOT, env: { ...process.env, LOCKORDER_CACHE_DIR: cacheDir, LOCKORDER_NO_CACHE: '' }, stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const wall = performance.now() - t0;
+      const m = /MAXRSS (\d+)/.exec(err);
+      resolve({ wall, code: code ?? -1, maxRssKb: m ? Number(m[1]) : NaN, summary: err.replace(/\nMAXRSS \d+\n/, '').trim().split('\n').slice(-3).join(' | ') });
+    });
+  });
+}
+
+interface EditStats { file: string; bytes: number; edits: number; p50: number; p95: number; max: number; kinds: Record<string, number> }
+
+/** Open `file` in the real server, then send scripted edits one at a time and time each until the server's status after re-analysis. */
+async function editLatency(file: string, n: number, seed: number): Promise<EditStats> {
+  const c = new TestClient({ root: path.dirname(file), settings: { debounceMs: 0, indexWorkspace: false, inlayHints: { enabled: false } } });
+  try {
+    await c.initialize(path.dirname(file), { progress: false });
+    let text = fs.readFileSync(file, 'utf8');
+    const uri = c.open(file, text);
+    const statuses = (): number => c.notes.filter((x) => x.method === 'lockorder/status').length;
+    // the first analysis of the opened file
+    await c.until('first analysis', () => statuses() > 0 || undefined, 600_000);
+    const rand = rng(seed);
+    const lat: number[] = [];
+    const kinds: Record<string, number> = {};
+    for (let k = 0; k < n; k++) {
+      const e = nextEdit(text, rand);
+      text = applyEdit(text, e);
+      kinds[e.kind] = (kinds[e.kind] ?? 0) + 1;
+      const before = statuses();
+      const t0 = performance.now();
+      c.change(uri, [{ range: { start: e.start, end: e.end }, text: e.newText }]);
+      await c.until(`analysis after edit ${k}`, () => statuses() > before || undefined, 600_000);
+      lat.push(performance.now() - t0);
+    }
+    return { file, bytes: Buffer.byteLength(text), edits: n, p50: quantile(lat, 0.5), p95: quantile(lat, 0.95), max: Math.max(...lat), kinds };
+  } finally {
+    await c.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const why = missingKernel('6.12');
+  if (why) {
+    console.log(`bench: skipped: ${why}.\n  Install it with:  sudo apt-get install linux-source-6.12`);
+    return;
+  }
+  if (!fs.existsSync(CLI) || !fs.existsSync(SERVER)) {
+    console.log('bench: dist/cli.js or dist/server.js is missing; run `npm run build` first (npm run bench does).');
+    process.exitCode = 2;
+    return;
+  }
+  const kroot = kernelTree('6.12', ['fs'])!;
+  const fsDir = path.join(kroot, 'fs');
+  const files = walk(fsDir);
+  const texts = files.map((f) => fs.readFileSync(f, 'utf8'));
+  const bytes = texts.reduce((a, t) => a + Buffer.byteLength(t), 0);
+  console.log(`Linux 6.12 fs/: ${files.length} files, ${(bytes / 1048576).toFixed(1)} MiB (${path.relative(process.cwd(), fsDir)})`);
+  console.log(`machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  const results: Record<string, unknown> = { files: files.length, bytes, node: process.version, cpus: os.cpus().length, loadavg: os.loadavg() };
+
+  // 1. plain tree-sitter parse, one thread (warm the parser on one file first)
+  parsePlain(texts[0]);
+  const t0 = performance.now();
+  for (const t of texts) parsePlain(t);
+  const plain = performance.now() - t0;
+  console.log(`\nplain tree-sitter parse, 1 thread: ${ms(plain)} (${(bytes / 1048576 / (plain / 1000)).toFixed(1)} MiB/s)`);
+  results.plainParseMs = plain;
+
+  // 2. lockorder check, cold and warm
+  if (!argv.includes('--skip-check')) {
+    const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lockorder-bench-cache-'));
+    const cold = await runCheck(fsDir, cacheDir);
+    const warm = await runCheck(fsDir, cacheDir);
+    fs.rmSync(cacheDir, { recursive: true, force: true });
+    const row = (name: string, r: typeof cold, target: number): string =>
+      `${name.padEnd(6)} ${ms(r.wall).padStart(9)}   ${(r.wall / plain).toFixed(2).padStart(6)}x plain parse (target <= ${target}x)   peak RSS ${(r.maxRssKb / 1024).toFixed(0)} MiB   exit ${r.code}`;
+    console.log(`\nlockorder check ${path.relative(process.cwd(), fsDir)} (2 worker threads max, default budgets, simulation on):`);
+    console.log(row('cold', cold, 1.0));
+    console.log(row('warm', warm, 0.1));
+    console.log(`        ${cold.summary}`);
+    console.log(`peak RSS target <= 1536 MiB (cold: ${(cold.maxRssKb / 1024).toFixed(0)} MiB)`);
+    results.cold = { ...cold, ratio: cold.wall / plain };
+    results.warm = { ...warm, ratio: warm.wall / plain };
+  }
+
+  // 3. edit-to-diagnostics latency through the language server
+  if (!argv.includes('--skip-lsp')) {
+    const largest = files.map((f, i) => ({ f, size: Buffer.byteLength(texts[i]) })).sort((a, b) => b.size - a.size).slice(0, NFILES);
+    console.log(`\nedit-to-diagnostics latency, ${EDITS} scripted edits per file, real server over stdio (debounce 0, the file's own folder, no indexing):`);
+    const all: EditStats[] = [];
+    for (const [i, { f }] of largest.entries()) {
+      const s = await editLatency(f, EDITS, 1000 + i);
+      all.push(s);
+      console.log(`  ${path.relative(fsDir, f).padEnd(28)} ${(s.bytes / 1024).toFixed(0).padStart(5)} KiB   p50 ${ms(s.p50).padStart(8)}   p95 ${ms(s.p95).padStart(8)}   max ${ms(s.max).padStart(8)}`);
+    }
+    const lat = { p50: Math.max(...all.map((s) => s.p50)), p95: Math.max(...all.map((s) => s.p95)) };
+    console.log(`  worst file: p50 ${ms(lat.p50)}, p95 ${ms(lat.p95)} (target p95 <= 20 ms)`);
+    results.edits = all;
+  }
+  fs.mkdirSync(WORK_DIR, { recursive: true });
+  fs.writeFileSync(path.join(WORK_DIR, 'bench-results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\n(results also in ${path.relative(process.cwd(), path.join(WORK_DIR, 'bench-results.json'))})`);
+}
+
+main().catch((e) => { console.error(e); process.exitCode = 1; });
+
+
