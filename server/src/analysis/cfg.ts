@@ -36,6 +36,11 @@ interface Scope {
 
 interface PendingGoto { from: number; label: string; scopes: Scope[] }
 
+/** Calls that do not return. */
+const NO_RETURN = new Set(['BUG', 'panic', 'do_exit', 'make_task_dead', 'kthread_exit', '__builtin_unreachable', 'unreachable']);
+/** Assertions: the path on which the condition fails does not go on (BUG_ON(x) when x; ASSERT(x) when !x). */
+const ASSERTIONS = new Set(['BUG_ON', 'VM_BUG_ON', 'DBG_BUGON', 'mlog_bug_on_msg', 'ASSERT', 'J_ASSERT']);
+
 /** Calls whose value is their (first) argument's truth: WARN_ON(x) returns x. */
 const PASS_THROUGH = new Set(['likely', 'unlikely', 'WARN_ON', 'WARN_ON_ONCE', 'WARN', 'WARN_ONCE',
   'data_race', 'READ_ONCE', '__builtin_expect', 'gfs2_assert_warn', 'unlikely_notrace']);
@@ -430,7 +435,20 @@ class Builder {
 
   private whileStmt(node: SyntaxNode): void {
     const c = node.childForFieldName('condition');
-    this.loop(this.cond(c), this.pos(c ?? node), node.childForFieldName('body'), null, false);
+    let cond = this.cond(c);
+    const site = this.ctx.macros.get(node.startIndex);
+    if (site && site.kind === 'loop') {
+      // list_for_each_entry(pos, ...), xa_for_each(xa, index, entry): the macro moves its cursors
+      // (locals named in its arguments) on every iteration
+      const cursors = site.args.map((a) => a.trim()).filter((a) => /^[A-Za-z_]\w*$/.test(a) && a in this.locals);
+      if (cursors.length) {
+        const p = this.pos(c ?? node);
+        for (const v of cursors) this.noteAssign(v);
+        const before = cond.k === 'seq' ? cond.pre : [];
+        cond = { k: 'seq', pre: [...before, ...cursors.map((v): Op => ({ k: 'assign', lhs: v, value: { k: 'unknown' }, pos: p }))], c: { k: 'unknown' } };
+      }
+    }
+    this.loop(cond, this.pos(c ?? node), node.childForFieldName('body'), null, false);
   }
   private doStmt(node: SyntaxNode): void {
     const c = node.childForFieldName('condition');
@@ -737,6 +755,24 @@ class Builder {
     const fn = node.childForFieldName('function');
     const argsNode = node.childForFieldName('arguments');
     const argNodes = argsNode ? argsNode.namedChildren.filter((c) => c.type !== 'comment') : [];
+    const fname = unwrap(fn)?.type === 'identifier' ? unwrap(fn)!.text : '';
+    if (NO_RETURN.has(fname) && !assignTo) {
+      // BUG(), panic(): the path ends here
+      for (const a of argNodes) this.expr(a);
+      this.emit({ k: 'call', call: { name: fname, args: argNodes.map(canon), pos: this.pos(node) } });
+      this.cur = null;
+      return;
+    }
+    if (ASSERTIONS.has(fname) && argNodes[0] && !assignTo) {
+      // BUG_ON(x), ASSERT(x): the code after it may assume the assertion holds
+      const fatalWhen = fname === 'ASSERT' || fname === 'J_ASSERT' ? { k: 'not' as const, e: this.cond(argNodes[0]) } : this.cond(argNodes[0]);
+      const br = this.emit({ k: 'branch', cond: fatalWhen, pos: this.pos(node) });
+      const dead = this.join();
+      const cont = this.join();
+      this.nodes[br].succ = [dead, cont];
+      this.cur = cont;
+      return;
+    }
     // guard(type)(args): the callee is itself a call
     if (fn && fn.type === 'call_expression' && fn.childForFieldName('function')?.text === 'guard') {
       const type = stripText(fn.childForFieldName('arguments')?.namedChildren[0]?.text ?? '');
@@ -860,6 +896,18 @@ class Builder {
     let rel: Rel | undefined;
     if (constValue(r) === 0) { subj = l; rel = entry[0]; }
     else if (constValue(l) === 0) { subj = r; rel = entry[1]; }
+    else if (op === '==' || op === '!=') {
+      // ret == -ENOSPC: a variable compared with a nonzero constant says its sign when equal
+      const cr = constValue(r);
+      const cl = constValue(l);
+      const c = cr ?? cl;
+      const side = cr !== undefined ? l : r;
+      const us = unwrap(side);
+      if (c !== undefined && us?.type === 'identifier' && !/^[A-Z][A-Z0-9_]*$/.test(us.text)) {
+        const test: Cond = { k: 'test', s: { k: 'var', name: us.text }, rel: c < 0 ? 'eqN' : 'eqP' };
+        return op === '==' ? test : { k: 'not', e: test };
+      }
+    }
     if (!subj || !rel) {
       // comparisons between two expressions: an atom if pure
       return undefined;

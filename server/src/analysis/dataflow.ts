@@ -16,7 +16,7 @@ import { ATOMIC_KINDS, RECURSIVE_KINDS } from '../model/lockApi';
 import type { FaultApi } from '../model/faultApi';
 import type { StructTable } from '../model/classes';
 import type { Call, Cond, FunctionIR, Op, Pos, Rel, Value } from './ir';
-import { ClassKey, LockRef, Resolver } from './locks';
+import { ClassKey, isIndexed, LockRef, Resolver } from './locks';
 import {
   ANY, addHeld, dropAtomsOf, findHeld, Held, initialState, mentions, N, P, removeHeld, setVar, signOf, State,
   stateKey, varSign, withTrail, Z,
@@ -94,7 +94,9 @@ export interface ProductGraph {
   succ: number[][];
 }
 
-const REL_SET: Record<Rel, number> = { nz: N | P, z: Z, neg: N, nonneg: Z | P, pos: P, le0: N | Z };
+const REL_SET: Record<Rel, number> = { nz: N | P, z: Z, neg: N, nonneg: Z | P, pos: P, le0: N | Z, eqN: N, eqP: P };
+/** relations whose false branch learns nothing (equality with one nonzero constant) */
+const ONE_WAY: ReadonlySet<Rel> = new Set<Rel>(['eqN', 'eqP']);
 
 /** The IS_ERR family is a sign test on a pointer: ERR_PTR values are "negative". */
 const SIGN_MACROS: Record<string, Rel> = { IS_ERR: 'neg', IS_ERR_OR_NULL: 'le0', IS_ERR_VALUE: 'neg', PTR_ERR_OR_ZERO: 'neg' };
@@ -144,25 +146,53 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
   const heldKey = (s: State): string => s.held.map((h) => `${h.inst}:${h.mode}:${h.site.line}:${h.demotable ? 'd' : ''}`).join(',') + `|${s.pf}|${s.nofault.join(',')}`;
 
   // ---- entry state: context annotations say what is held at entry
+  // the lock calls of the body, to read annotations in their terms
+  const bodyRefs: LockRef[] = [];
+  for (const n of fn.nodes) {
+    const op = n.op;
+    if (!op || op.k !== 'call' || op.call.indirect) continue;
+    const api = ctx.know.lockApi(op.call.name);
+    if (!api || (api.op !== 'release' && api.op !== 'acquire' && api.op !== 'assert' && api.op !== 'try')) continue;
+    bodyRefs.push(...resolver.refs(api, op.call));
+  }
+  for (const a of fn.annotations) {
+    const inst = resolver.annotationInstance(a.arg);
+    if (bodyRefs.some((r) => r.inst === inst)) continue;
+    // `fsnotify_mark_srcu` in the annotation, `fsnotify_mark_srcu:srcu` in srcu_read_unlock()
+    const m = [...new Set(bodyRefs.filter((r) => r.inst.startsWith(`${inst}:`)).map((r) => r.inst))];
+    if (m.length === 1) resolver.annotationAliases.set(inst, m[0]);
+  }
+  // every instance this function takes, per class (directly or through a callee's summary): the
+  // class fallback below only applies to a class the function takes exactly one lock of
+  const classInsts = new Map<string, Set<string>>();
+  const noteInst = (cls: string, inst: string): void => {
+    const base = cls.split('/')[0];
+    const set = classInsts.get(base) ?? new Set<string>();
+    set.add(inst);
+    classInsts.set(base, set);
+  };
+  for (const n of fn.nodes) {
+    const op = n.op;
+    if (!op || op.k !== 'call' || op.call.indirect) continue;
+    const api = ctx.know.lockApi(op.call.name);
+    if (api && (api.op === 'acquire' || api.op === 'try')) { for (const r of resolver.refs(api, op.call)) noteInst(r.cls, r.inst); continue; }
+    const sum = api ? undefined : ctx.summaries?.get(op.call.name);
+    for (const e of [...(sum?.acquires ?? []), ...(sum?.inner ?? [])]) noteInst(e.cls, resolver.instance(e.template, op.call.args));
+  }
   /** An annotated lock's kind: its declared type, else the kind of the API this function releases or asserts it with. */
   const annotatedKind = (inst: string, raw: string): LockKind => {
     const k = resolver.declaredKind(raw) ?? resolver.declaredKind(inst);
     if (k) return k;
-    for (const n of fn.nodes) {
-      const op = n.op;
-      if (!op || op.k !== 'call' || op.call.indirect) continue;
-      const api = ctx.know.lockApi(op.call.name);
-      if (!api || (api.op !== 'release' && api.op !== 'acquire' && api.op !== 'assert') || !api.kind) continue;
-      if (resolver.refs(api, op.call).some((r) => r.inst === inst)) return api.kind;
-    }
-    return 'mutex';
+    return bodyRefs.find((r) => r.inst === inst)?.kind ?? 'mutex';
   };
   let entry = initialState();
   for (const a of fn.annotations) {
     if (a.kind === '__must_hold' || a.kind === '__releases' || a.kind === '__must_hold_shared' || a.kind === '__releases_shared') {
       const inst = resolver.annotationInstance(a.arg);
       const shared = a.kind.endsWith('_shared');
-      entry = addHeld(entry, { inst, cls: resolver.classFor(undefined, inst, a.arg), kind: annotatedKind(inst, a.arg), mode: shared ? 'R' : 'W', site: a.pos, via: a.kind, count: 1, entry: true });
+      // sparse's __releases(x) does not say shared or exclusive: take the mode the body releases it in
+      const mode = shared ? 'R' : bodyRefs.find((r) => r.inst === inst && (r.mode === 'R' || r.mode === 'W'))?.mode ?? 'W';
+      entry = addHeld(entry, { inst, cls: resolver.classFor(undefined, inst, a.arg), kind: annotatedKind(inst, a.arg), mode, site: a.pos, via: a.kind, count: 1, entry: true });
     }
   }
   for (const h of ctx.entryHeld ?? []) entry = addHeld(entry, { ...h, entry: true });
@@ -208,8 +238,10 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
       // a lock this function never took (the caller's, or one handed over by a call we cannot see
       // into, like a d_walk() callback) may be handed over again: only a lock taken here and
       // released twice is a double unlock
+      // (nested rcu_read_lock()s, preempt_disable()s: the nesting count across retry loops is not exact)
+      const nested = RECURSIVE_KINDS.has(ref.kind) && s.trail.some((t) => t.what.endsWith(`(${ref.inst}) again`));
       const problem: ReleaseRec['problem'] | undefined = s.notHeld.includes(ref.inst) && !ref.indexed && direct && !s.softReleased?.includes(ref.inst) &&
-        !s.entryAssumed.includes(ref.inst) ? 'double-release' : undefined;
+        !s.entryAssumed.includes(ref.inst) && !nested ? 'double-release' : undefined;
       if (!direct && s.notHeld.includes(ref.inst)) return s;
       if (once(`r|${pos.line}|${pos.col}|${ref.inst}|${heldKey(s)}|${problem ?? ''}`)) rec.releases.push({ ref, before: s, pos, problem });
       if (problem) return s;
@@ -217,7 +249,8 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
       const entryAssumed = s.entryAssumed.includes(ref.inst) ? s.entryAssumed : [...s.entryAssumed, ref.inst].sort();
       return withTrail(soften(removeHeld({ ...s, entryAssumed }, ref.inst), ref.inst, direct), { line: pos.line, what: `${ref.via}: ${ref.inst} released (held by the caller)` });
     }
-    const modeMismatch = (h.mode === 'W' && ref.mode === 'R' && h.kind !== 'journal') || (h.mode === 'R' && ref.mode === 'W' && h.kind !== 'journal' && h.kind !== 'percpu_rwsem');
+    // (a summary's release mode is the first path's: `super_unlock(sb, excl)` picks up_read or up_write)
+    const modeMismatch = direct && !h.handedOff && ((h.mode === 'W' && ref.mode === 'R' && h.kind !== 'journal') || (h.mode === 'R' && ref.mode === 'W' && h.kind !== 'journal' && h.kind !== 'percpu_rwsem'));
     if (once(`r|${pos.line}|${pos.col}|${ref.inst}|${heldKey(s)}`)) rec.releases.push({ ref, before: s, pos, problem: modeMismatch ? 'mode' : undefined, heldMode: h.mode });
     if (h.count > 1) return { ...s, held: s.held.map((x) => (x === h ? { ...x, count: x.count - 1 } : x)) };
     return withTrail(soften(removeHeld(s, ref.inst, !ref.indexed), ref.inst, direct), { line: pos.line, what: `${ref.via}: ${ref.inst} released` });
@@ -228,8 +261,14 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
    * lock of its class (and kind) taken in this function is, that is the one being released.
    */
   const sameLockByClass = (s: State, ref: LockRef, direct: boolean): LockRef => {
+    // an unlock written here names its object; one that names another object of the class
+    // releases a lock a callee took where we could not see (`folio_unlock(dfolio)` after
+    // nilfs_grab_folio()), not the one we hold
+    if (direct) return ref;
     if (ref.indexed || findHeld(s, ref.inst) || s.notHeld.includes(ref.inst)) return ref;
     const field = (x: string): string => x.replace(/^.*(->|\.|:)/, '');
+    const taken = [...classInsts.entries()].filter(([c]) => sameClass(c, ref.cls.split('/')[0])).reduce((n, [, set]) => n + set.size, 0);
+    if (taken > 1) return ref;
     const cands = s.held.filter((h) => !h.entry && sameClass(h.cls, ref.cls) && (!direct || h.kind === ref.kind) && field(h.inst) === field(ref.inst) && !h.inst.includes('@'));
     if (cands.length !== 1) return ref;
     return { ...ref, inst: cands[0].inst };
@@ -323,7 +362,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
         const gh = resolver.holderName(call, api);
         const h = s0.held.find((x) => x.holder === gh);
         const gl = h?.inst ?? s0.holders[gh]?.gl ?? `${gh}->gh_gl`;
-        const ref: LockRef = { inst: gl, cls: h?.cls ?? s0.holders[gh]?.cls ?? 'gfs2_glock', kind: 'glock', mode: h?.mode ?? 'EX', via: call.name, indexed: false };
+        const ref: LockRef = { inst: gl, cls: h?.cls ?? s0.holders[gh]?.cls ?? 'gfs2_glock', kind: 'glock', mode: h?.mode ?? 'EX', via: call.name, indexed: isIndexed(gl) || isIndexed(gh) };
         return [release(s0, ref, pos)];
       }
       case 'holder_uninit':
@@ -368,7 +407,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
     }
     if (sum.mayRelease?.length) {
       const may = sum.mayRelease;
-      const hands = (h: Held): boolean => !h.entry && !h.handedOff && may.some((c) => sameClass(c, h.cls));
+      const hands = (h: Held): boolean => !h.handedOff && may.some((c) => sameClass(c, h.cls));
       if (s.held.some(hands)) s = { ...s, held: s.held.map((h) => (hands(h) ? { ...h, handedOff: true } : h)) };
     }
     if (sum.incomplete || sum.conditional) return s;
@@ -425,9 +464,12 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
     if (!out.held.some((h) => mentionsRoot(h.inst, v))) return out;
     // one stale entry per instance and site: a loop that leaves the previous object's lock held
     // (handed to a callee we cannot follow) must not grow the held set on every iteration
+    // (an annotation naming a local, `__releases(ci->i_ceph_lock)` with `ci` set from a parameter in
+    // its declaration, means the value the local is given, not a stale one)
+    const isLocal = v in fn.locals && !fn.params.some((p) => p.name === v);
     const held: Held[] = [];
     for (const h of out.held) {
-      const x = mentionsRoot(h.inst, v) ? { ...h, inst: `${h.inst}@${h.site.line + 1}` } : h;
+      const x = mentionsRoot(h.inst, v) && !(h.entry && isLocal) ? { ...h, inst: `${h.inst}@${h.site.line + 1}` } : h;
       if (!held.some((y) => y.inst === x.inst)) held.push(x);
     }
     return { ...out, held: held.sort((a, b) => (a.inst < b.inst ? -1 : a.inst > b.inst ? 1 : 0)) };
@@ -507,7 +549,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
       }
       case 'test': {
         const subj = c.s;
-        if (subj.k === 'var') return splitSign(s, subj.name, REL_SET[c.rel]);
+        if (subj.k === 'var') return splitSign(s, subj.name, REL_SET[c.rel], ONE_WAY.has(c.rel));
         if (subj.k === 'atom') {
           const m = /^([A-Z_]+)\(([A-Za-z_]\w*)\)$/.exec(subj.text);
           if (m && SIGN_MACROS[m[1]]) {
@@ -528,11 +570,11 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
     }
   };
 
-  const splitSign = (s: State, name: string, relSet: number): [State, boolean][] => {
+  const splitSign = (s: State, name: string, relSet: number, oneWay = false): [State, boolean][] => {
     if (!relevant.vars.has(name)) return [[s, true], [s, false]];
     const cur = varSign(s, name);
     const t = cur & relSet;
-    const f = cur & ~relSet;
+    const f = oneWay ? cur : cur & ~relSet;
     const out: [State, boolean][] = [];
     if (t) out.push([t === cur ? s : setVarKeep(s, name, t), true]);
     if (f) out.push([f === cur ? s : setVarKeep(s, name, f), false]);

@@ -112,7 +112,7 @@ export class Resolver implements TypeEnv {
       for (const [flag, f] of Object.entries(api.flags)) {
         if (!new RegExp(`\\b${flag}\\b`).test(flagText)) continue;
         const inst = this.instance(f.instance, call.args);
-        out.push({ inst, cls: f.cls, kind: f.kind, mode: f.mode, via: call.name, indexed: /\[[^\]\d]/.test(inst) });
+        out.push({ inst, cls: f.cls, kind: f.kind, mode: f.mode, via: call.name, indexed: isIndexed(inst) });
       }
       return out;
     }
@@ -123,7 +123,7 @@ export class Resolver implements TypeEnv {
       const inst = i >= 0 ? this.instance(api.instance ?? '$0', [raw, ...call.args.slice(1)]) : (api.instance ?? api.name);
       let cls = this.classFor(api, inst, api.instance ? inst : raw);
       if (api.subclassArg !== undefined && call.args[api.subclassArg]) cls = `${cls}/${call.args[api.subclassArg]}`;
-      out.push({ inst: normIndex(inst), cls: this.keyed(inst, cls), kind: this.kindFor(api, inst, raw), mode: api.mode ?? 'W', via: call.name, indexed: /\[[^\]\d]/.test(inst) });
+      out.push({ inst: normIndex(inst), cls: this.keyed(inst, cls), kind: this.kindFor(api, inst, raw), mode: api.mode ?? 'W', via: call.name, indexed: isIndexed(inst) });
     }
     return out;
   }
@@ -146,8 +146,27 @@ export class Resolver implements TypeEnv {
 
   /** Instance named by a context annotation or an assertion argument. */
   annotationInstance(arg: string): string {
-    return this.expand(arg);
+    const e = this.expand(arg);
+    // sparse's pseudo-lock for rcu_read_lock(): __acquires(RCU), __releases(RCU)
+    const rcu = /^(rcu|rcu_bh|rcu_sched)$/i.exec(e);
+    if (rcu) return rcu[1].toLowerCase();
+    return this.annotationAliases.get(e) ?? e;
   }
+
+  /**
+   * Annotation instance -> the instance the function's own lock calls use for it
+   * (`__releases(&fsnotify_mark_srcu)` vs `srcu_read_unlock(&fsnotify_mark_srcu, idx)`),
+   * filled in by the dataflow before it reads the annotations.
+   */
+  readonly annotationAliases = new Map<string, string>();
+}
+
+/**
+ * An instance that names a different lock per value of a variable: `a[i]->lock`,
+ * `sb->s_writers.rw_sem + level`.
+ */
+export function isIndexed(inst: string): boolean {
+  return /\[[^\]\d]/.test(inst) || /[+-]\s*[A-Za-z_]\w*\s*($|\)|->|\.)/.test(inst);
 }
 
 /** `a[i]->lock` and `a[j]->lock` are the same shape: index variables become `*`. */

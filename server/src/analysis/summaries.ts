@@ -174,7 +174,7 @@ export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>):
   }
   // classes released somewhere without being taken here (balance rules: possible hand-over)
   const mayRelease = new Set<string>();
-  for (const r of rec.releases) if (!r.before.held.some((h) => h.inst === r.ref.inst)) mayRelease.add(r.ref.cls);
+  for (const r of rec.releases) if (!r.before.held.some((h) => h.inst === r.ref.inst && !h.entry)) mayRelease.add(r.ref.cls);
   for (const c of rec.calls) for (const m of c.callee?.mayRelease ?? []) mayRelease.add(m);
   if (mayRelease.size) sum.mayRelease = [...mayRelease].sort();
   // may fault with page faults enabled / may sleep

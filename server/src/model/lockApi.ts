@@ -169,8 +169,12 @@ export const BUILTIN_LOCK_APIS: readonly LockApi[] = e([
   { name: 'rcu_read_unlock_bh', op: 'release', kind: 'rcu', mode: 'RR', arg: -1, instance: 'rcu_bh', cls: 'rcu_read_lock_bh', shared: true },
   { name: 'rcu_read_lock_sched', op: 'acquire', kind: 'rcu', mode: 'RR', arg: -1, instance: 'rcu_sched', cls: 'rcu_read_lock_sched' },
   { name: 'rcu_read_unlock_sched', op: 'release', kind: 'rcu', mode: 'RR', arg: -1, instance: 'rcu_sched', cls: 'rcu_read_lock_sched', shared: true },
-  { name: 'srcu_read_lock', op: 'acquire', kind: 'srcu', mode: 'RR', arg: 0, instance: '$0:srcu', cls: 'srcu' },
-  { name: 'srcu_read_unlock', op: 'release', kind: 'srcu', mode: 'RR', arg: 0, instance: '$0:srcu', cls: 'srcu', shared: true },
+  // the srcu_struct itself is the lock (`__releases(&fsnotify_mark_srcu)` names it so)
+  { name: 'srcu_read_lock', op: 'acquire', kind: 'srcu', mode: 'RR', arg: 0, cls: 'srcu' },
+  { name: 'srcu_read_unlock', op: 'release', kind: 'srcu', mode: 'RR', arg: 0, cls: 'srcu', shared: true },
+  // sparse's statements that adjust the context count without a lock call (`__release(&l); goto fail;`)
+  { name: '__acquire', op: 'acquire', arg: 0 },
+  { name: '__release', op: 'release', arg: 0 },
   { name: 'preempt_disable', op: 'acquire', kind: 'preempt', mode: 'RR', arg: -1, instance: 'preempt', cls: 'preempt_disable' },
   { name: 'preempt_enable', op: 'release', kind: 'preempt', mode: 'RR', arg: -1, instance: 'preempt', cls: 'preempt_disable', shared: true },
   { name: 'preempt_enable_no_resched', op: 'release', kind: 'preempt', mode: 'RR', arg: -1, instance: 'preempt', cls: 'preempt_disable', shared: true },

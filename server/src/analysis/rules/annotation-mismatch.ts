@@ -6,6 +6,7 @@ import type { FnRecords } from '../dataflow';
 import type { Finding } from '../diagnostic';
 import { lineOf, pathPhrase } from '../diagnostic';
 import { annotationMatches, finding, trailLines } from './common';
+import { N } from '../state';
 
 export function checkAnnotationMismatch(rec: FnRecords): Finding[] {
   const out: Finding[] = [];
@@ -16,7 +17,9 @@ export function checkAnnotationMismatch(rec: FnRecords): Finding[] {
     const inst = rec.resolver.annotationInstance(a.arg);
     if (a.kind === '__acquires' || a.kind === '__acquires_shared') {
       if (!everHeld(inst)) continue; // the body names it differently (or through an unknown API): no verdict
-      const bad = rec.exits.find((ex) => !heldAtExit(inst, ex));
+      // an error return without the lock is the kernel's usual reading of __acquires (sparse has
+      // no conditional form before __cond_acquires): only a non-error return without it contradicts it
+      const bad = rec.exits.find((ex) => !heldAtExit(inst, ex) && ex.ret !== N);
       if (bad) {
         out.push(finding(rec, 'annotation-mismatch', bad.pos,
           `${rec.fn.name}() is declared ${a.kind}(${a.arg}) but returns at line ${lineOf(bad.pos)} without holding it (path: lines ${pathPhrase(trailLines(bad.state))}); use __cond_acquires() if it only holds it on success.`,
@@ -25,7 +28,8 @@ export function checkAnnotationMismatch(rec: FnRecords): Finding[] {
     } else if (a.kind === '__releases' || a.kind === '__releases_shared') {
       // __releases(x) __acquires(x) together: held on entry and on exit, dropped inside
       if (rec.fn.annotations.some((b) => b.kind.startsWith('__acquires') && rec.resolver.annotationInstance(b.arg) === inst)) continue;
-      const bad = rec.exits.find((ex) => ex.state.held.some((h) => h.entry && annotationMatches(inst, h.inst)));
+      // likewise an error return still holding it (`return -EAGAIN;` before anything was done)
+      const bad = rec.exits.find((ex) => ex.ret !== N && ex.state.held.some((h) => h.entry && !h.handedOff && annotationMatches(inst, h.inst)));
       if (bad && everHeld(inst)) {
         out.push(finding(rec, 'annotation-mismatch', bad.pos,
           `${rec.fn.name}() is declared ${a.kind}(${a.arg}) but ${inst} is still held when returning at line ${lineOf(bad.pos)} (path: lines ${pathPhrase(trailLines(bad.state))}).`,
