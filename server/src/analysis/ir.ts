@@ -34,7 +34,12 @@ export type Value =
   | { k: 'unknown' };
 
 /** Relation tested on a subject in a branch condition. */
-export type Rel = 'nz' | 'z' | 'neg' | 'nonneg' | 'pos' | 'le0';
+/**
+ * Relation tested on a subject's sign. `eqN` / `eqP`: equality with a negative
+ * / positive constant (`ret == -ENOSPC`): one-way, the true branch learns the
+ * sign, the false branch learns nothing.
+ */
+export type Rel = 'nz' | 'z' | 'neg' | 'nonneg' | 'pos' | 'le0' | 'eqN' | 'eqP';
 
 export type Subject =
   | { k: 'var'; name: string }
