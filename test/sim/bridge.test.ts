@@ -6,6 +6,7 @@ import * as path from 'path';
 import { Workspace } from '../../server/src/analysis/workspace';
 import { simulate } from '../../server/src/sim/scenarios';
 import { crossCheck } from '../../server/src/sim/crosscheck';
+import { programFromFunction } from '../../server/src/sim/fromEngine';
 import { main } from '../../server/src/cli/main';
 
 const FIX = path.join(__dirname, '..', '..', '..', 'test-fixtures');
@@ -170,6 +171,45 @@ describe('sim bridge: may-sleep calls become sleep ops', () => {
       ['toy_wait_nested', 31, 'confirmed'],
     ]);
     assert.match(sia[0].simulationDetail ?? '', /on one CPU/);
+  });
+});
+
+describe('sim bridge: programs from product graphs', () => {
+  it('are minimised: op-less chains and choices between equal futures are gone, every visible step keeps its source line', () => {
+    const ws = workspaceOf('gfs2-dio');
+    const file = path.join(FIX, 'gfs2-dio', 'toyfs_file.c');
+    const found = ws.findFunction('toy_direct_read_fixed', file)!;
+    const rec = ws.reanalyze(found.file, found.fn, { product: true })!;
+    const built = programFromFunction(ws, found.file, found.fn);
+    assert.ok(!built.error);
+    const nodes = built.program.nodes;
+    assert.ok(nodes.length * 5 < rec.product!.node.length, `${nodes.length} sim nodes for ${rec.product!.node.length} product nodes`);
+    assert.ok(nodes.filter((n) => n.op).every((n) => n.pos && n.pos.line > 0 && n.text), JSON.stringify(nodes));
+    // the fixed read keeps its structure: DF glock, faults disabled around the copy, fault-in with demote, retry
+    const ops = new Set(nodes.flatMap((n) => (n.op ? [n.op.kind] : [])));
+    for (const k of ['acquire', 'release', 'pagefault_disable', 'nofault_set', 'fault', 'allow_demote', 'fault_in', 'holder_queued_branch']) assert.ok(ops.has(k as never), k);
+  });
+
+  it('a trylock in a branch condition never waits (toy_table_gc_try against toy_register)', () => {
+    const ws = workspaceOf('abba-two-files');
+    const file = path.join(FIX, 'abba-two-files', 'toy_a.c');
+    const partner = (fn: string) => [{ fn, file: path.join(FIX, 'abba-two-files', 'toy_b.c') }];
+    assert.strictEqual(simulate(ws, { file, fn: 'toy_register', scenario: 'partner', partners: partner('toy_table_gc') }).verdict, 'deadlock');
+    const out = simulate(ws, { file, fn: 'toy_register', scenario: 'partner', partners: partner('toy_table_gc_try') });
+    assert.strictEqual(out.verdict, 'no-deadlock', out.timeline);
+    const t = Object.values(out.scenario!.programs['toy_table_gc_try'].nodes).find((n) => n.op?.kind === 'acquire' && n.op.lock === 'toy_dev_lock');
+    assert.ok(t && t.op?.kind === 'acquire' && t.op.try === true, JSON.stringify(t));
+  });
+
+  it('a fault handler against a declared order runs as the fault of the documented path itself', () => {
+    const ws = workspaceOf('fuse-dax');
+    const file = path.join(FIX, 'fuse-dax', 'toy_dax.c');
+    const declared = { first: 'inode.i_rwsem', firstKind: 'rwsem', then: 'mm_struct.mmap_lock', thenKind: 'rwsem' };
+    const bad = simulate(ws, { file, fn: 'toy_dax_fault_inode_lock', scenario: 'declared', declared });
+    assert.strictEqual(bad.verdict, 'deadlock');
+    assert.deepStrictEqual(bad.scenario!.faultHandlers, { file: 'toy_dax_fault_inode_lock' });
+    // the merged design (its own semaphore) is fine, even though the other handler is in the same vm_ops
+    assert.strictEqual(simulate(ws, { file, fn: 'toy_dax_fault', scenario: 'declared', declared }).verdict, 'no-deadlock');
   });
 });
 

@@ -24,6 +24,15 @@ function scenarioFor(f: Finding): ScenarioKind {
   return 'auto';
 }
 
+/** The simulation request the cross-check makes for a finding (the benchmark replays them). */
+export function requestFor(f: Finding, opts: CrossCheckOptions = {}): SimRequest {
+  return {
+    file: f.file, fn: f.function as string, scenario: scenarioFor(f),
+    partners: f.simHint?.partners, declared: f.simHint?.declared,
+    options: { timeBudgetMs: opts.timeBudgetMs ?? 1500, maxStates: opts.maxStates ?? 60_000 },
+  };
+}
+
 export function crossCheck(ws: Workspace, findings: Finding[], opts: CrossCheckOptions = {}): { simulated: number; confirmed: number } {
   const max = opts.maxFindings ?? 200;
   let simulated = 0;
@@ -32,11 +41,7 @@ export function crossCheck(ws: Workspace, findings: Finding[], opts: CrossCheckO
   for (const f of findings) {
     if (!CROSS_CHECKED_RULES.has(f.rule) || !f.function) continue;
     if (simulated >= max) { f.simulationDetail = `not simulated: over the per-run limit of ${max} simulations`; continue; }
-    const req: SimRequest = {
-      file: f.file, fn: f.function, scenario: scenarioFor(f),
-      partners: f.simHint?.partners, declared: f.simHint?.declared,
-      options: { timeBudgetMs: opts.timeBudgetMs ?? 1500, maxStates: opts.maxStates ?? 60_000 },
-    };
+    const req = requestFor(f, opts);
     const key = JSON.stringify(req);
     let out = memo.get(key);
     if (!out) {

@@ -15,10 +15,11 @@
 // mutex / rwsem / glock sleeps in the simulator exactly when it has to wait.
 import type { Workspace } from '../analysis/workspace';
 import type { FnRecords, ProductGraph } from '../analysis/dataflow';
-import type { FunctionIR, Op, Pos } from '../analysis/ir';
+import type { Call, FunctionIR, Op, Pos } from '../analysis/ir';
 import type { Held, State } from '../analysis/state';
 import type { LockKind as EngineKind } from '../model/lockApi';
 import type { LockKind, LockMode, SimLock, SimNode, SimOp, ThreadProgram } from './program';
+import { minimizeProgram } from './minimize';
 
 /** The key of "the file whose pages the user buffer maps": one inode per scenario. */
 export const SAME_FILE = 'file';
@@ -102,11 +103,11 @@ function callText(op: Op | undefined): string | undefined {
 }
 
 /** The calls an op makes, in order (a branch's condition may call too). */
-function callsOf(op: Op | undefined): { name: string; args: string[]; pos: Pos; indirect?: boolean }[] {
+function callsOf(op: Op | undefined): Call[] {
   if (!op) return [];
   if (op.k === 'call') return [op.call];
   if (op.k === 'branch') {
-    const out: { name: string; args: string[]; pos: Pos; indirect?: boolean }[] = [];
+    const out: Call[] = [];
     const walk = (c: import('../analysis/ir').Cond): void => {
       switch (c.k) {
         case 'not': walk(c.e); break;
@@ -232,7 +233,8 @@ export function programFromFunction(ws: Workspace, file: string, fn: FunctionIR,
       continue;
     }
     // a genuine trylock: one successor acquires, the other does not, and the call is a try
-    const isTry = op?.k === 'call' && !op.call.guard && isTrylock(ws, op.call.name) || (op?.k === 'call' && op.call.name === 'guard_try');
+    // (a call statement, or a call in a branch condition: `if (mutex_trylock(&m))`)
+    const isTry = callsOf(op).some((c) => (c.guard === undefined && !c.indirect && isTrylock(ws, c.name)) || c.name === 'guard_try');
     const withAcq = edges.filter((e) => e.acquires.length > 0);
     if (isTry && edges.length === 2 && withAcq.length === 1) {
       const ok = withAcq[0];
@@ -251,7 +253,7 @@ export function programFromFunction(ws: Workspace, file: string, fn: FunctionIR,
       end.succ.push(head[e.q].id);
     }
   }
-  return { program: { name, nodes: b.nodes, entry: head[0].id }, locks: b.locks };
+  return { program: minimizeProgram({ name, nodes: b.nodes, entry: head[0].id }), locks: b.locks };
 }
 
 function isTrylock(ws: Workspace, name: string): boolean {

@@ -21,7 +21,7 @@ import { explore } from './explore';
 import type { ExploreOptions, ExploreResult } from './result';
 import type { LockMode, Scenario, SimLock, ThreadProgram } from './program';
 import { renderTimeline } from './timeline';
-import { MMAP_LOCK, programFromFunction, SAME_FILE, simLockId } from './fromEngine';
+import { BuiltProgram, MMAP_LOCK, programFromFunction, SAME_FILE, simLockId } from './fromEngine';
 
 export type ScenarioKind = 'auto' | 'self' | 'fault' | 'writer' | 'truncate' | 'pair' | 'cpu' | 'partner' | 'declared';
 export const SCENARIO_KINDS: readonly ScenarioKind[] = ['auto', 'self', 'fault', 'writer', 'truncate', 'pair', 'cpu', 'partner', 'declared'];
@@ -52,7 +52,9 @@ export interface SimOutcome {
 
 export class SimulateError extends Error {}
 
-const DEFAULT_OPTIONS: ExploreOptions = { maxSteps: 400, maxStates: 60_000, timeBudgetMs: 1_500, loopBound: 2 };
+/** Explorer options of simulate() (a request's `options` override them). */
+export const SIM_DEFAULT_OPTIONS: Readonly<ExploreOptions> = { maxSteps: 400, maxStates: 60_000, timeBudgetMs: 1_500, loopBound: 2 };
+const DEFAULT_OPTIONS = SIM_DEFAULT_OPTIONS;
 
 function simKind(k: string): SimLock['kind'] {
   switch (k as EngineKind) {
@@ -71,11 +73,17 @@ class ScenarioAssembler {
   readonly errors: string[] = [];
   private handlerProgram?: string | null;
 
-  constructor(private readonly ws: Workspace, private readonly file: string) {}
+  /** `built`: programs already built for this request (shared by its scenarios; they are never modified). */
+  constructor(private readonly ws: Workspace, private readonly file: string, private readonly built = new Map<string, BuiltProgram>()) {}
 
   addFunction(file: string, fn: FunctionIR, name = fn.name): string | undefined {
     if (this.programs[name]) return name;
-    const built = programFromFunction(this.ws, file, fn, name);
+    const key = `${file}\0${fn.name}\0${name}`;
+    let built = this.built.get(key);
+    if (!built) {
+      built = programFromFunction(this.ws, file, fn, name);
+      this.built.set(key, built);
+    }
     if (built.error) { this.errors.push(built.error); return undefined; }
     this.programs[name] = built.program;
     Object.assign(this.locks, built.locks);
@@ -112,8 +120,9 @@ class ScenarioAssembler {
     return id;
   }
 
-  scenario(title: string, threads: { name: string; program: string }[], cpus?: number): Scenario {
-    const handler = this.faultHandler();
+  /** `faultHandler`: the program the page fault runs (default: any of the filesystem's handlers). */
+  scenario(title: string, threads: { name: string; program: string }[], opts: { cpus?: number; faultHandler?: string } = {}): Scenario {
+    const handler = opts.faultHandler ?? this.faultHandler();
     const programs = { ...this.programs };
     // jbd2: starting a handle is a shared hold; the commit thread waits for running handles and
     // blocks new ones (T_LOCKED): without it no journal deadlock can happen
@@ -134,7 +143,7 @@ class ScenarioAssembler {
       mmapLock: MMAP_LOCK,
       leakedLockIsDeadlock: false,
     };
-    if (cpus !== undefined) sc.cpus = cpus;
+    if (opts.cpus !== undefined) sc.cpus = opts.cpus;
     return sc;
   }
 }
@@ -169,7 +178,7 @@ function candidates(ws: Workspace, req: SimRequest): Candidate[] {
   } });
   add({ kind: 'pair', title: `${req.fn}() vs itself`, build: (a, f) => a.scenario(`${req.fn} vs ${req.fn}`, [{ name: 'T0', program: f }, { name: 'T1', program: f }]) });
   add({ kind: 'cpu', title: `${req.fn}() vs itself on one CPU`, build: (a, f) => {
-    const sc = a.scenario(`${req.fn} vs ${req.fn} on one CPU`, [{ name: 'T0', program: f }, { name: 'T1', program: f }], 1);
+    const sc = a.scenario(`${req.fn} vs ${req.fn} on one CPU`, [{ name: 'T0', program: f }, { name: 'T1', program: f }], { cpus: 1 });
     // without a spinlock or rwlock nobody keeps a CPU: the same as 'pair'
     if (!Object.values(sc.locks).some((l) => l.kind === 'spinlock' || l.kind === 'rwlock')) { a.errors.push(`${req.fn}() takes no spinlock or rwlock: one CPU changes nothing`); return undefined; }
     return sc;
@@ -196,33 +205,60 @@ function candidates(ws: Workspace, req: SimRequest): Candidate[] {
       steps.push({ op: { kind: 'release', lock: first }, text: `release ${d.first}` });
       const p = a.simple('documented-path', steps);
       // a fault handler that violates the order runs as the fault of the documented path itself
-      const threads = ws.isFaultHandler(req.fn) && d.then === MMAP_LOCK ? [{ name: 'T0', program: p }] : [{ name: 'T0', program: f }, { name: 'T1', program: p }];
-      return a.scenario(`${req.fn} vs documented ${d.first} → ${d.then}`, threads);
+      if (ws.isFaultHandler(req.fn) && d.then === MMAP_LOCK) {
+        return a.scenario(`${req.fn} as the fault of the documented ${d.first} → ${d.then}`, [{ name: 'T0', program: p }], { faultHandler: f });
+      }
+      return a.scenario(`${req.fn} vs documented ${d.first} → ${d.then}`, [{ name: 'T0', program: f }, { name: 'T1', program: p }]);
     } });
   }
   return out;
 }
 
-/** Simulate a function under the requested (or every applicable) scenario. */
-export function simulate(ws: Workspace, req: SimRequest): SimOutcome {
+export interface BuiltScenario {
+  kind: ScenarioKind;
+  title: string;
+  /** undefined: the scenario does not apply (`error` says why). */
+  scenario?: Scenario;
+  error?: string;
+}
+
+/**
+ * The scenarios simulate() explores for a request, in order, built but not
+ * explored (the benchmark explores them itself). `fatal`: the function itself
+ * could not be turned into a thread program.
+ */
+export function buildScenarios(ws: Workspace, req: SimRequest): { built: BuiltScenario[]; fatal?: string } {
   const found = ws.findFunction(req.fn, req.file);
   if (!found) throw new SimulateError(`no function ${req.fn}() in ${req.file}`);
+  const programs = new Map<string, BuiltProgram>();
+  const built: BuiltScenario[] = [];
+  for (const c of candidates(ws, { ...req, file: found.file })) {
+    const a = new ScenarioAssembler(ws, found.file, programs);
+    const f = a.addFunction(found.file, found.fn);
+    if (!f) return { built, fatal: a.errors.join('; ') };
+    const sc = c.build(a, f);
+    built.push(sc ? { kind: c.kind, title: c.title, scenario: sc } : { kind: c.kind, title: c.title, error: a.errors.join('; ') || 'no program for this scenario' });
+  }
+  return { built };
+}
+
+/** Simulate a function under the requested (or every applicable) scenario. */
+export function simulate(ws: Workspace, req: SimRequest): SimOutcome {
   const options = { ...DEFAULT_OPTIONS, ...req.options };
+  const { built, fatal } = buildScenarios(ws, req);
   const tried: Tried[] = [];
   let best: SimOutcome | undefined;
   let last: SimOutcome | undefined;
-  for (const c of candidates(ws, { ...req, file: found.file })) {
-    const a = new ScenarioAssembler(ws, found.file);
-    const f = a.addFunction(found.file, found.fn);
-    if (!f) return { verdict: 'not-run', tried, reason: a.errors.join('; ') };
-    const sc = c.build(a, f);
-    if (!sc) { tried.push({ kind: c.kind, title: c.title, verdict: 'not-built', summary: a.errors.join('; ') || 'no program for this scenario', states: 0 }); continue; }
+  for (const c of built) {
+    const sc = c.scenario;
+    if (!sc) { tried.push({ kind: c.kind, title: c.title, verdict: 'not-built', summary: c.error ?? '', states: 0 }); continue; }
     const result = explore(sc, options);
     tried.push({ kind: c.kind, title: c.title, verdict: result.verdict, summary: result.summary, states: result.states });
     const outcome: SimOutcome = { verdict: result.verdict, kind: c.kind, title: c.title, result, scenario: sc, tried, timeline: renderTimeline(result, sc) };
     last = outcome;
     if (result.verdict === 'deadlock' && (!best || (result.steps ?? Infinity) < (best.result?.steps ?? Infinity))) best = outcome;
   }
+  if (fatal !== undefined) return { verdict: 'not-run', tried, reason: fatal };
   if (best) return { ...best, tried };
   if (last) {
     const exhausted = tried.some((t) => t.verdict === 'bound-exhausted');

@@ -63,10 +63,44 @@ export function cloneLock(ls: LockState): LockState {
   return { holders: ls.holders.map((h) => ({ ...h })), queue: ls.queue.map((w) => ({ ...w })) };
 }
 
-/** Canonical string key of a state, for the visited set. */
+const STATUS_CODE: Record<ThreadStatus, number> = { run: 0, wait: 1, sleep: 2, done: 3, cut: 4 };
+const MODE_CODE: Record<LockMode, number> = { W: 0, R: 1, RR: 2, EX: 3, SH: 4, DF: 5 };
+
+/**
+ * Canonical string key of a state, for the visited set: every field as one
+ * UTF-16 code unit (variable-length lists prefixed by their length, so no
+ * separators are needed). Short keys hash and compare fast.
+ */
 export function stateKey(s: SimState): string {
-  // Parts joined once: a flat string hashes faster than a long concatenation rope.
-  const parts: Array<string | number> = [];
+  const c: number[] = [];
+  for (const th of s.threads) {
+    c.push(STATUS_CODE[th.status], th.pf, th.nofault & 0xffff, th.nofault >>> 16);
+    if (th.status === 'wait') c.push(th.waitLock, MODE_CODE[th.waitMode as LockMode]);
+    c.push(th.frames.length);
+    for (const f of th.frames) {
+      c.push(f.prog, f.node, f.visits.length);
+      for (const v of f.visits) c.push(v);
+    }
+  }
+  for (const ls of s.locks) {
+    c.push(ls.holders.length);
+    for (const h of ls.holders) c.push(h.t, MODE_CODE[h.mode] * 2 + (h.demotable ? 1 : 0));
+    c.push(ls.queue.length);
+    for (const w of ls.queue) c.push(w.t, MODE_CODE[w.mode]);
+  }
+  let out = '';
+  // chunks: String.fromCharCode's argument count is limited
+  for (let i = 0; i < c.length; i += 4096) {
+    const part = c.slice(i, i + 4096);
+    for (const v of part) if (v > 0xffff || v < 0) return stateKeyText(s); // out of range: the long form
+    out += String.fromCharCode(...part);
+  }
+  return out;
+}
+
+/** The readable form (for states with a field beyond 16 bits). Starts with a marker no short key starts with. */
+function stateKeyText(s: SimState): string {
+  const parts: Array<string | number> = ['#'];
   for (const th of s.threads) {
     parts.push(th.status, th.pf, th.nofault);
     if (th.status === 'wait') parts.push(th.waitLock, th.waitMode as string);
@@ -82,5 +116,5 @@ export function stateKey(s: SimState): string {
     }
     parts.push(';');
   }
-  return parts.join(',');
+  return '\uffff' + parts.join(',');
 }
