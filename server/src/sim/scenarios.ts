@@ -180,7 +180,7 @@ function candidates(ws: Workspace, req: SimRequest): Candidate[] {
   add({ kind: 'cpu', title: `${req.fn}() vs itself on one CPU`, build: (a, f) => {
     const sc = a.scenario(`${req.fn} vs ${req.fn} on one CPU`, [{ name: 'T0', program: f }, { name: 'T1', program: f }], { cpus: 1 });
     // without a spinlock or rwlock nobody keeps a CPU: the same as 'pair'
-    if (!Object.values(sc.locks).some((l) => l.kind === 'spinlock' || l.kind === 'rwlock')) { a.errors.push(`${req.fn}() takes no spinlock or rwlock: one CPU changes nothing`); return undefined; }
+    if (!Object.values(sc.locks).some((l) => l.kind === 'spinlock' || l.kind === 'rwlock')) { a.errors.push(`${req.fn}() takes no spinlock or rwlock, so no thread can spin waiting for it while it sleeps: one CPU changes nothing (rcu_read_lock, preempt_disable and pagefault_disable do not hold a CPU against sleepers)`); return undefined; }
     return sc;
   } });
   for (const partner of req.partners ?? []) {
