@@ -17,6 +17,7 @@ import { createHash } from 'crypto';
 import { cParser, LineIndex, ParsedFile, SyntaxNode } from '../parse/parser';
 import { MAX_NORMALIZE_NESTING, nestingExceeds, normalizeKernelC, Normalized } from '../parse/normalize';
 import type { FnRecords } from './dataflow';
+import type { State } from './state';
 import type { Finding } from './diagnostic';
 import type { FnEvents } from './events';
 import { buildFileIR, ItemFacts } from './fileir';
@@ -33,6 +34,27 @@ interface FileState {
   byStart: Map<number, { fn: FunctionIR; annotations: Annotation[] }>;
   /** start offset -> what a file-scope declaration produced */
   items: Map<number, { end: number; line: number; col: number; facts: ItemFacts }>;
+  /** an upper bound of the text's bracket nesting (the whole-file normaliser gives up beyond MAX_NORMALIZE_NESTING) */
+  depthBound: number;
+}
+
+/** Maximum bracket nesting, counted the way normalize.ts's guard counts it. */
+function maxNesting(t: string): number {
+  let d = 0;
+  let max = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c === 40 || c === 91 || c === 123) { if (++d > max) max = d; } else if ((c === 41 || c === 93 || c === 125) && d > 0) d--;
+  }
+  return max;
+}
+
+/** Brackets that can deepen the nesting after an edit: openers inserted, closers deleted. */
+function deepening(inserted: string, deleted: string): number {
+  let n = 0;
+  for (let i = 0; i < inserted.length; i++) { const c = inserted.charCodeAt(i); if (c === 40 || c === 91 || c === 123) n++; }
+  for (let i = 0; i < deleted.length; i++) { const c = deleted.charCodeAt(i); if (c === 41 || c === 93 || c === 125) n++; }
+  return n;
 }
 
 export interface IncrementalStats {
@@ -176,12 +198,11 @@ function selfContained(t: string): boolean {
  * file-wide). Undefined when that cannot be guaranteed: the caller then
  * normalises the whole file.
  */
-export function normalizeWindow(oldText: string, old: ParsedFile, text: string): Normalized | undefined {
-  // the whole-file normaliser leaves pathologically nested files as written
-  if (nestingExceeds(text, MAX_NORMALIZE_NESTING) || nestingExceeds(oldText, MAX_NORMALIZE_NESTING)) return undefined;
-  const p = commonPrefix(oldText, text);
-  const s = commonSuffix(oldText, text, Math.min(oldText.length, text.length) - p);
-  const oldEnd = oldText.length - s;
+export function normalizeWindow(oldText: string, old: ParsedFile, text: string, edit?: { start: number; oldEnd: number }): Normalized | undefined {
+  // the whole-file normaliser leaves pathologically nested files as written (the caller may know the nesting is shallow)
+  if (!edit && (nestingExceeds(text, MAX_NORMALIZE_NESTING) || nestingExceeds(oldText, MAX_NORMALIZE_NESTING))) return undefined;
+  const p = edit ? edit.start : commonPrefix(oldText, text);
+  const oldEnd = edit ? edit.oldEnd : oldText.length - commonSuffix(oldText, text, Math.min(oldText.length, text.length) - p);
   const d = text.length - oldText.length;
   // innermost run of top-level items overlapping [p, oldEnd]
   let parent = old.tree.rootNode;
@@ -276,11 +297,17 @@ export class IncrementalFiles {
       this.stats.full++;
       const items: FileState['items'] = new Map();
       const { ir, parsed } = buildFileIR(path, text, { builtItem: this.recorder(items) });
-      this.remember(path, text, parsed, ir, items);
+      this.remember(path, text, parsed, ir, items, maxNesting(text));
       return ir;
     }
     this.stats.incremental++;
-    let norm = normalizeWindow(prev.text, prev.parsed, text);
+    // the edit on the original texts, and a bound of the new nesting depth (exact when the bound gets near the limit)
+    const pO = commonPrefix(prev.text, text);
+    const sO = commonSuffix(prev.text, text, Math.min(prev.text.length, text.length) - pO);
+    let depthBound = prev.depthBound + deepening(text.slice(pO, text.length - sO), prev.text.slice(pO, prev.text.length - sO));
+    if (depthBound >= MAX_NORMALIZE_NESTING - 64) depthBound = maxNesting(text);
+    let norm = depthBound <= MAX_NORMALIZE_NESTING && prev.depthBound <= MAX_NORMALIZE_NESTING
+      ? normalizeWindow(prev.text, prev.parsed, text, { start: pO, oldEnd: prev.text.length - sO }) : undefined;
     if (norm) this.stats.windowed++;
     else { this.stats.wholeNormalized++; norm = normalizeKernelC(text); }
     const a = prev.parsed.normalized.text;
@@ -291,8 +318,8 @@ export class IncrementalFiles {
     const s = Math.min(commonSuffix(prev.text, text, maxSuffix), commonSuffix(a, b, maxSuffix));
     const oldEnd = a.length - s;
     const newEnd = b.length - s;
-    const newLines = new LineIndex(text);
     const oldLines = prev.parsed.lines;
+    const newLines = oldLines.edited(text, p, oldEnd, newEnd);
     const pt = (lines: LineIndex, off: number): { row: number; column: number } => {
       const q = lines.position(off);
       return { row: q.line, column: q.col };
@@ -351,7 +378,7 @@ export class IncrementalFiles {
       return facts;
     };
     const { ir } = buildFileIR(path, text, { parsed, reuseFunction, reuseItem, builtItem: this.recorder(items, newLines) });
-    this.remember(path, text, parsed, ir, items);
+    this.remember(path, text, parsed, ir, items, depthBound);
     return ir;
   }
 
@@ -367,11 +394,11 @@ export class IncrementalFiles {
     this.lru.set(path, st);
   }
 
-  private remember(path: string, text: string, parsed: ParsedFile, ir: FileIR, items: FileState['items']): void {
+  private remember(path: string, text: string, parsed: ParsedFile, ir: FileIR, items: FileState['items'], depthBound: number): void {
     const byStart = new Map<number, { fn: FunctionIR; annotations: Annotation[] }>();
     for (const fn of ir.functions) byStart.set(parsed.lines.offsetAt(fn.pos.line, fn.pos.col), { fn, annotations: fn.annotations });
     this.lru.delete(path);
-    this.lru.set(path, { text, parsed, ir, byStart, items });
+    this.lru.set(path, { text, parsed, ir, byStart, items, depthBound });
     while (this.lru.size > this.capacity) this.lru.delete(this.lru.keys().next().value as string);
   }
 }
@@ -555,6 +582,29 @@ export class AnalysisReuse {
   }
 }
 
+/** A Map filled from `fill` on first use. */
+class LazyMap<K, V> extends Map<K, V> {
+  private pending?: () => Map<K, V>;
+  constructor(fill: () => Map<K, V>) { super(); this.pending = fill; }
+  private ready(): void {
+    const f = this.pending;
+    if (!f) return;
+    this.pending = undefined;
+    for (const [k, v] of f()) super.set(k, v);
+  }
+  override get(k: K): V | undefined { this.ready(); return super.get(k); }
+  override has(k: K): boolean { this.ready(); return super.has(k); }
+  override set(k: K, v: V): this { this.ready(); return super.set(k, v); }
+  override delete(k: K): boolean { this.ready(); return super.delete(k); }
+  override clear(): void { this.pending = undefined; super.clear(); }
+  override get size(): number { this.ready(); return super.size; }
+  override forEach(cb: (v: V, k: K, m: Map<K, V>) => void, thisArg?: unknown): void { this.ready(); super.forEach(cb, thisArg); }
+  override entries(): MapIterator<[K, V]> { this.ready(); return super.entries(); }
+  override keys(): MapIterator<K> { this.ready(); return super.keys(); }
+  override values(): MapIterator<V> { this.ready(); return super.values(); }
+  override [Symbol.iterator](): MapIterator<[K, V]> { this.ready(); return super[Symbol.iterator](); }
+}
+
 /** JSON.stringify replacer dropping positions. */
 function positionFree(this: unknown, key: string, v: unknown): unknown {
   if (v !== null && typeof v === 'object' && typeof (v as { line?: unknown }).line === 'number' && 'endLine' in (v as object)) return undefined;
@@ -578,6 +628,12 @@ export function relocate(rec: FnRecords, d: number, swap: Map<object, object | u
     }
     if (v === null || typeof v !== 'object') return v;
     if (memo.has(v)) return memo.get(v);
+    if (v === rec.heldAt && v instanceof Map) {
+      // per-node states (hovers): the biggest part of the records and rarely read; relocated on first use
+      const out = new LazyMap<number, State[]>(() => { const m = new Map<number, State[]>(); for (const [k, x] of rec.heldAt) m.set(k, copy(x) as State[]); return m; });
+      memo.set(v, out);
+      return out;
+    }
     if (v instanceof Map) {
       const out = new Map();
       memo.set(v, out);

@@ -24,10 +24,27 @@ export function cParser(): Parser {
 /** Maps string offsets (UTF-16 code units, as tree-sitter's node binding reports them) to lines/columns. */
 export class LineIndex {
   private readonly starts: number[];
-  constructor(text: string) {
-    const starts = [0];
+  constructor(text: string, starts?: number[]) {
+    if (starts) { this.starts = starts; return; }
+    starts = [0];
     for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
     this.starts = starts;
+  }
+  /**
+   * The index of `text`, which is the old text with [start, oldEnd) replaced
+   * by text[start, newEnd): line starts before the edit are kept, those after
+   * it moved, only the inserted text is scanned (incremental re-parsing).
+   */
+  edited(text: string, start: number, oldEnd: number, newEnd: number): LineIndex {
+    const old = this.starts;
+    const delta = newEnd - oldEnd;
+    const starts: number[] = [];
+    let i = 0;
+    while (i < old.length && old[i] <= start) starts.push(old[i++]);
+    for (let k = start; k < newEnd; k++) if (text.charCodeAt(k) === 10) starts.push(k + 1);
+    while (i < old.length && old[i] <= oldEnd) i++;
+    while (i < old.length) starts.push(old[i++] + delta);
+    return new LineIndex(text, starts);
   }
   /** 0-based line of an offset. */
   lineOf(offset: number): number {
