@@ -36,6 +36,30 @@ interface Scope {
 
 interface PendingGoto { from: number; label: string; scopes: Scope[] }
 
+/** `VM_FAULT_NOPAGE`, `XFS_IOLOCK_SHARED | XFS_ILOCK_EXCL`: a flag or code constant, taken as non-zero. */
+function flagConstant(node: SyntaxNode): boolean {
+  const u = unwrap(node);
+  if (!u) return false;
+  if (u.type === 'identifier') return /^[A-Z][A-Z0-9_]*[A-Z]$/.test(u.text) && u.text !== 'NULL';
+  if (u.type === 'binary_expression' && u.child(1)?.text === '|') {
+    const l = u.childForFieldName('left');
+    const r = u.childForFieldName('right');
+    return !!l && !!r && flagConstant(l) && flagConstant(r);
+  }
+  return false;
+}
+
+/** `f(x, p->y) == CONST`: a call whose arguments are plain paths, compared with an upper-case constant. */
+function callVsConstant(call: SyntaxNode, k: SyntaxNode): boolean {
+  const c = unwrap(call);
+  const kk = unwrap(k);
+  if (!c || !kk || c.type !== 'call_expression' || kk.type !== 'identifier' || !/^[A-Z][A-Z0-9_]*$/.test(kk.text)) return false;
+  const fn = c.childForFieldName('function');
+  if (!fn || fn.type !== 'identifier') return false;
+  const args = c.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'comment') ?? [];
+  return args.every((a) => { const u = unwrap(a); return !!u && (u.type === 'identifier' || u.type === 'field_expression' || (u.type === 'pointer_expression' && u.child(0)?.text === '&')) && isPure(u); });
+}
+
 /** Calls that do not return. */
 const NO_RETURN = new Set(['BUG', 'panic', 'do_exit', 'make_task_dead', 'kthread_exit', '__builtin_unreachable', 'unreachable']);
 /** Assertions: the path on which the condition fails does not go on (BUG_ON(x) when x; ASSERT(x) when !x). */
@@ -510,6 +534,7 @@ class Builder {
       const cv = constValue(e);
       const u = unwrap(e);
       if (cv !== undefined) value = { k: 'const', v: cv };
+      else if (u && flagConstant(u)) value = { k: 'const', v: 1 }; // VM_FAULT_NOPAGE, XFS_IOLOCK_SHARED | XFS_ILOCK_EXCL: a non-zero code
       else if (u && u.type === 'identifier') value = { k: 'var', name: u.text };
       else if (u && u.type === 'call_expression' && !PASS_THROUGH.has(u.childForFieldName('function')?.text ?? '')) {
         this.callExpr(u, '$ret');
@@ -643,7 +668,12 @@ class Builder {
     // a store through a field or pointer: facts about expressions over it are stale; a constant
     // stored in a field (`trans->removing_chunk = true`) is a fact a later test can use
     const cv = constValue(right);
-    this.emit({ k: 'assign', lhs: canon(left), value: cv !== undefined && l && isPure(l) ? { k: 'const', v: cv } : { k: 'unknown' }, pos: this.pos(whole) });
+    const op: Op = { k: 'assign', lhs: canon(left), value: cv !== undefined && l && isPure(l) ? { k: 'const', v: cv } : { k: 'unknown' }, pos: this.pos(whole) };
+    const r = unwrap(right);
+    const throughPointer = /->|^\*|\[/.test(op.lhs);
+    if (throughPointer && r && r.type === 'identifier' && r.text in this.locals) op.escapes = r.text;
+    else if (throughPointer && r && r.type === 'call_expression') op.escapes = '$call';
+    this.emit(op);
   }
 
   /** `name = value` (declaration initialiser or assignment). */
@@ -657,7 +687,9 @@ class Builder {
     }
     const u = unwrap(value);
     if (u && u.type === 'call_expression' && !PASS_THROUGH.has(u.childForFieldName('function')?.text ?? '')) {
-      this.noteAssign(name, canon(u));
+      // callExpr() counts the assignment; here only the alias candidate (`fi = get_fuse_inode(inode)`;
+      // not a fresh allocation, which names no existing object)
+      if (!/alloc|dup|create|^new_|_new$|get_free/.test(u.childForFieldName('function')?.text ?? '')) this.aliasCand.set(name, canon(u));
       this.callExpr(u, name);
       return;
     }
@@ -896,7 +928,15 @@ class Builder {
     let rel: Rel | undefined;
     if (constValue(r) === 0) { subj = l; rel = entry[0]; }
     else if (constValue(l) === 0) { subj = r; rel = entry[1]; }
-    else if (op === '==' || op === '!=') {
+    else if ((op === '==' || op === '!=') && (callVsConstant(l, r) || callVsConstant(r, l))) {
+      // `iov_iter_rw(iter) == READ`: an accessor's result against a constant, correlated by its text
+      const test: Cond = { k: 'test', s: { k: 'atom', text: stripText(`${canon(l)}==${canon(r)}`), vars: exprVars(stripText(`${l.text} ${r.text}`)) }, rel: 'nz' };
+      return op === '==' ? test : { k: 'not', e: test };
+    } else if ((op === '==' || op === '!=') && (r.type === 'true' || l.type === 'true')) {
+      // `get_write == true`: a bool compared with true is its truth
+      subj = r.type === 'true' ? l : r;
+      rel = op === '==' ? 'nz' : 'z';
+    } else if (op === '==' || op === '!=') {
       // ret == -ENOSPC: a variable compared with a nonzero constant says its sign when equal
       const cr = constValue(r);
       const cl = constValue(l);
@@ -1012,6 +1052,7 @@ export function buildFunction(fn: SyntaxNode, ctx: FileCtx): FunctionIR | undefi
     entry: 0,
     exit: 1,
     errors: countErrors(fn) + b.deepCuts,
+    ...(/\bVM_FAULT_LOCKED\b/.test(ctx.text.slice(body.startIndex, body.endIndex)) ? { returnsLocked: true } : {}),
     hash: createHash('sha1').update(text).digest('hex').slice(0, 16),
   };
 }

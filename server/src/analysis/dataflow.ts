@@ -40,7 +40,7 @@ export const DEFAULT_BUDGET: Budget = { steps: 200_000, statesPerNode: 512 };
 export interface AcquireRec { ref: LockRef; before: State; pos: Pos; try: boolean; callee?: Summary; chain?: string[]; args?: readonly string[] }
 export interface ReleaseRec { ref: LockRef; before: State; pos: Pos; problem?: 'double-release' | 'failed-try' | 'mode'; heldMode?: string }
 export interface CallRec { call: Call; before: State; fault?: FaultApi; callee?: Summary; sleeps: boolean }
-export interface ExitRec { state: State; pos: Pos; ret: number }
+export interface ExitRec { state: State; pos: Pos; ret: number; /** `return v;`: the variable returned */ retVar?: string }
 export interface AssertRec { ref: LockRef; before: State; pos: Pos; api: string }
 export interface PfRec { pos: Pos; what: 'enable-without-disable' }
 
@@ -214,6 +214,19 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
     const h: Held = { inst: ref.inst, cls: ref.cls, kind: ref.kind, mode: ref.mode, site: pos, via: ref.via, count: 1, args, ...extra };
     return withTrail(derefNonNull(addHeld(s, h), ref.inst), { line: pos.line, what: `${ref.via}: ${ref.inst} taken` });
   };
+  /** A local on this function's stack (not a parameter, not a path). */
+  const isPlainLocal = (name: string): boolean => /^[A-Za-z_]\w*$/.test(name) && name in fn.locals && !fn.params.some((p) => p.name === name);
+  /**
+   * A locked object's pointer stored through a pointer (`path->nodes[level] = eb`, `*foliop = folio`),
+   * or a lock token stored so (`*idx = srcu_read_lock(&s)`): whoever owns that memory now owns the lock.
+   */
+  const escape = (s: State, what: string, pos: Pos): State => {
+    const owned = (h: Held): boolean => !h.handedOff && (what === '$call'
+      ? h.site.line === pos.line && h.site.col >= pos.col && h.site.endLine <= pos.endLine
+      : h.inst === what || h.inst.startsWith(`${what}->`) || h.inst.startsWith(`${what}:`) || h.inst.startsWith(`${what}.`));
+    if (!s.held.some(owned)) return s;
+    return withTrail({ ...s, held: s.held.map((h) => (owned(h) ? { ...h, handedOff: true } : h)) }, { line: pos.line, what: `stored: ${what === '$call' ? 'the lock' : what} handed over` });
+  };
   /** `spin_lock(&parent->d_lock)` dereferences `parent`: from here on it is a valid pointer. */
   const derefNonNull = (s: State, inst: string): State => {
     const m = /^([A-Za-z_]\w*)->/.exec(inst);
@@ -305,7 +318,13 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
       }
       case 'release': {
         let s = s0;
-        for (const ref of resolver.refs(api, call)) s = release(s, ref, pos);
+        const refs = resolver.refs(api, call);
+        if (api.name === '__release' && refs.every((r) => !findHeld(s, r.inst))) {
+          // `__release(mru_lock); /* help sparse */` while returning with the real lock held: the developer
+          // says the locks this function holds go on to someone else
+          return [withTrail({ ...s, held: s.held.map((h) => (h.entry ? h : { ...h, handedOff: true })) }, { line: pos.line, what: '__release(): locks handed over' })];
+        }
+        for (const ref of refs) s = release(s, ref, pos);
         return [s];
       }
       case 'downgrade': {
@@ -365,8 +384,24 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
         const ref: LockRef = { inst: gl, cls: h?.cls ?? s0.holders[gh]?.cls ?? 'gfs2_glock', kind: 'glock', mode: h?.mode ?? 'EX', via: call.name, indexed: isIndexed(gl) || isIndexed(gh) };
         return [release(s0, ref, pos)];
       }
-      case 'holder_uninit':
-        return [s0];
+      case 'holder_uninit': {
+        const gh = resolver.holderName(call, api);
+        if (!(gh in s0.holders)) return [s0];
+        const holders = { ...s0.holders };
+        delete holders[gh];
+        return [{ ...s0, holders }];
+      }
+      case 'holder_initialized': {
+        const gh = resolver.holderName(call, api);
+        // exact for a holder on this function's stack; anything else may have been set up elsewhere
+        if (!isPlainLocal(gh)) return [setVar(s0, '$call', P), setVar(s0, '$call', Z)];
+        return [setVar(s0, '$call', gh in s0.holders || s0.held.some((h) => h.holder === gh) ? P : Z)];
+      }
+      case 'handoff': {
+        const insts = new Set(resolver.refs(api, call).map((r) => r.inst));
+        if (!s0.held.some((h) => insts.has(h.inst))) return [s0];
+        return [withTrail({ ...s0, held: s0.held.map((h) => (insts.has(h.inst) ? { ...h, handedOff: true } : h)) }, { line: pos.line, what: `${call.name}(): handed over` })];
+      }
       case 'holder_allow_demote': {
         const gh = resolver.holderName(call, api);
         return [{ ...s0, held: s0.held.map((h) => (h.holder === gh ? { ...h, demotable: true } : h)) }];
@@ -514,7 +549,8 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
       case 'call': return callOp(s, op.call, op.assignTo);
       case 'assign': {
         if (/^[A-Za-z_$]\w*$/.test(op.lhs)) return [renameStale(setVar(s, op.lhs, relevant.vars.has(op.lhs) ? valueSign(s, op.value) : ANY), op.lhs)];
-        const out = retargetPath(dropAtomsOf(s, op.lhs), op.lhs);
+        let out = retargetPath(dropAtomsOf(s, op.lhs), op.lhs);
+        if (op.escapes) out = escape(out, op.escapes, op.pos);
         // `trans->removing_chunk = true;` ... `if (trans->removing_chunk)`: the store decides the test
         if (op.value.k === 'const' && relevant.atoms.has(op.lhs)) return [{ ...out, atoms: { ...out.atoms, [op.lhs]: op.value.v !== 0 } }];
         return [out];
@@ -642,7 +678,11 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
           break;
         case 'return': {
           const ret = valueSign(s, op.value);
-          if (once(`x|${op.pos.line}|${stateKey(s)}`)) rec.exits.push({ state: withTrail(s, { line: op.pos.line, what: 'return' }), pos: op.pos, ret });
+          if (once(`x|${op.pos.line}|${stateKey(s)}`)) {
+            const ex: ExitRec = { state: withTrail(s, { line: op.pos.line, what: 'return' }), pos: op.pos, ret };
+            if (op.value.k === 'var' && !op.value.name.startsWith('$')) ex.retVar = op.value.name;
+            rec.exits.push(ex);
+          }
           for (const t of node.succ) push(t, s);
           break;
         }

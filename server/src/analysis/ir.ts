@@ -58,7 +58,12 @@ export type Cond =
 
 export type Op =
   | { k: 'call'; call: Call; assignTo?: string }
-  | { k: 'assign'; lhs: string; value: Value; pos: Pos }
+  /**
+   * `escapes`: a store through a pointer (`path->nodes[i] = eb`, `*foliop = folio`) of a local's
+   * value (its name) or of the result of the call just before (`$call`): what is locked through it
+   * may now be owned by that object
+   */
+  | { k: 'assign'; lhs: string; value: Value; pos: Pos; escapes?: string }
   /** `iter->nofault = true/false` (iov_iter nofault flag) */
   | { k: 'nofault'; iter: string; on: boolean; pos: Pos }
   | { k: 'branch'; cond: Cond; pos: Pos }
@@ -107,6 +112,8 @@ export interface FunctionIR {
   errors: number;
   /** hash of the function's text, for incremental re-analysis */
   hash: string;
+  /** the body returns VM_FAULT_LOCKED somewhere: a fault handler handing the locked folio to the caller */
+  returnsLocked?: boolean;
 }
 
 /** A struct initialiser with function-pointer members: `static const struct vm_operations_struct x = { .fault = f }`. */

@@ -111,7 +111,8 @@ export class Resolver implements TypeEnv {
       if (/^[a-z_]\w*$/.test(flagText) && this.fn.aliases[flagText]) flagText = this.fn.aliases[flagText];
       for (const [flag, f] of Object.entries(api.flags)) {
         if (!new RegExp(`\\b${flag}\\b`).test(flagText)) continue;
-        const inst = this.instance(f.instance, call.args);
+        // `$0` is the lock owner argument (the inode of xfs_ilock(ip, ...), of xfs_trans_ijoin(tp, ip, ...))
+        const inst = this.instance(f.instance, api.arg > 0 ? [call.args[api.arg] ?? '?', ...call.args.slice(1)] : call.args);
         out.push({ inst, cls: f.cls, kind: f.kind, mode: f.mode, via: call.name, indexed: isIndexed(inst) });
       }
       return out;

@@ -113,7 +113,8 @@ export function dropAtomsOf(s: State, name: string): State {
   let changed = false;
   const atoms: Record<string, boolean> = {};
   for (const [k, v] of Object.entries(s.atoms)) {
-    if (mentions(k, name)) { changed = true; continue; }
+    // `sizeof(i_blocks) > sizeof(long)` does not change when i_blocks is assigned
+    if (mentions(k.includes('sizeof') ? k.replace(/sizeof\([^()]*\)/g, '') : k, name)) { changed = true; continue; }
     atoms[k] = v;
   }
   return changed ? { ...s, atoms } : s;

@@ -160,6 +160,7 @@ export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>):
     seen.add(key);
     const t = toTemplate(a.ref.inst, fn, globals) ?? `?${a.ref.inst}`;
     const inner: InnerAcquire = { template: t, cls: a.ref.cls, kind: a.ref.kind, mode: a.ref.mode, file: rec.file, pos: a.pos, chain: a.chain ? a.chain : [] };
+    if (!a.chain && must(a.pos)) inner.must = true;
     let dropped = rb;
     if (a.chain && a.callee) {
       const deep = a.callee.inner.find((x) => x.cls === a.ref.cls);

@@ -21,6 +21,8 @@ export interface InnerAcquire extends LockEffect {
   chain: string[];
   /** caller-held locks the callee has already dropped when it takes this one */
   releasedBefore?: Released[];
+  /** taken by the function itself on every path to its return (not under a condition, not deeper) */
+  must?: boolean;
 }
 
 export interface FaultSite {

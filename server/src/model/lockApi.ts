@@ -33,7 +33,9 @@ export type ApiOp =
   | 'holder_uninit'
   | 'holder_allow_demote' | 'holder_disallow_demote'
   | 'holder_queued' // gfs2_holder_queued(gh): true iff the holder is held
-  | 'set_class';     // lockdep_set_class(&lock, &key): locks reached that way get their own class
+  | 'set_class'      // lockdep_set_class(&lock, &key): locks reached that way get their own class
+  | 'handoff'        // the lock now belongs to an object that releases it later (xfs_trans_ijoin: the transaction)
+  | 'holder_initialized'; // gfs2_holder_initialized(gh): true after holder_init / nq_init until uninit
 
 export interface LockApi {
   name: string;
@@ -175,6 +177,8 @@ export const BUILTIN_LOCK_APIS: readonly LockApi[] = e([
   // sparse's statements that adjust the context count without a lock call (`__release(&l); goto fail;`)
   { name: '__acquire', op: 'acquire', arg: 0 },
   { name: '__release', op: 'release', arg: 0 },
+  // jffs2's wait macro: queue, drop the spinlock, sleep
+  { name: 'sleep_on_spinunlock', op: 'release', kind: 'spinlock', mode: 'W', arg: 1 },
   { name: 'preempt_disable', op: 'acquire', kind: 'preempt', mode: 'RR', arg: -1, instance: 'preempt', cls: 'preempt_disable' },
   { name: 'preempt_enable', op: 'release', kind: 'preempt', mode: 'RR', arg: -1, instance: 'preempt', cls: 'preempt_disable', shared: true },
   { name: 'preempt_enable_no_resched', op: 'release', kind: 'preempt', mode: 'RR', arg: -1, instance: 'preempt', cls: 'preempt_disable', shared: true },
@@ -203,6 +207,10 @@ export const BUILTIN_LOCK_APIS: readonly LockApi[] = e([
   { name: 'xfs_iunlock', op: 'release', arg: 0, flagArg: 1, flags: XFS_FLAGS },
   { name: 'xfs_ilock_nowait', op: 'try', arg: 0, flagArg: 1, flags: XFS_FLAGS, success: 'P', failure: 'Z' },
   { name: 'xfs_assert_ilocked', op: 'assert', arg: 0, flagArg: 1, flags: XFS_FLAGS },
+  // joining a locked inode / dquot / buffer to a transaction hands the lock to it: commit or cancel unlocks
+  { name: 'xfs_trans_ijoin', op: 'handoff', arg: 1, flagArg: 2, flags: XFS_FLAGS },
+  { name: 'xfs_trans_dqjoin', op: 'handoff', kind: 'mutex', mode: 'W', arg: 1, instance: '$0->q_qlock', cls: 'xfs_dquot.q_qlock' },
+  { name: 'xfs_trans_bjoin', op: 'handoff', kind: 'semaphore', mode: 'W', arg: 1, instance: '$0->b_sema', cls: 'xfs_buf.b_sema' },
   // ---- gfs2 glock holders
   { name: 'gfs2_holder_init', op: 'holder_init', kind: 'glock', arg: 3, stateArg: 1, glockFlagsArg: 2 },
   { name: 'gfs2_holder_reinit', op: 'holder_init', kind: 'glock', arg: 2, stateArg: 0, glockFlagsArg: 1 },
@@ -215,6 +223,8 @@ export const BUILTIN_LOCK_APIS: readonly LockApi[] = e([
   { name: 'gfs2_holder_allow_demote', op: 'holder_allow_demote', kind: 'glock', arg: 0 },
   { name: 'gfs2_holder_disallow_demote', op: 'holder_disallow_demote', kind: 'glock', arg: 0 },
   { name: 'gfs2_holder_queued', op: 'holder_queued', kind: 'glock', arg: 0 },
+  { name: 'gfs2_holder_initialized', op: 'holder_initialized', kind: 'glock', arg: 0 },
+  { name: 'gfs2_holder_mark_uninitialized', op: 'holder_uninit', kind: 'glock', arg: 0 },
   // ---- assertions (lockdep)
   { name: 'lockdep_assert_held', op: 'assert', arg: 0 },
   { name: 'lockdep_assert_held_write', op: 'assert', arg: 0, mode: 'W' },

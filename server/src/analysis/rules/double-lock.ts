@@ -15,6 +15,15 @@ export function checkDoubleLock(rec: FnRecords): Finding[] {
     if (a.try || a.ref.indexed || RECURSIVE_KINDS.has(a.ref.kind)) continue;
     const prev = findHeld(a.before, a.ref.inst);
     if (!prev || prev.inst.includes('@') || prev.handedOff) continue;
+    // through a callee: only when the callee itself takes it on every path (a lock wrapper, a helper
+    // that locks); deeper or conditional acquisitions (`if (lock) filemap_invalidate_lock()` with the
+    // caller passing false, a wait that drops the caller's lock first) are not a verdict
+    if (a.chain && a.callee) {
+      if (a.chain.length > 1) continue;
+      const inner = a.callee.inner.find((x) => x.cls === a.ref.cls && x.chain.length === 0);
+      const helper = a.callee.acquires.some((x) => x.cls === a.ref.cls);
+      if (!helper && !inner?.must) continue;
+    }
     if (prev.mode === 'RR' && a.ref.mode === 'RR') continue; // recursive readers (read_lock, rcu)
     if (prev.kind === 'journal' && a.ref.kind === 'journal') continue; // nested journal starts reuse the running handle
     const key = `${a.pos.line}:${a.pos.col}:${a.ref.inst}`;

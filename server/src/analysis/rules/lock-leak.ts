@@ -11,6 +11,25 @@ import { N, P, Z } from '../state';
 import type { Held } from '../state';
 import { annotationMatches, finding, releaseCallFor, trailLines } from './common';
 
+/**
+ * Locks a return gives to the caller by kernel convention: the object returned (`return folio;`
+ * from a get-locked helper), a fault handler's VM_FAULT_LOCKED folio, a glock held through a
+ * holder that outlives the call (`ip->i_iopen_gh`, a holder passed in), a journal handle kept
+ * open for the matching end call (->write_begin / ->write_end) on a non-error return.
+ */
+function handedToCaller(rec: FnRecords, ex: ExitRec, h: Held): boolean {
+  if (ex.retVar) {
+    const rooted = (v: string): boolean => h.inst === v || [`${v}->`, `${v}:`, `${v}.`, `(${v})`].some((p) => h.inst.startsWith(p));
+    if (rooted(ex.retVar) || rooted(rec.resolver.expand(ex.retVar))) return true;
+  }
+  if (h.kind === 'folio' && rec.fn.returnsLocked) return true;
+  if (h.kind === 'glock' && h.holder && !(/^[A-Za-z_]\w*$/.test(h.holder) && h.holder in rec.fn.locals && !rec.fn.params.some((p) => p.name === h.holder))) return true;
+  if (h.kind === 'journal' && ex.ret !== N) return true;
+  // a semaphore, or a lock taken *_non_owner(), is meant to be released by another task
+  if (h.kind === 'semaphore' || /_non_owner$/.test(h.via)) return true;
+  return false;
+}
+
 function retPhrase(ret: number): string {
   if (ret === N) return 'an error';
   if (ret === Z) return '0';
@@ -35,6 +54,7 @@ export function checkLockLeak(rec: FnRecords): Finding[] {
       if (ex.state.entryAssumed.includes(inst)) continue;
       const h = ex.state.held.find((x) => x.inst === inst && !x.entry);
       if (h?.handedOff) continue; // possibly handed over to an object a callee releases through
+      if (h && handedToCaller(rec, ex, h)) continue;
       (h ? held : free).push(ex);
     }
     if (held.length === 0) continue;
