@@ -3,6 +3,10 @@
 // no cache) with zero crashes and zero hangs; the run reports how many
 // functions hit an analysis budget. Skipped (pending, with the reason) when
 // the Debian linux-source tarball is not installed; .ci/run installs both.
+//
+// The simulator cross-check is off here (--no-simulate): it is bounded per
+// finding and covered by test/sim, and on all of fs/ its scenario compilation
+// alone takes longer than CI can give this test (see bench/RESULTS-issue6.md).
 import * as assert from 'assert';
 import { spawn } from 'child_process';
 import * as fs from 'fs';
@@ -13,14 +17,14 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const SUBTREES = ['fs', 'mm', 'kernel/locking'];
 /** a subtree still running after this is a hang */
-const HANG_MS = 45 * 60 * 1000;
+const HANG_MS = 30 * 60 * 1000;
 
 interface Run { code: number | null; signal: string | null; out: string; err: string; ms: number; timedOut: boolean }
 
 function check(dir: string): Promise<Run> {
   return new Promise((resolve) => {
     const t0 = Date.now();
-    const child = spawn(process.execPath, [CLI, 'check', '--format', 'json', '--no-cache', dir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'check', '--format', 'json', '--no-cache', '--no-simulate', dir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let err = '';
     let timedOut = false;
