@@ -11,6 +11,8 @@ export const CROSS_CHECKED_RULES: ReadonlySet<string> = new Set(['order-violatio
 export interface CrossCheckOptions {
   /** at most this many findings are simulated per run; the rest stay "not-run" */
   maxFindings?: number;
+  /** wall-clock budget for the whole cross-check of one run; later findings stay "not-run" and say so */
+  totalBudgetMs?: number;
   /** per scenario */
   timeBudgetMs?: number;
   maxStates?: number;
@@ -35,12 +37,14 @@ export function requestFor(f: Finding, opts: CrossCheckOptions = {}): SimRequest
 
 export function crossCheck(ws: Workspace, findings: Finding[], opts: CrossCheckOptions = {}): { simulated: number; confirmed: number } {
   const max = opts.maxFindings ?? 200;
+  const deadline = Date.now() + (opts.totalBudgetMs ?? 60_000);
   let simulated = 0;
   let confirmed = 0;
   const memo = new Map<string, ReturnType<typeof simulate>>();
   for (const f of findings) {
     if (!CROSS_CHECKED_RULES.has(f.rule) || !f.function) continue;
     if (simulated >= max) { f.simulationDetail = `not simulated: over the per-run limit of ${max} simulations`; continue; }
+    if (Date.now() > deadline) { f.simulationDetail = `not simulated: the run's simulation time budget (${Math.round((opts.totalBudgetMs ?? 60_000) / 1000)} s) is used up`; continue; }
     const req = requestFor(f, opts);
     const key = JSON.stringify(req);
     let out = memo.get(key);
