@@ -11,6 +11,7 @@ import type { SyntaxNode, LineIndex } from '../parse/parser';
 import type { ContextAnnotation, MacroSite } from '../parse/normalize';
 import { canon, exprVars, stripText } from '../parse/exprs';
 import type { Annotation, Call, Cond, FunctionIR, IRNode, Op, Param, Pos, Rel, Value } from './ir';
+import { ACCESSOR_TYPES } from '../model/classes';
 
 export interface FileCtx {
   text: string;
@@ -58,6 +59,16 @@ function callVsConstant(call: SyntaxNode, k: SyntaxNode): boolean {
   if (!fn || fn.type !== 'identifier') return false;
   const args = c.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'comment') ?? [];
   return args.every((a) => { const u = unwrap(a); return !!u && (u.type === 'identifier' || u.type === 'field_expression' || (u.type === 'pointer_expression' && u.child(0)?.text === '&')) && isPure(u); });
+}
+
+/**
+ * Calls that name an existing object the same way every time (`get_fuse_inode(inode)`, `EXT4_SB(sb)`,
+ * `container_of(...)`): a local set from one is an alias. Other calls (`btrfs_root_node(root)`, an
+ * allocator, a lookup) may return a different object each time.
+ */
+export function stableAccessor(name: string): boolean {
+  return /^[A-Z][A-Z0-9_]*$/.test(name) || name in ACCESSOR_TYPES || /^(container_of|list_(first_|last_)?entry|hlist_entry|rb_entry|file_inode|d_inode|page_folio|folio_inode|inode_sb)$/.test(name) ||
+    /^(get_\w+_(inode|sb|conn|info)|\w+_(inode|sb)_info|\w+_I|\w+_SB|\w+_of)$/.test(name);
 }
 
 /** Calls that do not return. */
@@ -671,7 +682,7 @@ class Builder {
     const op: Op = { k: 'assign', lhs: canon(left), value: cv !== undefined && l && isPure(l) ? { k: 'const', v: cv } : { k: 'unknown' }, pos: this.pos(whole) };
     const r = unwrap(right);
     const throughPointer = /->|^\*|\[/.test(op.lhs);
-    if (throughPointer && r && r.type === 'identifier' && r.text in this.locals) op.escapes = r.text;
+    if (throughPointer && r && r.type === 'identifier' && !/^[A-Z][A-Z0-9_]*$/.test(r.text)) op.escapes = r.text;
     else if (throughPointer && r && r.type === 'call_expression') op.escapes = '$call';
     this.emit(op);
   }
@@ -689,7 +700,7 @@ class Builder {
     if (u && u.type === 'call_expression' && !PASS_THROUGH.has(u.childForFieldName('function')?.text ?? '')) {
       // callExpr() counts the assignment; here only the alias candidate (`fi = get_fuse_inode(inode)`;
       // not a fresh allocation, which names no existing object)
-      if (!/alloc|dup|create|^new_|_new$|get_free/.test(u.childForFieldName('function')?.text ?? '')) this.aliasCand.set(name, canon(u));
+      if (stableAccessor(u.childForFieldName('function')?.text ?? '')) this.aliasCand.set(name, canon(u));
       this.callExpr(u, name);
       return;
     }
@@ -938,8 +949,9 @@ class Builder {
       rel = op === '==' ? 'nz' : 'z';
     } else if (op === '==' || op === '!=') {
       // ret == -ENOSPC: a variable compared with a nonzero constant says its sign when equal
-      const cr = constValue(r);
-      const cl = constValue(l);
+      // (an upper-case constant, `error != GLR_TRYFAILED`, is taken as a non-zero code)
+      const cr = constValue(r) ?? (flagConstant(r) ? 1 : undefined);
+      const cl = constValue(l) ?? (flagConstant(l) ? 1 : undefined);
       const c = cr ?? cl;
       const side = cr !== undefined ? l : r;
       const us = unwrap(side);

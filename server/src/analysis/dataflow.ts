@@ -214,6 +214,17 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
     const h: Held = { inst: ref.inst, cls: ref.cls, kind: ref.kind, mode: ref.mode, site: pos, via: ref.via, count: 1, args, ...extra };
     return withTrail(derefNonNull(addHeld(s, h), ref.inst), { line: pos.line, what: `${ref.via}: ${ref.inst} taken` });
   };
+  /**
+   * A locked folio passed to a function (`btrfs_read_folio(NULL, folio)`, a writeback submit) may be
+   * unlocked by the I/O it starts, when that completes: the balance rules no longer speak about it.
+   */
+  const folioPassedOn = (s: State, call: Call): State => {
+    if (!s.held.some((h) => h.kind === 'folio' && !h.handedOff)) return s;
+    const objs = new Set(call.args.map((a) => resolver.expand(a)));
+    const passed = (h: Held): boolean => h.kind === 'folio' && !h.handedOff && objs.has(h.inst.replace(/:folio_lock$/, '').replace(/^\((.*)\)$/, '$1'));
+    if (!s.held.some(passed)) return s;
+    return { ...s, held: s.held.map((h) => (passed(h) ? { ...h, handedOff: true } : h)) };
+  };
   /** A local on this function's stack (not a parameter, not a path). */
   const isPlainLocal = (name: string): boolean => /^[A-Za-z_]\w*$/.test(name) && name in fn.locals && !fn.params.some((p) => p.name === name);
   /**
@@ -274,6 +285,13 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
    * lock of its class (and kind) taken in this function is, that is the one being released.
    */
   const sameLockByClass = (s: State, ref: LockRef, direct: boolean): LockRef => {
+    // a glock released through its holder (`gfs2_glock_dq_uninit(&sdp->sd_freeze_gh)` in a helper):
+    // the glock that holder was queued for
+    const viaHolder = /^(.*)->gh_gl$/.exec(ref.inst);
+    if (viaHolder && !findHeld(s, ref.inst)) {
+      const g = s.held.find((h) => h.kind === 'glock' && h.holder === viaHolder[1]);
+      if (g) return { ...ref, inst: g.inst };
+    }
     // an unlock written here names its object; one that names another object of the class
     // releases a lock a callee took where we could not see (`folio_unlock(dfolio)` after
     // nilfs_grab_folio()), not the one we hold
@@ -435,7 +453,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
     const pos = call.pos;
     for (const inner of sum.inner) {
       const inst = resolver.instance(inner.template, call.args);
-      const ref: LockRef = { inst, cls: inner.cls, kind: inner.kind, mode: inner.mode, via: `${sum.name}()`, indexed: false };
+      const ref: LockRef = { inst, cls: inner.cls, kind: inner.kind, mode: inner.mode, via: `${sum.name}()`, indexed: isIndexed(inst) };
       // the callee may drop locks we hold before it takes this one (a __releases helper)
       const before = inner.releasedBefore?.length ? { ...s, held: withoutReleased(s.held, inner.releasedBefore, (t) => resolver.instance(t, call.args)) } : s;
       if (once(`ai|${pos.line}|${pos.col}|${inner.cls}|${heldKey(before)}`)) rec.acquires.push({ ref, before, pos, try: false, callee: sum, chain: [sum.name, ...inner.chain], args: call.args });
@@ -448,11 +466,11 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
     if (sum.incomplete || sum.conditional) return s;
     for (const r of sum.releases) {
       const inst = resolver.instance(r.template, call.args);
-      s = release(s, { inst, cls: r.cls, kind: r.kind, mode: r.mode, via: `${sum.name}()`, indexed: false }, pos, false);
+      s = release(s, { inst, cls: r.cls, kind: r.kind, mode: r.mode, via: `${sum.name}()`, indexed: isIndexed(inst) }, pos, false);
     }
     for (const a of sum.acquires) {
       const inst = resolver.instance(a.template, call.args);
-      s = acquire(s, { inst, cls: a.cls, kind: a.kind, mode: a.mode, via: `${sum.name}()`, indexed: false }, pos, false);
+      s = acquire(s, { inst, cls: a.cls, kind: a.kind, mode: a.mode, via: `${sum.name}()`, indexed: isIndexed(inst) }, pos, false);
     }
     return s;
   };
@@ -479,6 +497,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
     if (api) states = applyApi(s0, api, call);
     else if (sum) states = [applySummary(s0, sum, call)];
     else states = [s0];
+    if (!api) states = states.map((x) => folioPassedOn(x, call));
     // a call may change anything reachable through pointer arguments; locals keep their facts
     return states.map((s) => {
       let out = s;
@@ -496,7 +515,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
   /** A variable was reassigned: locks named through it now belong to another object. */
   const renameStale = (s: State, v: string): State => {
     const out = forgetReleased(s, v);
-    if (!out.held.some((h) => mentionsRoot(h.inst, v))) return out;
+    if (!out.held.some((h) => namedVia(h.inst, v))) return out;
     // one stale entry per instance and site: a loop that leaves the previous object's lock held
     // (handed to a callee we cannot follow) must not grow the held set on every iteration
     // (an annotation naming a local, `__releases(ci->i_ceph_lock)` with `ci` set from a parameter in
@@ -504,7 +523,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
     const isLocal = v in fn.locals && !fn.params.some((p) => p.name === v);
     const held: Held[] = [];
     for (const h of out.held) {
-      const x = mentionsRoot(h.inst, v) && !(h.entry && isLocal) ? { ...h, inst: `${h.inst}@${h.site.line + 1}` } : h;
+      const x = namedVia(h.inst, v) && !(h.entry && isLocal) ? { ...h, inst: `${h.inst}@${h.site.line + 1}` } : h;
       if (!held.some((y) => y.inst === x.inst)) held.push(x);
     }
     return { ...out, held: held.sort((a, b) => (a.inst < b.inst ? -1 : a.inst > b.inst ? 1 : 0)) };
@@ -524,9 +543,20 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
     }
     return { ...s, held: held.sort((a, b) => (a.inst < b.inst ? -1 : a.inst > b.inst ? 1 : 0)), notHeld: s.notHeld.filter((n) => !under(n)), softReleased: s.softReleased?.filter((n) => !under(n)) };
   };
+  /**
+   * Is an instance named through variable `v`, directly or through its alias expansion (`folio`
+   * is `__filemap_get_folio(...)`: when that assignment runs again, in a retry loop, it is a new folio)?
+   */
+  const namedVia = (inst: string, v: string): boolean => {
+    if (mentionsRoot(inst, v)) return true;
+    const alias = fn.aliases[v];
+    if (!alias || inst.includes('@')) return false;
+    const e = resolver.expand(v);
+    return e !== v && (inst === e || [`${e}->`, `${e}.`, `${e}:`, `(${e})`].some((p) => inst.startsWith(p)));
+  };
   /** `v` now names another object: what this path released through the old one says nothing about it. */
   const forgetReleased = (s: State, v: string, keepSelf = false): State => {
-    const stale = (n: string): boolean => mentionsRoot(n, v) && !(keepSelf && n === v);
+    const stale = (n: string): boolean => namedVia(n, v) && !(keepSelf && n === v);
     if (!s.notHeld.some(stale)) return s;
     const out: State = { ...s, notHeld: s.notHeld.filter((n) => !stale(n)) };
     return s.softReleased?.some(stale) ? { ...out, softReleased: s.softReleased.filter((n) => !stale(n)) } : out;

@@ -167,7 +167,7 @@ export class Resolver implements TypeEnv {
  * `sb->s_writers.rw_sem + level`.
  */
 export function isIndexed(inst: string): boolean {
-  return /\[[^\]\d]/.test(inst) || /[+-]\s*[A-Za-z_]\w*\s*($|\)|->|\.)/.test(inst);
+  return /\[[^\]\d]/.test(inst) || /[+-]\s*[A-Za-z_]\w*(?![\w(>])/.test(inst);
 }
 
 /** `a[i]->lock` and `a[j]->lock` are the same shape: index variables become `*`. */
