@@ -684,6 +684,8 @@ class Builder {
     const throughPointer = /->|^\*|\[/.test(op.lhs);
     if (throughPointer && r && r.type === 'identifier' && !/^[A-Z][A-Z0-9_]*$/.test(r.text)) op.escapes = r.text;
     else if (throughPointer && r && r.type === 'call_expression') op.escapes = '$call';
+    // `dst->wb = &wb->flushing`: the address of a structure whose lock we hold
+    else if (throughPointer && r && r.type === 'pointer_expression' && r.child(0)?.text === '&' && isPure(r)) op.escapes = canon(r.childForFieldName('argument'));
     this.emit(op);
   }
 
@@ -707,7 +709,9 @@ class Builder {
     if (u && (u.type === 'identifier' || u.type === 'field_expression' || (u.type === 'pointer_expression' && u.child(0)?.text === '&'))) {
       this.noteAssign(name, canon(u));
       this.expr(u);
-      this.emit({ k: 'assign', lhs: name, value: u.type === 'identifier' ? { k: 'var', name: u.text } : { k: 'unknown' }, pos: p });
+      // (an address, `rw_lock = &ni->run_lock`, is a valid pointer)
+      const value: Value = u.type === 'identifier' ? { k: 'var', name: u.text } : u.type === 'pointer_expression' ? { k: 'const', v: 1 } : { k: 'unknown' };
+      this.emit({ k: 'assign', lhs: name, value, pos: p });
       return;
     }
     if (u && u.type === 'initializer_list') { this.noteAssign(name); return; }
@@ -799,7 +803,7 @@ class Builder {
     const argsNode = node.childForFieldName('arguments');
     const argNodes = argsNode ? argsNode.namedChildren.filter((c) => c.type !== 'comment') : [];
     const fname = unwrap(fn)?.type === 'identifier' ? unwrap(fn)!.text : '';
-    if (NO_RETURN.has(fname) && !assignTo) {
+    if ((NO_RETURN.has(fname) || /_panic$/.test(fname)) && !assignTo) {
       // BUG(), panic(): the path ends here
       for (const a of argNodes) this.expr(a);
       this.emit({ k: 'call', call: { name: fname, args: argNodes.map(canon), pos: this.pos(node) } });
@@ -956,7 +960,13 @@ class Builder {
       const side = cr !== undefined ? l : r;
       const us = unwrap(side);
       if (c !== undefined && us?.type === 'identifier' && !/^[A-Z][A-Z0-9_]*$/.test(us.text)) {
-        const test: Cond = { k: 'test', s: { k: 'var', name: us.text }, rel: c < 0 ? 'eqN' : 'eqP' };
+        let test: Cond = { k: 'test', s: { k: 'var', name: us.text }, rel: c < 0 ? 'eqN' : 'eqP' };
+        const named = constValue(r) === undefined && constValue(l) === undefined;
+        if (named) {
+          // `old_ino == BTRFS_FIRST_FREE_OBJECTID`: the sign says when it cannot hold (a zero
+          // `error` is not GLR_TRYFAILED), the text correlates two such tests exactly
+          test = { k: 'and', a: { k: 'test', s: { k: 'atom', text: stripText(`${canon(l)}==${canon(r)}`), vars: [us.text] }, rel: 'nz' }, b: { k: 'test', s: { k: 'var', name: us.text }, rel: 'nz' } };
+        }
         return op === '==' ? test : { k: 'not', e: test };
       }
     }

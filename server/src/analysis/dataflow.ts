@@ -232,15 +232,17 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
    * or a lock token stored so (`*idx = srcu_read_lock(&s)`): whoever owns that memory now owns the lock.
    */
   const escape = (s: State, what: string, pos: Pos): State => {
+    const names = what === '$call' ? [] : [...new Set([what, resolver.expand(what)])];
+    const under = (inst: string, w: string): boolean => inst === w || [`${w}->`, `${w}:`, `${w}.`, `(${w})`].some((p) => inst.startsWith(p));
     const owned = (h: Held): boolean => !h.handedOff && (what === '$call'
       ? h.site.line === pos.line && h.site.col >= pos.col && h.site.endLine <= pos.endLine
-      : h.inst === what || h.inst.startsWith(`${what}->`) || h.inst.startsWith(`${what}:`) || h.inst.startsWith(`${what}.`));
+      : names.some((w) => under(h.inst, w)) || h.token === what);
     if (!s.held.some(owned)) return s;
     return withTrail({ ...s, held: s.held.map((h) => (owned(h) ? { ...h, handedOff: true } : h)) }, { line: pos.line, what: `stored: ${what === '$call' ? 'the lock' : what} handed over` });
   };
   /** `spin_lock(&parent->d_lock)` dereferences `parent`: from here on it is a valid pointer. */
   const derefNonNull = (s: State, inst: string): State => {
-    const m = /^([A-Za-z_]\w*)->/.exec(inst);
+    const m = /^([A-Za-z_]\w*)(->|$)/.exec(inst);
     if (!m || !relevant.vars.has(m[1])) return s;
     const v = m[1];
     if (!(v in fn.locals) && !fn.params.some((p) => p.name === v)) return s;
@@ -460,7 +462,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
     }
     if (sum.mayRelease?.length) {
       const may = sum.mayRelease;
-      const hands = (h: Held): boolean => !h.handedOff && may.some((c) => sameClass(c, h.cls));
+      const hands = (h: Held): boolean => !h.handedOff && may.some((c) => sameClass(c.split('/')[0], h.cls.split('/')[0]));
       if (s.held.some(hands)) s = { ...s, held: s.held.map((h) => (hands(h) ? { ...h, handedOff: true } : h)) };
     }
     if (sum.incomplete || sum.conditional) return s;
@@ -505,6 +507,11 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
         const sign = out.vars.$call;
         out = setVar(out, assignTo, relevant.vars.has(assignTo) ? sign ?? ANY : ANY);
         out = renameStale(out, assignTo);
+        // `idx = srcu_read_lock(&s)`: idx is the token that unlocks it (stored somewhere, it hands the lock on)
+        if (api && api.op === 'acquire' && !assignTo.startsWith('$')) {
+          const at = (h: Held): boolean => h.site.line === call.pos.line && h.site.col === call.pos.col;
+          if (out.held.some(at)) out = { ...out, held: out.held.map((h) => (at(h) ? { ...h, token: assignTo } : h)) };
+        }
       }
       if (out.vars.$call !== undefined) out = setVar(out, '$call', ANY);
       if (!api) out = forgetClobbered(out, fn);
@@ -749,7 +756,8 @@ export function withoutReleased<T extends { inst: string; cls: string }>(held: r
 
 /** Two class names for the same lock class (one may lack the struct type: `cl_lock` vs `nfs4_client.cl_lock`). */
 function sameClass(a: string, b: string): boolean {
-  return a === b || (!a.includes('.') && b.endsWith(`.${a}`)) || (!b.includes('.') && a.endsWith(`.${b}`));
+  // (or only the struct is known: a glock released through an unknown holder is `gfs2_glock`)
+  return a === b || (!a.includes('.') && (b.endsWith(`.${a}`) || b.startsWith(`${a}.`))) || (!b.includes('.') && (a.endsWith(`.${b}`) || a.startsWith(`${b}.`)));
 }
 
 function mentionsRoot(inst: string, v: string): boolean {

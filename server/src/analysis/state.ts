@@ -37,6 +37,8 @@ export interface Held {
    * rules no longer speak about it
    */
   handedOff?: boolean;
+  /** the variable holding the value the acquisition returned (srcu_read_lock()'s index) */
+  token?: string;
 }
 
 export interface HolderInfo { gl: string; cls: string; mode: Mode; tryFlag: boolean }
