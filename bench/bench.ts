@@ -50,9 +50,11 @@ function quantile(xs: number[], q: number): number {
 const ms = (x: number): string => (x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${x.toFixed(x < 10 ? 2 : 0)} ms`);
 
 /** Run the real CLI; wall time, exit status, stderr tail, and the process's own peak RSS (KiB). */
-function runCheck(fsDir: string, cacheDir: string, extra: string[] = []): Promise<{ wall: number; code: number; maxRssKb: number; summary: string }> {
-  // a one-line wrapper reports process.resourceUsage().maxRSS of the check process itself (worker threads included)
-  const wrapper = `const c=require(${JSON.stringify(CLI)});c.main(process.argv.slice(1)).then((code)=>{process.stderr.write('\\nMAXRSS '+process.resourceUsage().maxRSS+'\\n');process.exitCode=code;})`;
+interface CheckRun { wall: number; cpu: number; code: number; maxRssKb: number; summary: string }
+
+function runCheck(fsDir: string, cacheDir: string, extra: string[] = []): Promise<CheckRun> {
+  // a one-line wrapper reports the check process's own peak RSS and CPU time (worker threads included)
+  const wrapper = `const c=require(${JSON.stringify(CLI)});c.main(process.argv.slice(1)).then((code)=>{const u=process.resourceUsage();process.stderr.write('\\nMAXRSS '+u.maxRSS+' CPU '+(u.userCPUTime+u.systemCPUTime)+'\\n');process.exitCode=code;})`;
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(process.execPath, ['-e', wrapper, 'check', ...extra, fsDir], {
@@ -63,8 +65,8 @@ function runCheck(fsDir: string, cacheDir: string, extra: string[] = []): Promis
     child.on('error', reject);
     child.on('exit', (code) => {
       const wall = performance.now() - t0;
-      const m = /MAXRSS (\d+)/.exec(err);
-      resolve({ wall, code: code ?? -1, maxRssKb: m ? Number(m[1]) : NaN, summary: err.replace(/\nMAXRSS \d+\n/, '').trim().split('\n').slice(-3).join(' | ') });
+      const m = /MAXRSS (\d+) CPU (\d+)/.exec(err);
+      resolve({ wall, cpu: m ? Number(m[2]) / 1000 : NaN, code: code ?? -1, maxRssKb: m ? Number(m[1]) : NaN, summary: err.replace(/\nMAXRSS \d+ CPU \d+\n/, '').trim().split('\n').slice(-3).join(' | ') });
     });
   });
 }
@@ -122,17 +124,22 @@ async function main(): Promise<void> {
 
   // 1. plain tree-sitter parse, one thread (warm the parser on one file first)
   parsePlain(texts[0]);
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   for (const t of texts) parsePlain(t);
   const plain = performance.now() - t0;
-  console.log(`\nplain tree-sitter parse, 1 thread: ${ms(plain)} (${(bytes / 1048576 / (plain / 1000)).toFixed(1)} MiB/s)`);
+  const cu = process.cpuUsage(c0);
+  const plainCpu = (cu.user + cu.system) / 1000;
+  console.log(`\nplain tree-sitter parse, 1 thread: ${ms(plain)} wall, ${ms(plainCpu)} CPU (${(bytes / 1048576 / (plain / 1000)).toFixed(1)} MiB/s)`);
   results.plainParseMs = plain;
+  results.plainParseCpuMs = plainCpu;
 
   // 2. lockorder check, cold and warm: the default command (simulator cross-check on), and the engine alone (--no-simulate)
   if (!argv.includes('--skip-check')) {
-    const row = (name: string, r: { wall: number; maxRssKb: number; code: number }, target: number): string =>
-      `  ${name.padEnd(6)} ${ms(r.wall).padStart(9)}   ${(r.wall / plain).toFixed(2).padStart(6)}x plain parse (target <= ${target}x)   peak RSS ${(r.maxRssKb / 1024).toFixed(0)} MiB (target <= 1536)   exit ${r.code}`;
-    const variants: [string, string[]][] = argv.includes('--skip-simulate') ? [['check --no-simulate', ['--no-simulate']]] : [['check', []], ['check --no-simulate', ['--no-simulate']]];
+    const row = (name: string, r: CheckRun, target: number): string =>
+      `  ${name.padEnd(6)} ${ms(r.wall).padStart(9)}   ${(r.wall / plain).toFixed(2).padStart(6)}x plain parse (target <= ${target}x)   ` +
+      `[CPU ${ms(r.cpu)}, ${(r.cpu / plainCpu).toFixed(2)}x the parse's CPU]   peak RSS ${(r.maxRssKb / 1024).toFixed(0)} MiB (target <= 1536)   exit ${r.code}`;
+    const variants: [string, string[]][] = argv.includes('--skip-simulate') ? [['check --no-simulate', ['--no-simulate']]] : [['check --no-simulate', ['--no-simulate']], ['check', []]];
     const out: Record<string, unknown> = {};
     for (const [label, extra] of variants) {
       const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lockorder-bench-cache-'));
@@ -143,7 +150,7 @@ async function main(): Promise<void> {
       console.log(row('cold', cold, 1.0));
       console.log(row('warm', warm, 0.1));
       console.log(`         ${cold.summary}`);
-      out[label] = { cold: { ...cold, ratio: cold.wall / plain }, warm: { ...warm, ratio: warm.wall / plain } };
+      out[label] = { cold: { ...cold, ratio: cold.wall / plain, cpuRatio: cold.cpu / plainCpu }, warm: { ...warm, ratio: warm.wall / plain, cpuRatio: warm.cpu / plainCpu } };
     }
     results.check = out;
   }

@@ -889,6 +889,13 @@ class Builder {
         }
         const rel = this.relation(op, l, r);
         if (rel) return rel;
+        // `ino != dn->inode->i_ino` is the negation of `ino == dn->inode->i_ino`: one atom for both
+        if (op === '!=' && l && r && isPure(node)) {
+          return { k: 'not', e: { k: 'test', s: { k: 'atom', text: stripText(`${canon(l)}==${canon(r)}`), vars: exprVars(stripText(node.text)) }, rel: 'nz' } };
+        }
+        if (op === '==' && l && r && isPure(node)) {
+          return { k: 'test', s: { k: 'atom', text: stripText(`${canon(l)}==${canon(r)}`), vars: exprVars(stripText(node.text)) }, rel: 'nz' };
+        }
         break;
       }
       case 'call_expression': {
