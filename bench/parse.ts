@@ -10,11 +10,11 @@
 //     plain tree-sitter parse of them, as a ratio.
 //
 // Usage: node out/bench/parse.js [VERSION] [SUBDIR] [--jobs N]   (defaults: 6.12 fs)
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseC, parsePlain, SyntaxNode, Tree } from '../server/src/parse/parser';
 import { main as cliMain } from '../server/src/cli/main';
+import { kernelTree, tarballOf, WORK_DIR } from '../test/kernelSource';
 
 const argv = process.argv.slice(2);
 const flags = argv.filter((a, i) => a.startsWith('-') || (i > 0 && argv[i - 1] === '--jobs'));
@@ -24,20 +24,12 @@ const subdir = pos[1] ?? 'fs';
 const jobsAt = argv.indexOf('--jobs');
 const jobs = jobsAt >= 0 ? argv[jobsAt + 1] : '1';
 
-const tarball = `/usr/src/linux-source-${version}.tar.xz`;
-const workDir = path.resolve(__dirname, '..', '..', 'bench', '.work');
-const root = path.join(workDir, `linux-source-${version}`);
+const tarball = tarballOf(version);
 
 function extract(): string {
-  const dir = path.join(root, subdir);
-  if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
-    console.log(`reusing ${path.relative(process.cwd(), dir)}`);
-    return dir;
-  }
-  fs.mkdirSync(workDir, { recursive: true });
-  console.log(`extracting ${subdir}/ from ${tarball} into ${path.relative(process.cwd(), workDir)}/ ...`);
-  execFileSync('tar', ['-xJf', tarball, '-C', workDir, '--wildcards', `*/${subdir}/*`], { stdio: 'inherit' });
-  return dir;
+  // the shared helper records what was extracted completely (a partial fs/ left by another test is not reused as all of fs/)
+  console.log(`extracting (or reusing) ${subdir}/ of ${tarball} under ${path.relative(process.cwd(), WORK_DIR)}/ ...`);
+  return path.join(kernelTree(version, [subdir])!, subdir);
 }
 
 function walk(dir: string, out: string[] = []): string[] {
