@@ -8,7 +8,7 @@ import type { Pos } from './ir';
 import type { Held, State } from './state';
 import type { Released } from './summaryTypes';
 import { withoutReleased } from './dataflow';
-import { MAX_INNER_DEPTH } from './summaries';
+import { kernelIterator, MAX_INNER_DEPTH } from './summaries';
 
 export interface HeldLite {
   inst: string; cls: string; kind: LockKind; mode: Mode; site: Pos; via: string;
@@ -79,18 +79,14 @@ export function extractEvents(rec: FnRecords): FnEvents {
     const fault = c.fault ? { api: c.call.name, why: c.fault.why, chain: [] as string[], gup: !!c.fault.gup, faultIn: !!c.fault.faultIn, iterArg: c.fault.iterArg }
       : c.callee?.fault ? { api: c.callee.fault.api, why: `${c.callee.name}() may fault (${[c.callee.name, ...c.callee.fault.chain, c.callee.fault.api].join(' → ')})`, chain: [c.callee.name, ...c.callee.fault.chain], gup: c.callee.fault.gup, faultIn: false, iterArg: undefined }
         : undefined;
-    if (fault && (held.length || c.before.pf)) {
+    // the iterator the fault goes through, in this function's terms: one over kernel memory cannot fault
+    const faultIter = !fault ? undefined : fault.iterArg !== undefined ? rec.resolver.expand(c.call.args[fault.iterArg] ?? '')
+      : c.callee?.fault?.iter ? rec.resolver.instance(c.callee.fault.iter, c.call.args) : undefined;
+    if (fault && (held.length || c.before.pf) && !(faultIter && kernelIterator(rec, faultIter))) {
       const k = `f${c.call.pos.line}:${c.call.pos.col}:${heldKey(c.before)}:${c.before.pf}:${c.before.nofault.join(',')}`;
       if (!seen.has(k)) {
         seen.add(k);
-        let nofault = false;
-        if (fault.iterArg !== undefined) {
-          const it = rec.resolver.expand(c.call.args[fault.iterArg] ?? '');
-          nofault = c.before.nofault.includes(it);
-        } else if (c.callee?.fault?.iter) {
-          const it = rec.resolver.instance(c.callee.fault.iter, c.call.args);
-          nofault = c.before.nofault.includes(it);
-        }
+        const nofault = faultIter !== undefined && c.before.nofault.includes(faultIter);
         // read_iter(iocb, struct iov_iter *to) / write_iter(iocb, struct iov_iter *from): the kernel's naming convention
         const iterText = fault.iterArg !== undefined ? (c.call.args[fault.iterArg] ?? '') : '';
         const toUser = TO_USER.test(fault.api) || /^&?to$/.test(iterText) || (iterText !== '' && !/^&?from$/.test(iterText) && /read/.test(rec.fn.name));

@@ -1,12 +1,12 @@
 // Function summaries from dataflow records, expressed over parameters so a
 // caller can substitute its own arguments: `inode_lock(inode)` inside
 // `foo(struct inode *inode)` becomes `$0->i_rwsem`.
-import { rootVar } from '../parse/exprs';
+import { lockObject, rootVar } from '../parse/exprs';
 import type { FnRecords } from './dataflow';
 import type { FunctionIR } from './ir';
 import type { InnerAcquire, LockEffect, Released, Summary } from './summaryTypes';
 import type { State } from './state';
-import { TRUNCATE_APIS } from '../model/faultApi';
+import { KERNEL_ITER_INIT, TRUNCATE_APIS, USER_ITER_INIT } from '../model/faultApi';
 
 /**
  * How deep below a callee its acquisitions still count for the caller's
@@ -42,6 +42,28 @@ function nodeAt(fn: FunctionIR, pos: { line: number; col: number }): number | un
     if (op.k === 'branch' && (p.line < pos.line || (p.line === pos.line && p.col <= pos.col)) && (p.endLine > pos.line || (p.endLine === pos.line && p.endCol >= pos.col))) return i;
   }
   return undefined;
+}
+
+/**
+ * Is the iov_iter `inst` (as named in `rec`'s function) one over kernel memory, so that a copy
+ * through it cannot fault on a user page? True when this function set it up with a kernel
+ * constructor (iov_iter_kvec/bvec/xarray/folio_queue/discard), or when it lives in an object local
+ * to this function (`req->subreq->io_iter`, `rqst.rq_iter` of a request built here) that no user
+ * constructor (iov_iter_ubuf, import_iovec, ...) filled. A user buffer reaches a copy through the
+ * parameters (read_iter/write_iter's iterator) or through a user constructor, never otherwise.
+ */
+export function kernelIterator(rec: FnRecords, inst: string): boolean {
+  const it = lockObject(inst);
+  const root = rootVar(it);
+  if (!root || rec.fn.params.some((p) => p.name === root) || !(root in rec.fn.locals)) return false;
+  const initialises = (table: Readonly<Record<string, number>>): boolean => rec.calls.some((c) => {
+    const k = table[c.call.name];
+    return k !== undefined && c.call.args[k] !== undefined && lockObject(rec.resolver.expand(c.call.args[k])) === it;
+  });
+  if (initialises(USER_ITER_INIT)) return false;
+  if (initialises(KERNEL_ITER_INIT)) return true;
+  // (a bare `struct iov_iter` local may be a copy of the caller's iterator: unknown)
+  return it !== root && rec.fn.locals[root] !== 'iov_iter';
 }
 
 /** Rewrite an instance over the function's parameters; undefined if it names a local object. */
@@ -184,12 +206,16 @@ export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>):
       if (c.fault && !c.fault.faultIn) {
         const iterArg = c.fault.iterArg;
         const iterInst = iterArg !== undefined ? rec.resolver.expand(c.call.args[iterArg] ?? '') : undefined;
-        if (!(iterInst && c.before.nofault.includes(iterInst))) {
+        if (!(iterInst && (c.before.nofault.includes(iterInst) || kernelIterator(rec, iterInst)))) {
           sum.fault = { file: rec.file, pos: c.call.pos, api: c.call.name, chain: [], gup: !!c.fault.gup, iter: iterInst ? toTemplate(iterInst, fn, globals) : undefined, releasedBefore: released(c.before) };
         }
       } else if (c.callee?.fault) {
         const f = c.callee.fault;
-        sum.fault = { file: f.file, pos: f.pos, api: f.api, chain: [c.callee.name, ...f.chain], gup: f.gup, releasedBefore: merge(released(c.before), lift(f.releasedBefore, c.call.args)) };
+        // the callee faults through an iterator it was given: which one is ours, in our caller's terms
+        const iterInst = f.iter ? rec.resolver.instance(f.iter, c.call.args) : undefined;
+        if (!(iterInst && (c.before.nofault.includes(iterInst) || kernelIterator(rec, iterInst)))) {
+          sum.fault = { file: f.file, pos: f.pos, api: f.api, chain: [c.callee.name, ...f.chain], gup: f.gup, iter: iterInst ? toTemplate(iterInst, fn, globals) : undefined, releasedBefore: merge(released(c.before), lift(f.releasedBefore, c.call.args)) };
+        }
       }
     }
     // a callee "sleeps" for its callers only if it sleeps on every path (if (wait) wait_on_bit() does not)

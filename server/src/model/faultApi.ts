@@ -35,6 +35,19 @@ export const BUILTIN_FAULT_APIS: readonly FaultApi[] = [
     'fault_in_safe_writeable', 'fault_in_subpage_writeable'], 'faults the user pages in on purpose').map((f) => ({ ...f, faultIn: true })),
 ];
 
+/**
+ * iov_iter constructors, name -> argument index of the iterator they set up. Over kernel memory
+ * (kvec, bio_vec pages, a page-cache xarray, a folio queue, discard): a copy through such an
+ * iterator never touches a user page, so it cannot take a page fault.
+ */
+export const KERNEL_ITER_INIT: Readonly<Record<string, number>> = {
+  iov_iter_kvec: 0, iov_iter_bvec: 0, iov_iter_xarray: 0, iov_iter_folio_queue: 0, iov_iter_discard: 0,
+};
+/** Over user memory (a __user buffer or iovec array). */
+export const USER_ITER_INIT: Readonly<Record<string, number>> = {
+  iov_iter_ubuf: 0, iov_iter_init: 0, import_ubuf: 3, import_iovec: 5, __import_iovec: 5,
+};
+
 /** Variants that never fault: the _inatomic/_nofault family. */
 export const NOFAULT_SUFFIX = /(_inatomic|_nofault|_nocheck_nofault)$/;
 
