@@ -157,7 +157,8 @@ export function buildOneFile(p: string, s: FileJobSettings, cache: DiskCache | u
 
 // ------------------------------------------------------------ the pool
 
-function resolveWorkerScript(explicit?: string): string | undefined {
+/** The worker script beside this module (dist/worker.js bundled, out/.../worker.js compiled), if it exists. */
+export function resolveWorkerScript(explicit?: string): string | undefined {
   const p = explicit ?? path.join(__dirname, 'worker.js');
   return fs.existsSync(p) ? p : undefined;
 }

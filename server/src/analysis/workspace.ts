@@ -7,21 +7,20 @@ import { StructTable } from '../model/classes';
 import { emptyConfig, LockorderConfig } from '../model/config';
 import { analyzeFunction, Budget, DEFAULT_BUDGET, FnRecords } from './dataflow';
 import type { Finding } from './diagnostic';
-import { buildFileIR } from './fileir';
-import type { FileIR, FunctionIR, Op, Cond } from './ir';
-import { FUNCTION_RULES, WORKSPACE_RULES } from './rules';
-import { extractEvents, FnEvents } from './events';
+import type { FileIR, FunctionIR, Op, Cond, StructDef } from './ir';
+import { WORKSPACE_RULES } from './rules';
+import type { FnEvents } from './events';
 import { buildFaultPaths, faultHandlers, FaultPath } from './faultpath';
 import { DeclaredOrder } from './orders';
 import { EXTERNAL_EFFECTS } from '../model/externals';
-import type { Held } from './state';
 import type { ClassKey } from './locks';
 import { splitLast } from '../model/classes';
 import { lockObject } from '../parse/exprs';
-import { summarize } from './summaries';
 import type { Summary, SummaryLookup } from './summaryTypes';
-import { finding } from './rules/common';
-import { AnalysisReuse, IncrementalFiles } from './incremental';
+import { AnalysisReuse, FnProduct, IncrementalFiles } from './incremental';
+import { calleesOf, isRecursive, opsTargetsOf, sccOrder } from './callgraph';
+import { entryHeldOf, FnJobEnv, productOf, runDataflow } from './fnjob';
+import { ParallelOptions, runParallel } from './parallel';
 
 export interface WorkspaceOptions {
   config?: LockorderConfig;
@@ -70,38 +69,7 @@ function externalSummaries(): Map<string, Summary> {
   return out;
 }
 
-/** Fault handlers run with the faulting task's mmap_lock held shared. */
-const MMAP_ENTRY: Held = {
-  inst: 'vmf->vma->vm_mm->mmap_lock', cls: 'mm_struct.mmap_lock', kind: 'rwsem', mode: 'R',
-  site: { line: 0, col: 0, endLine: 0, endCol: 0 }, via: 'page fault', count: 1, entry: true,
-};
-
 export const DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024;
-
-/** Every callee name an op (or a condition) mentions. */
-const calleesMemo = new WeakMap<FunctionIR, string[]>();
-export function calleesOf(fn: FunctionIR): string[] {
-  const known = calleesMemo.get(fn);
-  if (known) return known;
-  const out = new Set<string>();
-  const fromOp = (op: Op): void => {
-    if (op.k === 'call' && !op.call.indirect && op.call.guard === undefined) out.add(op.call.name);
-    if (op.k === 'branch') fromCond(op.cond);
-  };
-  const fromCond = (c: Cond): void => {
-    switch (c.k) {
-      case 'not': fromCond(c.e); break;
-      case 'and': case 'or': fromCond(c.a); fromCond(c.b); break;
-      case 'seq': c.pre.forEach(fromOp); fromCond(c.c); break;
-      case 'test': if (c.s.k === 'call' && !c.s.call.indirect) out.add(c.s.call.name); break;
-      default: break;
-    }
-  };
-  for (const n of fn.nodes) if (n.op) fromOp(n.op);
-  const res = [...out];
-  calleesMemo.set(fn, res);
-  return res;
-}
 
 export class Workspace {
   private readonly files = new Map<string, FileEntry>();
@@ -166,20 +134,45 @@ export class Workspace {
   reanalyze(file: string, fn: FunctionIR, extra: { product?: boolean; keepStates?: boolean } = {}): FnRecords | undefined {
     const c = this.lastCtx;
     if (!c) return undefined;
-    const entryHeld = c.handlerNames.has(fn.name) ? [{ ...MMAP_ENTRY, site: fn.namePos }] : undefined;
+    const entryHeld = entryHeldOf(fn, c.handlerNames.has(fn.name));
     return analyzeFunction(fn, { file, know: this.know, structs: c.structs, globals: c.globals, summaries: c.lookupFor(file), budget: this.opts.budget ?? DEFAULT_BUDGET, entryHeld, classKeys: c.classKeys, ...extra });
   }
   getFile(path: string): FileEntry | undefined { return this.files.get(path); }
   fileList(): string[] { return [...this.files.keys()]; }
 
+  /** One analysis over every file, on this thread. */
   analyze(): AnalysisResult {
+    const run = this.beginRun();
+    for (const scc of run.order) this.applyProducts(run, scc, this.sccProducts(run, scc));
+    return this.finishRun(run);
+  }
+
+  /**
+   * The same analysis with the per-function dataflow spread over worker
+   * threads (parallel.ts): each call-graph component runs once every
+   * component it calls has its summary. Results equal analyze()'s. Used by
+   * whole-tree CLI runs (no per-node states, no incremental reuse).
+   */
+  async analyzeParallel(opts: ParallelOptions): Promise<AnalysisResult> {
+    if (this.opts.keepStates) return this.analyze();
+    const run = this.beginRun();
+    const products = await runParallel(run, opts);
+    run.order.forEach((scc, i) => this.applyProducts(run, scc, products[i]));
+    this.reuse.clear();
+    return this.finishRun(run);
+  }
+
+  /** Everything before the per-function loop: tables, call graph, order, lookups. */
+  private beginRun(): WorkspaceRun {
     const findings: Finding[] = [];
     const structs = new StructTable();
+    const structDefs: StructDef[] = [];
     const globals = new Map<string, string>();
     const protoAnns = new Map<string, FunctionIR['annotations']>();
     const fns: { fn: FunctionIR; file: string }[] = [];
     for (const f of this.files.values()) {
       structs.add(f.ir.structs);
+      structDefs.push(...f.ir.structs);
       for (const g of f.ir.globals) globals.set(g.name, g.type);
       for (const p of f.ir.prototypes) protoAnns.set(p.name, [...(protoAnns.get(p.name) ?? []), ...p.annotations]);
       for (const fn of f.ir.functions) fns.push({ fn, file: f.path });
@@ -200,7 +193,6 @@ export class Workspace {
     const classKeys = classKeysOf(fns, this.know);
     const order = sccOrder(fns, byName, opsTargets);
     const summaries = new Map<string, Summary>();
-    const keyOf = (file: string, name: string): string => `${file}::${name}`;
     const externals = externalSummaries();
     for (const [name, sum] of externals) if (!byName.has(name)) summaries.set(keyOf(BUILTIN_FILE, name), sum);
     const declared = new DeclaredOrder(this.know.orders, irs);
@@ -209,69 +201,75 @@ export class Workspace {
     }
     const handlers = faultHandlers(irs);
     const handlerNames = new Set(handlers.map((h) => h.name));
-    const events: FnEvents[] = [];
-    /** callee summaries seen from `file`: its own static functions first, then the unique/non-static definition, then built-in knowledge */
+    /** the summary key a call to `name` from `file` reads: its own static function first, then the unique/non-static definition, then built-in knowledge */
+    const resolve = (file: string, name: string): string | undefined => {
+      const cands = byName.get(name);
+      if (!cands) return keyOf(BUILTIN_FILE, name);
+      if (cands.some((c) => c.file === file)) return keyOf(file, name);
+      const nonStatic = cands.find((c) => !c.fn.isStatic) ?? (cands.length === 1 ? cands[0] : undefined);
+      return nonStatic ? keyOf(nonStatic.file, name) : undefined;
+    };
+    const resolveIndirect = (member: string): string | undefined => {
+      const t = opsTargets.get(member);
+      return t ? keyOf(t.file, t.fn.name) : undefined;
+    };
     const lookupFor = (file: string): SummaryLookup => ({
-      get: (name: string) => {
-        const local = summaries.get(keyOf(file, name));
-        if (local) return local;
-        const cands = byName.get(name);
-        if (!cands) return summaries.get(keyOf(BUILTIN_FILE, name));
-        const nonStatic = cands.find((c) => !c.fn.isStatic) ?? (cands.length === 1 ? cands[0] : undefined);
-        return nonStatic ? summaries.get(keyOf(nonStatic.file, name)) : undefined;
-      },
-      indirect: (member: string) => {
-        const t = opsTargets.get(member);
-        return t ? summaries.get(keyOf(t.file, t.fn.name)) : undefined;
-      },
+      get: (name: string) => { const k = resolve(file, name); return k === undefined ? undefined : summaries.get(k); },
+      indirect: (member: string) => { const k = resolveIndirect(member); return k === undefined ? undefined : summaries.get(k); },
     });
-    let budgetHits = 0;
     this.records.clear();
     // every workspace-wide input of analyzeFunction() besides files and summaries goes here (incremental.ts)
     this.reuse.begin(irs, { classKeys });
-    for (const scc of order) {
-      const recursive = scc.length > 1 || calleesOf(scc[0].fn).includes(scc[0].fn.name);
-      for (const { fn, file } of scc) {
-        const lookup = lookupFor(file);
-        const entryHeld = handlerNames.has(fn.name) ? [{ ...MMAP_ENTRY, site: fn.namePos }] : undefined;
-        // unchanged function, tables and callee summaries: the previous product (incremental.ts)
-        const reuse = this.reuse.check(keyOf(file, fn.name), fn, lookup, `${entryHeld ? 'h' : ''}${recursive ? 'r' : ''}`, !!this.opts.keepStates);
-        if (reuse.hit) {
-          const h = reuse.hit;
-          summaries.set(keyOf(file, fn.name), h.summary);
-          if (h.rec) this.records.set(keyOf(file, fn.name), h.rec);
-          if (h.budgetHit) budgetHits++;
-          for (const f of h.findings) findings.push({ ...f });
-          if (h.events) events.push(h.events);
-          continue;
-        }
-        const mark = findings.length;
-        const rec = reuse.relocated ?? analyzeFunction(fn, { file, know: this.know, structs, globals, summaries: lookup, budget: this.opts.budget ?? DEFAULT_BUDGET, keepStates: this.opts.keepStates, entryHeld, classKeys });
-        const sum = summarize(rec, globals);
-        if (recursive && !sum.incomplete) sum.incomplete = 'recursive: callers see only what it does before recursing';
-        summaries.set(keyOf(file, fn.name), sum);
-        if (this.opts.keepStates) this.records.set(keyOf(file, fn.name), rec);
-        if (rec.budgetHit) {
-          budgetHits++;
-          findings.push(finding(rec, 'analysis-budget', fn.namePos,
-            `lockorder stopped analysing ${fn.name}() after reaching its budget (${rec.budgetHit}); no lock findings are reported for this function.`, [], 'information'));
-          reuse.store({ summary: sum, findings: findings.slice(mark).map((f) => ({ ...f })), budgetHit: rec.budgetHit, rec: this.opts.keepStates ? rec : undefined });
-          continue;
-        }
-        for (const rule of FUNCTION_RULES) {
-          if (this.opts.disabledRules?.has(rule.name)) continue;
-          findings.push(...rule.check(rec));
-        }
-        const ev = extractEvents(rec);
-        events.push(ev);
-        reuse.store({ summary: sum, findings: findings.slice(mark).map((f) => ({ ...f })), events: ev, rec: this.opts.keepStates ? rec : undefined });
+    const env: FnJobEnv = { know: this.know, structs, globals, classKeys, budget: this.opts.budget ?? DEFAULT_BUDGET, keepStates: this.opts.keepStates, disabledRules: this.opts.disabledRules };
+    return {
+      findings, fns, byName, irs, order, summaries, declared, handlers, handlerNames, lookupFor, resolve, resolveIndirect, env, structDefs,
+      config: this.know.config, events: [], budgetHits: 0,
+    };
+  }
+
+  /**
+   * Analyse one call-graph component on this thread (callees' summaries are
+   * in run.summaries); each function's summary is visible to the next one.
+   */
+  private sccProducts(run: WorkspaceRun, scc: readonly { fn: FunctionIR; file: string }[]): FnProduct[] {
+    const recursive = isRecursive(scc);
+    return scc.map(({ fn, file }) => {
+      const lookup = run.lookupFor(file);
+      const isHandler = run.handlerNames.has(fn.name);
+      // unchanged function, tables and callee summaries: the previous product (incremental.ts)
+      const reuse = this.reuse.check(keyOf(file, fn.name), fn, lookup, `${isHandler ? 'h' : ''}${recursive ? 'r' : ''}`, !!this.opts.keepStates);
+      let product = reuse.hit;
+      if (!product) {
+        const rec = reuse.relocated ?? runDataflow(fn, file, lookup, run.env, isHandler);
+        product = productOf(rec, run.env, recursive);
+        if (this.opts.keepStates) product.rec = rec;
+        reuse.store({ ...product, findings: product.findings.map((f) => ({ ...f })) });
       }
-    }
+      run.summaries.set(keyOf(file, fn.name), product.summary);
+      return product;
+    });
+  }
+
+  /** Record a component's products in the run, in order. */
+  private applyProducts(run: WorkspaceRun, scc: readonly { fn: FunctionIR; file: string }[], products: readonly FnProduct[]): void {
+    scc.forEach(({ fn, file }, i) => {
+      const p = products[i];
+      run.summaries.set(keyOf(file, fn.name), p.summary);
+      if (p.rec) this.records.set(keyOf(file, fn.name), p.rec);
+      if (p.budgetHit) run.budgetHits++;
+      for (const f of p.findings) run.findings.push({ ...f });
+      if (p.events) run.events.push(p.events);
+    });
+  }
+
+  /** Everything after the per-function loop: fault paths and the workspace rules. */
+  private finishRun(run: WorkspaceRun): AnalysisResult {
+    const { findings, summaries, fns, irs, byName, handlerNames, lookupFor, declared, events } = run;
     this.reuse.end();
-    this.lastCtx = { structs, globals, handlerNames, byName, lookupFor, classKeys };
+    this.lastCtx = { structs: run.env.structs, globals: run.env.globals as Map<string, string>, handlerNames, byName, lookupFor, classKeys: [...run.env.classKeys] };
     const summaryOfHandler = (h: { name: string; opsFile: string }): Summary | undefined =>
       summaries.get(keyOf(h.opsFile, h.name)) ?? [...summaries.values()].find((x) => x.name === h.name);
-    const faultPaths = buildFaultPaths(handlers, summaryOfHandler);
+    const faultPaths = buildFaultPaths(run.handlers, summaryOfHandler);
     const called = new Set<string>();
     for (const { fn } of fns) for (const c of calleesOf(fn)) called.add(c);
     const opsMembers = new Map<string, string[]>();
@@ -285,13 +283,39 @@ export class Workspace {
       findings.push(...rule.check(facts));
     }
     findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.pos.line - b.pos.line || a.pos.col - b.pos.col));
-    const result: AnalysisResult = { findings, files: this.files.size, functions: fns.length, summaries, budgetHits, events, faultPaths, declared };
+    const result: AnalysisResult = { findings, files: this.files.size, functions: fns.length, summaries, budgetHits: run.budgetHits, events, faultPaths, declared };
     this.lastResult = result;
     return result;
   }
 }
 
-/** Strongly connected components of the call graph, callees before callers (iterative Tarjan). */
+/** What one analysis run carries from its start to its end. */
+export interface WorkspaceRun {
+  findings: Finding[];
+  fns: { fn: FunctionIR; file: string }[];
+  byName: Map<string, { fn: FunctionIR; file: string }[]>;
+  irs: FileIR[];
+  /** call-graph components, callees first */
+  order: { fn: FunctionIR; file: string }[][];
+  summaries: Map<string, Summary>;
+  declared: DeclaredOrder;
+  handlers: ReturnType<typeof faultHandlers>;
+  handlerNames: Set<string>;
+  lookupFor: (file: string) => SummaryLookup;
+  /** summary key a direct call reads from a file / an ops-member call reads */
+  resolve: (file: string, name: string) => string | undefined;
+  resolveIndirect: (member: string) => string | undefined;
+  env: FnJobEnv;
+  /** every struct definition, in file order (the workers rebuild the struct table from it) */
+  structDefs: StructDef[];
+  config: LockorderConfig;
+  events: FnEvents[];
+  budgetHits: number;
+}
+
+export const keyOf = (file: string, name: string): string => `${file}::${name}`;
+
+
 /** `lockdep_set_class(&a->via->lock, &key)` calls anywhere in the workspace. */
 function classKeysOf(fns: readonly { fn: FunctionIR; file: string }[], know: Knowledge): ClassKey[] {
   const out: ClassKey[] = [];
@@ -309,88 +333,3 @@ function classKeysOf(fns: readonly { fn: FunctionIR; file: string }[], know: Kno
   return out;
 }
 
-/** Ops-struct types whose members the engine resolves indirect calls through. */
-const OPS_TYPES = new Set(['vm_operations_struct', 'file_operations', 'inode_operations', 'address_space_operations', 'iomap_ops', 'super_operations']);
-
-/** member -> the one function registered for it in the workspace (members with several candidates are left out) */
-function opsTargetsOf(irs: readonly FileIR[], byName: Map<string, { fn: FunctionIR; file: string }[]>): Map<string, { fn: FunctionIR; file: string }> {
-  const cands = new Map<string, Set<string>>();
-  for (const ir of irs) for (const o of ir.ops) {
-    if (!OPS_TYPES.has(o.structType)) continue;
-    for (const [m, f] of Object.entries(o.members)) {
-      const s = cands.get(m);
-      if (s) s.add(f); else cands.set(m, new Set([f]));
-    }
-  }
-  const out = new Map<string, { fn: FunctionIR; file: string }>();
-  for (const [m, s] of cands) {
-    if (s.size !== 1) continue;
-    const name = [...s][0];
-    const defs = byName.get(name);
-    if (defs && defs.length === 1) out.set(m, defs[0]);
-  }
-  return out;
-}
-
-/** Indirect callees of a function (calls through ops members). */
-function indirectCallees(fn: FunctionIR): string[] {
-  const out = new Set<string>();
-  for (const n of fn.nodes) if (n.op?.k === 'call' && n.op.call.indirect) out.add(n.op.call.name);
-  return [...out];
-}
-
-function sccOrder(fns: { fn: FunctionIR; file: string }[], byName: Map<string, { fn: FunctionIR; file: string }[]>, opsTargets: Map<string, { fn: FunctionIR; file: string }>): { fn: FunctionIR; file: string }[][] {
-  const index = new Map<object, number>();
-  const low = new Map<object, number>();
-  const onStack = new Set<object>();
-  const stack: { fn: FunctionIR; file: string }[] = [];
-  const out: { fn: FunctionIR; file: string }[][] = [];
-  let next = 0;
-  const succ = (x: { fn: FunctionIR; file: string }): { fn: FunctionIR; file: string }[] => {
-    const res: { fn: FunctionIR; file: string }[] = [];
-    for (const c of calleesOf(x.fn)) {
-      const cands = byName.get(c);
-      if (!cands) continue;
-      const same = cands.find((y) => y.file === x.file);
-      // same resolution as the summary lookup: a static inline helper defined once in a header counts
-      const pick = same ?? cands.find((y) => !y.fn.isStatic) ?? (cands.length === 1 ? cands[0] : undefined);
-      if (pick) res.push(pick);
-    }
-    for (const m of indirectCallees(x.fn)) {
-      const t = opsTargets.get(m);
-      if (t) res.push(t);
-    }
-    return res;
-  };
-  for (const root of fns) {
-    if (index.has(root.fn)) continue;
-    const work: { v: { fn: FunctionIR; file: string }; it: { fn: FunctionIR; file: string }[]; i: number }[] = [];
-    const visit = (v: { fn: FunctionIR; file: string }): void => {
-      index.set(v.fn, next); low.set(v.fn, next); next++;
-      stack.push(v); onStack.add(v.fn);
-      work.push({ v, it: succ(v), i: 0 });
-    };
-    visit(root);
-    while (work.length) {
-      const top = work[work.length - 1];
-      if (top.i < top.it.length) {
-        const w = top.it[top.i++];
-        if (!index.has(w.fn)) visit(w);
-        else if (onStack.has(w.fn)) low.set(top.v.fn, Math.min(low.get(top.v.fn)!, index.get(w.fn)!));
-        continue;
-      }
-      work.pop();
-      if (work.length) {
-        const parent = work[work.length - 1].v;
-        low.set(parent.fn, Math.min(low.get(parent.fn)!, low.get(top.v.fn)!));
-      }
-      if (low.get(top.v.fn) === index.get(top.v.fn)) {
-        const comp: { fn: FunctionIR; file: string }[] = [];
-        let w: { fn: FunctionIR; file: string };
-        do { w = stack.pop()!; onStack.delete(w.fn); comp.push(w); } while (w.fn !== top.v.fn);
-        out.push(comp);
-      }
-    }
-  }
-  return out;
-}

@@ -6,7 +6,7 @@ import { Workspace } from '../analysis/workspace';
 import { emptyConfig, LockorderConfig, parseConfig } from '../model/config';
 import { formatJson, formatSarif, formatText, TOOL_VERSION } from './formats';
 import { crossCheck } from '../sim/crosscheck';
-import { buildTree } from '../analysis/batch';
+import { buildTree, resolveWorkerScript } from '../analysis/batch';
 import { DiskCache, engineFingerprint, isRunRecord, runKey, RunRecord } from '../analysis/cache';
 import type { AnalysisResult } from '../analysis/workspace';
 import { DEFAULT_MAX_FILE_BYTES } from '../analysis/workspace';
@@ -134,7 +134,9 @@ export async function runCheck(argv: string[], io: Io): Promise<number> {
     for (const e of built.errors) io.err(`lockorder: internal error on ${e.path} (file skipped): ${e.error.split('\n')[0]}\n`);
     const ws = new Workspace({ config, maxFileBytes });
     for (const b of built.files) ws.setFileIR(b.path, b.ir, b.size, b.skipped);
-    const analysed = ws.analyze();
+    // the tree was big enough for worker threads: the per-function dataflow goes to workers too
+    const script = resolveWorkerScript();
+    const analysed = built.workers > 1 && script ? await ws.analyzeParallel({ workers: built.workers, script }) : ws.analyze();
     if (args.simulate) crossCheck(ws, analysed.findings);
     result = analysed;
     if (key && built.errors.length === 0) {

@@ -1,0 +1,312 @@
+// The per-function dataflow of a whole-tree run, spread over worker threads.
+//
+// The call graph's components (Workspace.beginRun, callees first) form a DAG;
+// a component is sent to a worker once every component it calls has its
+// summary. A job carries the functions of one component, the summary key each
+// of their calls reads (resolved on the main thread, exactly as the
+// sequential lookup resolves it) and the callee summaries already known; the
+// worker runs the same code as the main thread (fnjob.ts) and sends back one
+// product per function. Products are applied in the sequential order at the
+// end, so findings, events and summaries are those of Workspace.analyze().
+//
+// Jobs travel in batches of ready components, and every summary version is
+// sent to a given worker once (it keeps them), because the main thread's
+// (de)serialisation, not the workers, is what limits the speed-up.
+//
+// Bounded and never fatal: a worker that crashes, exits or stays silent on a
+// batch for `jobTimeoutMs` is terminated and its jobs run on the main thread;
+// if workers cannot start at all, everything runs on the main thread.
+import { Worker } from 'worker_threads';
+import { Knowledge } from '../model/knowledge';
+import { StructTable } from '../model/classes';
+import type { LockorderConfig } from '../model/config';
+import type { Budget } from './dataflow';
+import type { FunctionIR, StructDef } from './ir';
+import type { ClassKey } from './locks';
+import type { Summary, SummaryLookup } from './summaryTypes';
+import { summaryDeps, FnProduct } from './incremental';
+import { FnJobEnv, productOf, runDataflow } from './fnjob';
+import type { WorkspaceRun } from './workspace';
+import { isRecursive } from './callgraph';
+
+export interface ParallelOptions {
+  /** worker threads (>= 1) */
+  workers: number;
+  /** worker script: dist/worker.js (bundled) or out/.../worker.js (compiled) */
+  script: string;
+  /** a worker silent this long on a batch is given up on; its jobs run on the main thread (default 300 s) */
+  jobTimeoutMs?: number;
+  /** batches in flight per worker (default 2) */
+  inFlight?: number;
+  /** components per batch, at most (default 64; fewer when fewer are ready) */
+  batch?: number;
+}
+
+/** Settings every analysis worker gets once (plain data). */
+export interface AnalysisInit {
+  k: 'init';
+  config: LockorderConfig;
+  structDefs: StructDef[];
+  globals: [string, string][];
+  classKeys: ClassKey[];
+  budget?: Budget;
+  disabledRules: string[];
+}
+
+/** One component: its functions in order, what their calls resolve to, the callee summaries known. */
+export interface AnalysisJob {
+  k: 'scc';
+  id: number;
+  recursive: boolean;
+  members: {
+    fn: FunctionIR; file: string; key: string; handler: boolean;
+    /** callee name -> summary key (null: no summary reachable) */
+    direct: Record<string, string | null>;
+    /** ops member -> summary key */
+    indirect: Record<string, string | null>;
+  }[];
+  /** summary key -> the version it reads (`component:member` of its definition, or `b:` + key for built-in knowledge) */
+  reads: Record<string, string>;
+  /** the versions this worker has not been sent yet (a worker keeps every version it got: each is sent to it once) */
+  summaries: Record<string, Summary>;
+}
+
+/** Several ready components in one message (fewer round trips; the main thread is the scarce one). */
+export interface AnalysisBatch { k: 'batch'; jobs: AnalysisJob[] }
+
+export interface AnalysisReply { k: 'scc'; id: number; products?: FnProduct[]; error?: string }
+export interface BatchReply { k: 'batch'; replies: AnalysisReply[] }
+
+// ------------------------------------------------------------ worker side
+
+let env: FnJobEnv | undefined;
+/** every summary version this worker was sent */
+const versions = new Map<string, Summary>();
+
+/** Handle one message in an analysis worker; returns the reply for jobs. */
+export function handleAnalysisMessage(m: AnalysisInit | AnalysisBatch): BatchReply | undefined {
+  if (m.k === 'init') {
+    const structs = new StructTable();
+    structs.add(m.structDefs);
+    env = { know: new Knowledge(m.config), structs, globals: new Map(m.globals), classKeys: m.classKeys, budget: m.budget, disabledRules: new Set(m.disabledRules) };
+    return undefined;
+  }
+  const jobEnv = env;
+  return {
+    k: 'batch',
+    replies: m.jobs.map((job) => {
+      if (!jobEnv) return { k: 'scc', id: job.id, error: 'analysis worker not initialised' };
+      try {
+        for (const [v, sum] of Object.entries(job.summaries)) versions.set(v, sum);
+        return { k: 'scc', id: job.id, products: runJob(jobEnv, job, versions) };
+      } catch (e) {
+        return { k: 'scc', id: job.id, error: (e as Error).stack ?? String(e) };
+      }
+    }),
+  };
+}
+
+/** Analyse one component (in a worker, or on the main thread when no worker can). */
+export function runJob(jobEnv: FnJobEnv, m: AnalysisJob, have: ReadonlyMap<string, Summary>): FnProduct[] {
+  const known = new Map<string, Summary>();
+  for (const [k, v] of Object.entries(m.reads)) {
+    const sum = have.get(v) ?? m.summaries[v];
+    if (sum) known.set(k, sum);
+  }
+  const products: FnProduct[] = [];
+  for (const mem of m.members) {
+    const get = (k: string | null | undefined): Summary | undefined => (k ? known.get(k) : undefined);
+    const lookup: SummaryLookup = { get: (name) => get(mem.direct[name]), indirect: (member) => get(mem.indirect[member]) };
+    const rec = runDataflow(mem.fn, mem.file, lookup, jobEnv, mem.handler);
+    const p = productOf(rec, jobEnv, m.recursive);
+    known.set(mem.key, p.summary);
+    products.push(p);
+  }
+  return products;
+}
+
+// ------------------------------------------------------------ main side
+
+/**
+ * Where each summary key is defined: [component, member] pairs in component
+ * order. A key can have several (the #ifdef variants of a static function in
+ * one file); the sequential loop then reads the one analysed last before it.
+ */
+type Defs = ReadonlyMap<string, readonly (readonly [number, number])[]>;
+
+/** The definition of `key` the sequential loop would read from component `id`: the last one before it. */
+function before(defs: Defs, key: string, id: number): readonly [number, number] | undefined {
+  const l = defs.get(key);
+  if (!l) return undefined;
+  let best: readonly [number, number] | undefined;
+  for (const d of l) if (d[0] < id) best = d; else break;
+  return best;
+}
+
+/**
+ * A job for component `id` (every definition it reads is analysed:
+ * `products`). `sent`: the versions the receiving worker already has (updated);
+ * undefined: include every version read (a job for the main thread).
+ */
+function jobOf(run: WorkspaceRun, defs: Defs, products: readonly FnProduct[][], id: number, sent?: Set<string>): AnalysisJob {
+  const scc = run.order[id];
+  const reads: Record<string, string> = {};
+  const summaries: Record<string, Summary> = {};
+  const members: AnalysisJob['members'] = scc.map(({ fn, file }) => {
+    const direct: Record<string, string | null> = {};
+    const indirect: Record<string, string | null> = {};
+    for (const d of summaryDeps(fn)) {
+      const k = d.indirect ? run.resolveIndirect(d.name) : run.resolve(file, d.name);
+      (d.indirect ? indirect : direct)[d.name] = k ?? null;
+      if (k === undefined || k in reads) continue;
+      let s: Summary | undefined;
+      let v: string;
+      if (defs.has(k)) {
+        const at = before(defs, k, id);
+        if (!at) continue;
+        s = products[at[0]][at[1]].summary;
+        v = `${at[0]}:${at[1]}`;
+      } else {
+        s = run.summaries.get(k); // built-in knowledge
+        v = `b:${k}`;
+      }
+      if (!s) continue;
+      reads[k] = v;
+      if (sent?.has(v)) continue;
+      summaries[v] = s;
+      sent?.add(v);
+    }
+    return { fn, file, key: `${file}::${fn.name}`, handler: run.handlerNames.has(fn.name), direct, indirect };
+  });
+  return { k: 'scc', id, recursive: isRecursive(scc), members, reads, summaries };
+}
+
+interface Slot { worker: Worker; batches: number[][]; timer?: NodeJS.Timeout; dead: boolean; sent: Set<string> }
+
+/**
+ * The products of every component of `run.order`, indexed like it: computed
+ * in workers when they start, on the main thread (the same job code) for
+ * whatever they cannot do. Nothing is applied to the run: the caller applies
+ * the products in component order, as the sequential loop does.
+ */
+export async function runParallel(run: WorkspaceRun, opts: ParallelOptions): Promise<FnProduct[][]> {
+  const n = run.order.length;
+  const defs = new Map<string, [number, number][]>();
+  run.order.forEach((scc, i) => scc.forEach(({ fn, file }, j) => {
+    const k = `${file}::${fn.name}`;
+    const l = defs.get(k);
+    if (l) l.push([i, j]); else defs.set(k, [[i, j]]);
+  }));
+  // a component waits for the definitions it reads (calls into later components read nothing, as in the sequential loop)
+  const waiting = new Array<number>(n).fill(0);
+  const dependents: number[][] = Array.from({ length: n }, () => []);
+  for (let i = 0; i < n; i++) {
+    const deps = new Set<number>();
+    for (const { fn, file } of run.order[i]) {
+      for (const d of summaryDeps(fn)) {
+        const k = d.indirect ? run.resolveIndirect(d.name) : run.resolve(file, d.name);
+        const at = k === undefined ? undefined : before(defs, k, i);
+        if (at) deps.add(at[0]);
+      }
+    }
+    waiting[i] = deps.size;
+    for (const c of deps) dependents[c].push(i);
+  }
+  const products: FnProduct[][] = new Array(n);
+  const ready: number[] = [];
+  for (let i = n - 1; i >= 0; i--) if (waiting[i] === 0) ready.push(i); // popped lowest first
+  let done = 0;
+  const timeoutMs = opts.jobTimeoutMs ?? 300_000;
+  const inFlight = Math.max(1, opts.inFlight ?? 2);
+  const batchMax = Math.max(1, opts.batch ?? 64);
+  const complete = (id: number, p: FnProduct[]): void => {
+    products[id] = p;
+    done++;
+    for (const d of dependents[id]) if (--waiting[d] === 0) ready.push(d);
+  };
+  const none = new Map<string, Summary>();
+  const runLocal = (id: number): void => complete(id, runJob(run.env, jobOf(run, defs, products, id), none));
+
+  await new Promise<void>((resolve) => {
+    const slots: Slot[] = [];
+    let finished = false;
+    const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      for (const s of slots) { if (s.timer) clearTimeout(s.timer); s.dead = true; void s.worker.terminate().catch(() => undefined); }
+      resolve();
+    };
+    const pump = (): void => {
+      if (finished) return;
+      const workers = slots.filter((s) => !s.dead);
+      // no worker left: the rest on this thread, in dependency order
+      if (workers.length === 0) while (ready.length) runLocal(ready.pop()!);
+      for (const s of workers) {
+        while (s.batches.length < inFlight && ready.length) {
+          // share what is ready between the workers, so a narrow part of the call graph is not all sent to one
+          const take = Math.max(1, Math.min(batchMax, Math.ceil(ready.length / workers.length)));
+          const ids: number[] = [];
+          while (ids.length < take && ready.length) ids.push(ready.pop()!);
+          const jobs = ids.map((id) => jobOf(run, defs, products, id, s.sent));
+          try {
+            s.worker.postMessage({ k: 'batch', jobs } satisfies AnalysisBatch);
+            s.batches.push(ids);
+          } catch {
+            // not cloneable (should not happen): these on the main thread
+            for (const j of jobs) for (const v of Object.keys(j.summaries)) s.sent.delete(v);
+            for (const id of ids) runLocal(id);
+          }
+        }
+        arm(s);
+      }
+      if (done === n) finish();
+    };
+    const arm = (s: Slot): void => {
+      if (s.timer) clearTimeout(s.timer);
+      s.timer = s.batches.length ? setTimeout(() => kill(s), timeoutMs) : undefined;
+    };
+    const kill = (s: Slot): void => {
+      if (s.dead || finished) return;
+      s.dead = true;
+      if (s.timer) clearTimeout(s.timer);
+      void s.worker.terminate().catch(() => undefined);
+      // its jobs run here (their inputs are complete: they were ready)
+      const ids = s.batches.flat().sort((a, b) => a - b);
+      s.batches = [];
+      for (const id of ids) runLocal(id);
+      pump();
+    };
+    const init: AnalysisInit = {
+      k: 'init', config: run.config, structDefs: run.structDefs, globals: [...run.env.globals], classKeys: [...run.env.classKeys],
+      budget: run.env.budget, disabledRules: [...(run.env.disabledRules ?? [])],
+    };
+    for (let k = 0; k < opts.workers; k++) {
+      let worker: Worker;
+      try {
+        worker = new Worker(opts.script, { workerData: { analysis: true }, stdout: false, stderr: false });
+        worker.postMessage(init);
+      } catch {
+        continue;
+      }
+      const slot: Slot = { worker, batches: [], dead: false, sent: new Set() };
+      worker.on('message', (b: BatchReply) => {
+        if (slot.dead || slot.batches.length === 0) return;
+        // replies come in the order the batches were sent
+        const ids = slot.batches.shift()!;
+        const byId = new Map(b.replies.map((r) => [r.id, r]));
+        for (const id of ids) {
+          const r = byId.get(id);
+          if (r?.products && r.products.length === run.order[id].length) complete(id, r.products);
+          else runLocal(id);
+        }
+        arm(slot);
+        pump();
+      });
+      worker.on('error', () => kill(slot));
+      worker.on('exit', () => kill(slot));
+      slots.push(slot);
+    }
+    pump();
+  });
+  return products;
+}
