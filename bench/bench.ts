@@ -53,8 +53,12 @@ const ms = (x: number): string => (x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : 
 interface CheckRun { wall: number; cpu: number; code: number; maxRssKb: number; summary: string }
 
 function runCheck(fsDir: string, cacheDir: string, extra: string[] = []): Promise<CheckRun> {
-  // a one-line wrapper reports the check process's own peak RSS and CPU time (worker threads included)
-  const wrapper = `const c=require(${JSON.stringify(CLI)});c.main(process.argv.slice(1)).then((code)=>{const u=process.resourceUsage();process.stderr.write('\\nMAXRSS '+u.maxRSS+' CPU '+(u.userCPUTime+u.systemCPUTime)+'\\n');process.exitCode=code;})`;
+  // a one-line wrapper reports the check process's own peak RSS and CPU time (worker threads included).
+  // Peak RSS is VmHWM of its own address space: getrusage's maxRSS survives exec on Linux, so a child
+  // spawned from this (big) bench process would report the bench's RSS as its own
+  const wrapper = `const c=require(${JSON.stringify(CLI)});c.main(process.argv.slice(1)).then((code)=>{const u=process.resourceUsage();` +
+    `let hwm=u.maxRSS;try{const m=/VmHWM:\\s*(\\d+)/.exec(require('fs').readFileSync('/proc/self/status','utf8'));if(m)hwm=Number(m[1]);}catch{}` +
+    `process.stderr.write('\\nMAXRSS '+hwm+' CPU '+(u.userCPUTime+u.systemCPUTime)+'\\n');process.exitCode=code;})`;
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(process.execPath, ['-e', wrapper, 'check', ...extra, fsDir], {

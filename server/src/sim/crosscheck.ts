@@ -47,6 +47,7 @@ export function crossCheck(ws: Workspace, findings: Finding[], opts: CrossCheckO
     if (Date.now() > deadline) { f.simulationDetail = `not simulated: the run's simulation time budget (${Math.round((opts.totalBudgetMs ?? 60_000) / 1000)} s) is used up`; continue; }
     const req = requestFor(f, opts);
     const key = JSON.stringify(req);
+    req.deadline = deadline;
     let out = memo.get(key);
     if (!out) {
       try { out = simulate(ws, req); } catch (e) { f.simulationDetail = `not simulated: ${(e as Error).message}`; continue; }

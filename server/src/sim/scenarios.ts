@@ -33,6 +33,13 @@ export interface SimRequest {
   partners?: { fn: string; file: string }[];
   declared?: { first: string; firstKind: string; then: string; thenKind: string };
   options?: ExploreOptions;
+  /**
+   * Wall-clock deadline (Date.now() ms) for building and exploring this
+   * request's scenarios: past it, no further program is built and no further
+   * scenario explored, and exploring gets only the time left (the CLI's
+   * per-run cross-check budget).
+   */
+  deadline?: number;
 }
 
 export interface Tried { kind: ScenarioKind; title: string; verdict: ExploreResult['verdict'] | 'not-built'; summary: string; states: number }
@@ -51,6 +58,8 @@ export interface SimOutcome {
 }
 
 export class SimulateError extends Error {}
+
+const TIME_UP = 'the simulation time budget is used up';
 
 /** Explorer options of simulate() (a request's `options` override them). */
 export const SIM_DEFAULT_OPTIONS: Readonly<ExploreOptions> = { maxSteps: 400, maxStates: 60_000, timeBudgetMs: 1_500, loopBound: 2 };
@@ -74,13 +83,14 @@ class ScenarioAssembler {
   private handlerProgram?: string | null;
 
   /** `built`: programs already built for this request (shared by its scenarios; they are never modified). */
-  constructor(private readonly ws: Workspace, private readonly file: string, private readonly built = new Map<string, BuiltProgram>()) {}
+  constructor(private readonly ws: Workspace, private readonly file: string, private readonly built = new Map<string, BuiltProgram>(), private readonly deadline?: number) {}
 
   addFunction(file: string, fn: FunctionIR, name = fn.name): string | undefined {
     if (this.programs[name]) return name;
     const key = `${file}\0${fn.name}\0${name}`;
     let built = this.built.get(key);
     if (!built) {
+      if (this.deadline !== undefined && Date.now() > this.deadline) { this.errors.push(TIME_UP); return undefined; }
       built = programFromFunction(this.ws, file, fn, name);
       this.built.set(key, built);
     }
@@ -233,7 +243,8 @@ export function buildScenarios(ws: Workspace, req: SimRequest): { built: BuiltSc
   const programs = new Map<string, BuiltProgram>();
   const built: BuiltScenario[] = [];
   for (const c of candidates(ws, { ...req, file: found.file })) {
-    const a = new ScenarioAssembler(ws, found.file, programs);
+    if (req.deadline !== undefined && Date.now() > req.deadline) { built.push({ kind: c.kind, title: c.title, error: TIME_UP }); continue; }
+    const a = new ScenarioAssembler(ws, found.file, programs, req.deadline);
     const f = a.addFunction(found.file, found.fn);
     if (!f) return { built, fatal: a.errors.join('; ') };
     const sc = c.build(a, f);
@@ -252,7 +263,9 @@ export function simulate(ws: Workspace, req: SimRequest): SimOutcome {
   for (const c of built) {
     const sc = c.scenario;
     if (!sc) { tried.push({ kind: c.kind, title: c.title, verdict: 'not-built', summary: c.error ?? '', states: 0 }); continue; }
-    const result = explore(sc, options);
+    const left = req.deadline === undefined ? Infinity : req.deadline - Date.now();
+    if (left <= 0) { tried.push({ kind: c.kind, title: c.title, verdict: 'not-built', summary: TIME_UP, states: 0 }); continue; }
+    const result = explore(sc, { ...options, timeBudgetMs: Math.min(options.timeBudgetMs ?? Infinity, left) });
     tried.push({ kind: c.kind, title: c.title, verdict: result.verdict, summary: result.summary, states: result.states });
     const outcome: SimOutcome = { verdict: result.verdict, kind: c.kind, title: c.title, result, scenario: sc, tried, timeline: renderTimeline(result, sc) };
     last = outcome;
