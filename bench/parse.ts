@@ -106,7 +106,7 @@ async function run(): Promise<void> {
   let summary = '';
   const t0 = process.hrtime.bigint();
   const code = await cliMain(['check', '--format', 'json', '--no-cache', '--no-simulate', '--jobs', jobs, dir], {
-    out: (s) => { const m = /"files":(\d+),"functions":(\d+)/.exec(s.slice(0, 200)); if (m) summary = `${m[1]} files, ${m[2]} functions analysed`; },
+    out: (s) => { const m = /"files":\s*(\d+),\s*"functions":\s*(\d+)/.exec(s.slice(0, 200)); if (m) summary = `${m[1]} files, ${m[2]} functions analysed`; },
     err: () => undefined,
   });
   const checkMs = Number(process.hrtime.bigint() - t0) / 1e6;
