@@ -21,6 +21,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parsePlain } from '../server/src/parse/parser';
 import { kernelTree, missingKernel, WORK_DIR } from '../test/kernelSource';
+import { collectFiles } from '../server/src/cli/main';
 import { TestClient } from '../test/lsp/harness';
 import { applyEdit, nextEdit, rng } from '../test/perf/edits';
 
@@ -32,15 +33,6 @@ const argv = process.argv.slice(2);
 const opt = (name: string, dflt: number): number => { const i = argv.indexOf(name); return i >= 0 ? Number(argv[i + 1]) : dflt; };
 const EDITS = opt('--edits', 200);
 const NFILES = opt('--files', 5);
-
-function walk(dir: string, out: string[] = []): string[] {
-  for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) walk(p, out);
-    else if (e.isFile() && /\.[ch]$/.test(e.name)) out.push(p);
-  }
-  return out;
-}
 
 function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -119,7 +111,7 @@ async function main(): Promise<void> {
   }
   const kroot = kernelTree('6.12', ['fs'])!;
   const fsDir = path.join(kroot, 'fs');
-  const files = walk(fsDir);
+  const files = collectFiles([fsDir]);
   const texts = files.map((f) => fs.readFileSync(f, 'utf8'));
   const bytes = texts.reduce((a, t) => a + Buffer.byteLength(t), 0);
   console.log(`Linux 6.12 fs/: ${files.length} files, ${(bytes / 1048576).toFixed(1)} MiB (${path.relative(process.cwd(), fsDir)})`);
@@ -179,5 +171,4 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => { console.error(e); process.exitCode = 1; });
-
 

@@ -13,7 +13,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseC, parsePlain, SyntaxNode, Tree } from '../server/src/parse/parser';
-import { main as cliMain } from '../server/src/cli/main';
+import { collectFiles, main as cliMain } from '../server/src/cli/main';
 import { kernelTree, tarballOf, WORK_DIR } from '../test/kernelSource';
 
 const argv = process.argv.slice(2);
@@ -30,16 +30,6 @@ function extract(): string {
   // the shared helper records what was extracted completely (a partial fs/ left by another test is not reused as all of fs/)
   console.log(`extracting (or reusing) ${subdir}/ of ${tarball} under ${path.relative(process.cwd(), WORK_DIR)}/ ...`);
   return path.join(kernelTree(version, [subdir])!, subdir);
-}
-
-function walk(dir: string, out: string[] = []): string[] {
-  const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const e of entries) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) walk(p, out);
-    else if (e.isFile() && /\.[ch]$/.test(e.name)) out.push(p);
-  }
-  return out;
 }
 
 interface Count { functions: number; withError: number; withAnyError: number }
@@ -80,7 +70,7 @@ async function run(): Promise<void> {
     return;
   }
   const dir = extract();
-  const files = walk(dir);
+  const files = collectFiles([dir]);
   const texts = files.map((f) => fs.readFileSync(f, 'utf8'));
   const bytes = texts.reduce((n, t) => n + Buffer.byteLength(t), 0);
 

@@ -11,24 +11,12 @@ import { buildTree, skipMessage } from '../../server/src/analysis/batch';
 import { CACHE_SCHEMA, cacheDisabledByEnv, contentHash, defaultCacheDir, DiskCache, engineFingerprint, makeEntry, parseEntry } from '../../server/src/analysis/cache';
 import { buildFileIR } from '../../server/src/analysis/fileir';
 import { Workspace } from '../../server/src/analysis/workspace';
-import { main } from '../../server/src/cli/main';
+import { collectFiles, main } from '../../server/src/cli/main';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', 'test-fixtures');
 
 function tmpdir(tag: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `lockorder-${tag}-`));
-}
-
-function fixtureFiles(): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p); else if (/\.[ch]$/.test(e.name)) out.push(p);
-    }
-  };
-  walk(FIXTURES);
-  return out.sort();
 }
 
 /** Run the CLI in-process; stdout, stderr and the exit status. */
@@ -85,7 +73,7 @@ describe('robustness: the on-disk cache', function () {
 
   it('garbage, truncated, foreign and wrong-shape entries are ignored and rebuilt (same findings as without a cache)', async () => {
     const dir = tmpdir('cache');
-    const files = fixtureFiles();
+    const files = collectFiles([FIXTURES]);
     const env = { LOCKORDER_CACHE_DIR: dir, LOCKORDER_NO_CACHE: undefined };
     const base = await cli(['check', '--format', 'json', '--no-simulate', '--no-cache', FIXTURES], env);
     const first = await cli(['check', '--format', 'json', '--no-simulate', FIXTURES], env);
@@ -155,7 +143,7 @@ describe('robustness: batch IR building and the size limit', function () {
   this.timeout(300_000);
 
   it('worker threads, in-process and the cache all give the IR a direct build gives', async () => {
-    const files = fixtureFiles();
+    const files = collectFiles([FIXTURES]);
     const direct = files.map((f) => JSON.stringify(buildFileIR(f, fs.readFileSync(f, 'utf8')).ir));
     const pooled = await buildTree(files, { workers: 2, inProcessBelowBytes: 0 });
     assert.strictEqual(pooled.workers, 2, 'ran in worker threads');

@@ -11,22 +11,11 @@ import { buildFileIR } from '../../server/src/analysis/fileir';
 import { IncrementalFiles, normalizeWindow } from '../../server/src/analysis/incremental';
 import { normalizeKernelC } from '../../server/src/parse/normalize';
 import { parseC } from '../../server/src/parse/parser';
+import { collectFiles } from '../../server/src/cli/main';
 import { applyEdit, nextEdit, rng } from '../perf/edits';
 import { kernelTree, missingKernel } from '../kernelSource';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', 'test-fixtures');
-
-function fixtureFiles(): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p); else if (/\.[ch]$/.test(e.name)) out.push(p);
-    }
-  };
-  walk(FIXTURES);
-  return out.sort();
-}
 
 /** Findings as comparable text (messages included: they quote line numbers). */
 function findingsOf(ws: Workspace): string {
@@ -63,11 +52,11 @@ function checkEdits(file: string, n: number, seed: number): { relocated: number;
 describe('robustness: incremental analysis equals analysis from scratch', () => {
   it('scripted edits in every fixture file', () => {
     let seed = 1;
-    for (const f of fixtureFiles()) checkEdits(f, 12, seed++);
+    for (const f of collectFiles([FIXTURES])) checkEdits(f, 12, seed++);
   });
 
   it('random line edits: windowed normalisation equals whole-file normalisation', () => {
-    const files = fixtureFiles().map((f) => fs.readFileSync(f, 'utf8'));
+    const files = collectFiles([FIXTURES]).map((f) => fs.readFileSync(f, 'utf8'));
     const snippets = ['\tlist_for_each_entry(p, head, list) {', '\t}', '\tscoped_guard(mutex, &m) {', '\tmutex_lock(&m);',
       'static int f(void) __acquires(x);', '#ifdef CONFIG_X', '#endif', '\t/* open comment', ' */', '\t"string', '\treturn 0;', ''];
     fc.assert(fc.property(

@@ -10,24 +10,13 @@ import * as path from 'path';
 import { Workspace } from '../../server/src/analysis/workspace';
 import { buildFileIR } from '../../server/src/analysis/fileir';
 import { parseConfig } from '../../server/src/model/config';
+import { collectFiles } from '../../server/src/cli/main';
 import type { AnalysisResult } from '../../server/src/analysis/workspace';
 import { fixtureWorkspaces } from '../fixtureExpect';
 import { kernelTree, missingKernel } from '../kernelSource';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', 'test-fixtures');
 const SCRIPT = path.join(__dirname, '..', '..', 'server', 'src', 'analysis', 'worker.js');
-
-function sourcesUnder(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p); else if (/\.[ch]$/.test(e.name)) out.push(p);
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 /** Two workspaces over the same files (IR built once, copied). */
 function twins(files: string[], configFile?: string): [Workspace, Workspace] {
@@ -111,7 +100,7 @@ describe('parallel analysis equals the sequential loop', function () {
   }
   it('Linux 6.12 fs/gfs2 + fs/fuse', async () => {
     const root = kernelTree('6.12', ['fs/gfs2', 'fs/fuse'])!;
-    const files = [...sourcesUnder(path.join(root, 'fs/gfs2')), ...sourcesUnder(path.join(root, 'fs/fuse'))];
+    const files = collectFiles([path.join(root, 'fs/gfs2'), path.join(root, 'fs/fuse')]);
     const [a, b] = twins(files);
     const seq = a.analyze();
     const par = await b.analyzeParallel({ workers: 2, script: SCRIPT });
