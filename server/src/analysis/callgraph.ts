@@ -120,3 +120,6 @@ export function sccOrder(fns: { fn: FunctionIR; file: string }[], byName: Map<st
 export function isRecursive(scc: readonly { fn: FunctionIR }[]): boolean {
   return scc.length > 1 || calleesOf(scc[0].fn).includes(scc[0].fn.name);
 }
+
+/** A function's key in the summary table (and in per-function records): `${file}::${name}`. */
+export const keyOf = (file: string, name: string): string => `${file}::${name}`;

@@ -27,7 +27,7 @@ import type { Summary, SummaryLookup } from './summaryTypes';
 import { summaryDeps, FnProduct } from './incremental';
 import { FnJobEnv, productOf, runDataflow } from './fnjob';
 import type { WorkspaceRun } from './workspace';
-import { isRecursive } from './callgraph';
+import { isRecursive, keyOf } from './callgraph';
 
 export interface ParallelOptions {
   /** worker threads (>= 1) */
@@ -143,41 +143,53 @@ function before(defs: Defs, key: string, id: number): readonly [number, number] 
   return best;
 }
 
-/**
- * A job for component `id` (every definition it reads is analysed:
- * `products`). `sent`: the versions the receiving worker already has (updated);
- * undefined: include every version read (a job for the main thread).
- */
-function jobOf(run: WorkspaceRun, defs: Defs, products: readonly FnProduct[][], id: number, sent?: Set<string>): AnalysisJob {
-  const scc = run.order[id];
-  const reads: Record<string, string> = {};
-  const summaries: Record<string, Summary> = {};
-  const members: AnalysisJob['members'] = scc.map(({ fn, file }) => {
+/** What component `id` reads, resolved once: per member its call -> key maps, and each key's definition. */
+interface Plan {
+  members: Pick<AnalysisJob['members'][number], 'direct' | 'indirect'>[];
+  /** summary key -> [component, member] of the definition it reads, or null for built-in knowledge */
+  reads: Map<string, readonly [number, number] | null>;
+}
+
+function planOf(run: WorkspaceRun, defs: Defs, id: number): Plan {
+  const reads: Plan['reads'] = new Map();
+  const members = run.order[id].map(({ fn, file }) => {
     const direct: Record<string, string | null> = {};
     const indirect: Record<string, string | null> = {};
     for (const d of summaryDeps(fn)) {
       const k = d.indirect ? run.resolveIndirect(d.name) : run.resolve(file, d.name);
       (d.indirect ? indirect : direct)[d.name] = k ?? null;
-      if (k === undefined || k in reads) continue;
-      let s: Summary | undefined;
-      let v: string;
-      if (defs.has(k)) {
-        const at = before(defs, k, id);
-        if (!at) continue;
-        s = products[at[0]][at[1]].summary;
-        v = `${at[0]}:${at[1]}`;
-      } else {
-        s = run.summaries.get(k); // built-in knowledge
-        v = `b:${k}`;
-      }
-      if (!s) continue;
-      reads[k] = v;
-      if (sent?.has(v)) continue;
-      summaries[v] = s;
-      sent?.add(v);
+      if (k === undefined || reads.has(k)) continue;
+      if (!defs.has(k)) { reads.set(k, null); continue; }
+      const at = before(defs, k, id);
+      if (at) reads.set(k, at);
     }
-    return { fn, file, key: `${file}::${fn.name}`, handler: run.handlerNames.has(fn.name), direct, indirect };
+    return { direct, indirect };
   });
+  return { members, reads };
+}
+
+/**
+ * The job for component `id` from its plan (every definition it reads is
+ * analysed: `products`). `sent`: the versions the receiving worker already
+ * has (updated); undefined: include every version read (a job for the main
+ * thread).
+ */
+function jobOf(run: WorkspaceRun, plan: Plan, products: readonly FnProduct[][], id: number, sent?: Set<string>): AnalysisJob {
+  const reads: Record<string, string> = {};
+  const summaries: Record<string, Summary> = {};
+  for (const [k, at] of plan.reads) {
+    const s = at ? products[at[0]][at[1]].summary : run.summaries.get(k); // null: built-in knowledge
+    if (!s) continue;
+    const v = at ? `${at[0]}:${at[1]}` : `b:${k}`;
+    reads[k] = v;
+    if (sent?.has(v)) continue;
+    summaries[v] = s;
+    sent?.add(v);
+  }
+  const scc = run.order[id];
+  const members: AnalysisJob['members'] = scc.map(({ fn, file }, j) => ({
+    fn, file, key: keyOf(file, fn.name), handler: run.handlerNames.has(fn.name), ...plan.members[j],
+  }));
   return { k: 'scc', id, recursive: isRecursive(scc), members, reads, summaries };
 }
 
@@ -193,22 +205,18 @@ export async function runParallel(run: WorkspaceRun, opts: ParallelOptions): Pro
   const n = run.order.length;
   const defs = new Map<string, [number, number][]>();
   run.order.forEach((scc, i) => scc.forEach(({ fn, file }, j) => {
-    const k = `${file}::${fn.name}`;
+    const k = keyOf(file, fn.name);
     const l = defs.get(k);
     if (l) l.push([i, j]); else defs.set(k, [[i, j]]);
   }));
   // a component waits for the definitions it reads (calls into later components read nothing, as in the sequential loop)
   const waiting = new Array<number>(n).fill(0);
   const dependents: number[][] = Array.from({ length: n }, () => []);
+  const plans: (Plan | undefined)[] = new Array(n);
   for (let i = 0; i < n; i++) {
+    plans[i] = planOf(run, defs, i);
     const deps = new Set<number>();
-    for (const { fn, file } of run.order[i]) {
-      for (const d of summaryDeps(fn)) {
-        const k = d.indirect ? run.resolveIndirect(d.name) : run.resolve(file, d.name);
-        const at = k === undefined ? undefined : before(defs, k, i);
-        if (at) deps.add(at[0]);
-      }
-    }
+    for (const at of plans[i]!.reads.values()) if (at) deps.add(at[0]);
     waiting[i] = deps.size;
     for (const c of deps) dependents[c].push(i);
   }
@@ -221,11 +229,12 @@ export async function runParallel(run: WorkspaceRun, opts: ParallelOptions): Pro
   const batchMax = Math.max(1, opts.batch ?? 64);
   const complete = (id: number, p: FnProduct[]): void => {
     products[id] = p;
+    plans[id] = undefined;
     done++;
     for (const d of dependents[id]) if (--waiting[d] === 0) ready.push(d);
   };
   const none = new Map<string, Summary>();
-  const runLocal = (id: number): void => complete(id, runJob(run.env, jobOf(run, defs, products, id), none));
+  const runLocal = (id: number): void => complete(id, runJob(run.env, jobOf(run, plans[id]!, products, id), none));
 
   await new Promise<void>((resolve) => {
     const slots: Slot[] = [];
@@ -247,7 +256,7 @@ export async function runParallel(run: WorkspaceRun, opts: ParallelOptions): Pro
           const take = Math.max(1, Math.min(batchMax, Math.ceil(ready.length / workers.length)));
           const ids: number[] = [];
           while (ids.length < take && ready.length) ids.push(ready.pop()!);
-          const jobs = ids.map((id) => jobOf(run, defs, products, id, s.sent));
+          const jobs = ids.map((id) => jobOf(run, plans[id]!, products, id, s.sent));
           try {
             s.worker.postMessage({ k: 'batch', jobs } satisfies AnalysisBatch);
             s.batches.push(ids);
@@ -277,7 +286,7 @@ export async function runParallel(run: WorkspaceRun, opts: ParallelOptions): Pro
       pump();
     };
     const init: AnalysisInit = {
-      k: 'init', config: run.config, structDefs: run.structDefs, globals: [...run.env.globals], classKeys: [...run.env.classKeys],
+      k: 'init', config: run.env.know.config, structDefs: run.structDefs, globals: [...run.env.globals], classKeys: [...run.env.classKeys],
       budget: run.env.budget, disabledRules: [...(run.env.disabledRules ?? [])],
     };
     for (let k = 0; k < opts.workers; k++) {

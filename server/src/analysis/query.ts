@@ -17,6 +17,7 @@ import { StructTable } from '../model/classes';
 import { buildFileIR } from './fileir';
 import { FUNCTION_RULES } from './rules';
 import { buildGraph } from './graph';
+import { keyOf } from './callgraph';
 import { parseC, ParsedFile, SyntaxNode } from '../parse/parser';
 
 // ------------------------------------------------------------------ positions
@@ -31,8 +32,6 @@ export function contains(p: Pos, line: number, col: number): boolean {
 function samePos(a: Pos, b: Pos): boolean {
   return a.line === b.line && a.col === b.col;
 }
-
-const keyOf = (file: string, fn: string): string => `${file}::${fn}`;
 
 /** The records of the function whose definition contains the position. */
 export function functionAt(ws: Workspace, file: string, line: number, col: number): FnRecords | undefined {

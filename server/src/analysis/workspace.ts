@@ -18,7 +18,7 @@ import { splitLast } from '../model/classes';
 import { lockObject } from '../parse/exprs';
 import type { Summary, SummaryLookup } from './summaryTypes';
 import { AnalysisReuse, FnProduct, IncrementalFiles } from './incremental';
-import { calleesOf, isRecursive, opsTargetsOf, sccOrder } from './callgraph';
+import { calleesOf, isRecursive, keyOf, opsTargetsOf, sccOrder } from './callgraph';
 import { entryHeldOf, FnJobEnv, productOf, runDataflow } from './fnjob';
 import { ParallelOptions, runParallel } from './parallel';
 
@@ -223,7 +223,7 @@ export class Workspace {
     const env: FnJobEnv = { know: this.know, structs, globals, classKeys, budget: this.opts.budget ?? DEFAULT_BUDGET, keepStates: this.opts.keepStates, disabledRules: this.opts.disabledRules };
     return {
       findings, fns, byName, irs, order, summaries, declared, handlers, handlerNames, lookupFor, resolve, resolveIndirect, env, structDefs,
-      config: this.know.config, events: [], budgetHits: 0,
+      events: [], budgetHits: 0,
     };
   }
 
@@ -308,12 +308,10 @@ export interface WorkspaceRun {
   env: FnJobEnv;
   /** every struct definition, in file order (the workers rebuild the struct table from it) */
   structDefs: StructDef[];
-  config: LockorderConfig;
   events: FnEvents[];
   budgetHits: number;
 }
 
-export const keyOf = (file: string, name: string): string => `${file}::${name}`;
 
 
 /** `lockdep_set_class(&a->via->lock, &key)` calls anywhere in the workspace. */
