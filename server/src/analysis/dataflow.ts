@@ -19,7 +19,7 @@ import type { Call, Cond, FunctionIR, Op, Pos, Rel, Value } from './ir';
 import { ClassKey, isIndexed, LockRef, Resolver } from './locks';
 import {
   ANY, addHeld, dropAtomsOf, findHeld, Held, initialState, mentions, N, P, removeHeld, setVar, signOf, State,
-  stateKey, varSign, withTrail, Z,
+  stateKey, lockStateKey, varSign, withTrail, Z,
 } from './state';
 import type { Released, Summary, SummaryLookup } from './summaryTypes';
 import { checkLockLeak } from './rules/lock-leak';
@@ -119,13 +119,7 @@ export function analyzeFunction(fn: FunctionIR, ctx: DataflowCtx): FnRecords {
   return analyzeOnce(fn, ctx, true);
 }
 
-/** The held-lock part of a state, without acquisition sites: what must agree across paths. */
-function lockKey(s: State): string {
-  const held = s.held.map((h) => `${h.inst}|${h.mode}|${h.count}|${h.entry ? 1 : 0}|${h.demotable ? 1 : 0}`).join(';');
-  const holders = Object.keys(s.holders).sort().map((k) => `${k}=${s.holders[k].gl}/${s.holders[k].mode}`).join(',');
-  return `${held}#${s.pf}#${s.nofault.join(',')}#${holders}#${s.notHeld.join(',')}#${s.entryAssumed.join(',')}`;
-}
-
+/** The quick pass is final when the balance rules find nothing in it. */
 function balanceClean(rec: FnRecords): boolean {
   return checkLockLeak(rec).length === 0 && checkDoubleLock(rec).length === 0 && checkUnlockUnheld(rec).length === 0 &&
     checkPagefaultImbalance(rec).length === 0 && checkAnnotationMismatch(rec).length === 0;
@@ -683,7 +677,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
         if (!set) { set = new Set(); seen.set(to, set); }
         const k = stateKey(st);
         if (uniform) {
-          const lk = lockKey(st);
+          const lk = lockStateKey(st);
           const first = firstLock.get(to);
           if (first === undefined) firstLock.set(to, lk); else if (first !== lk) uniform = false;
         }

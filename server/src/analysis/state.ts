@@ -65,13 +65,62 @@ export interface State {
   readonly softReleased?: readonly string[];
   /** path description for messages; not part of the key */
   readonly trail: readonly TrailStep[];
+  /** stateKey()'s memo (see there); carried along by spread copies, checked before use */
+  readonly keyMemo?: KeyMemo;
 }
 
 export function initialState(): State {
   return { held: [], pf: 0, pfSeen: false, nofault: [], vars: {}, atoms: {}, holders: {}, notHeld: [], entryAssumed: [], trail: [] };
 }
 
+/**
+ * States are immutable values built by spreading (`{ ...s, held }`), so a
+ * state's key is remembered with the component references it was computed
+ * from; a spread copy inherits the memo and reuses it while those components
+ * are the same objects (a copy that only extends the trail, a node that passes
+ * its state on). Computing the key is most of the worklist's cost otherwise.
+ */
+interface KeyMemo {
+  readonly held: State['held']; readonly pf: number; readonly pfSeen: boolean; readonly nofault: State['nofault'];
+  readonly vars: State['vars']; readonly atoms: State['atoms']; readonly holders: State['holders'];
+  readonly notHeld: State['notHeld']; readonly entryAssumed: State['entryAssumed']; readonly softReleased: State['softReleased'];
+  readonly key: string;
+  /** the held-lock part only (dataflow's uniformity test), computed on first use */
+  lock?: string;
+}
+
+function memoOf(s: State): KeyMemo {
+  const m = s.keyMemo;
+  if (m && m.held === s.held && m.vars === s.vars && m.atoms === s.atoms && m.notHeld === s.notHeld && m.pf === s.pf &&
+      m.pfSeen === s.pfSeen && m.nofault === s.nofault && m.holders === s.holders && m.entryAssumed === s.entryAssumed &&
+      m.softReleased === s.softReleased) return m;
+  const memo: KeyMemo = {
+    held: s.held, pf: s.pf, pfSeen: s.pfSeen, nofault: s.nofault, vars: s.vars, atoms: s.atoms, holders: s.holders,
+    notHeld: s.notHeld, entryAssumed: s.entryAssumed, softReleased: s.softReleased, key: computeKey(s),
+  };
+  (s as { keyMemo?: KeyMemo }).keyMemo = memo;
+  return memo;
+}
+
 export function stateKey(s: State): string {
+  return memoOf(s).key;
+}
+
+/**
+ * The held-lock part of a state, without acquisition sites, variable signs or
+ * atoms: what must agree across paths for the lock state to be path-independent.
+ */
+export function lockStateKey(s: State): string {
+  const m = memoOf(s);
+  if (m.lock === undefined) {
+    const held = s.held.map((h) => `${h.inst}|${h.mode}|${h.count}|${h.entry ? 1 : 0}|${h.demotable ? 1 : 0}`).join(';');
+    const holders = Object.keys(s.holders).sort().map((k) => `${k}=${s.holders[k].gl}/${s.holders[k].mode}`).join(',');
+    m.lock = `${held}#${s.pf}#${s.nofault.join(',')}#${holders}#${s.notHeld.join(',')}#${s.entryAssumed.join(',')}`;
+  }
+  return m.lock;
+}
+
+function computeKey(s: State): string {
   const held = s.held.map((h) => `${h.inst}|${h.mode}|${h.count}|${h.entry ? 1 : 0}|${h.demotable ? 1 : 0}|${h.site.line}${h.handedOff ? '|h' : ''}`).join(';');
   const vars = Object.keys(s.vars).sort().map((k) => `${k}=${s.vars[k]}`).join(',');
   const atoms = Object.keys(s.atoms).sort().map((k) => `${k}=${s.atoms[k] ? 1 : 0}`).join(',');
