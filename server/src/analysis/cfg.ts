@@ -7,7 +7,8 @@
 // preprocessor conditionals inside bodies (a correlated choice on the macro).
 // ERROR nodes degrade to the statements/calls found inside them.
 import { createHash } from 'crypto';
-import type { SyntaxNode, LineIndex } from '../parse/parser';
+import type { LineIndex } from '../parse/parser';
+import type { CNode } from '../parse/lite';
 import type { ContextAnnotation, MacroSite } from '../parse/normalize';
 import { canon, exprVars, stripText } from '../parse/exprs';
 import type { Annotation, Call, Cond, FunctionIR, IRNode, Op, Param, Pos, Rel, Value } from './ir';
@@ -15,6 +16,8 @@ import { ACCESSOR_TYPES } from '../model/classes';
 
 export interface FileCtx {
   text: string;
+  /** the text tree-sitter parsed (kernel macros normalised, same offsets as `text`) */
+  source: string;
   lines: LineIndex;
   macros: Map<number, MacroSite>;
   annotations: ContextAnnotation[];
@@ -38,7 +41,7 @@ interface Scope {
 interface PendingGoto { from: number; label: string; scopes: Scope[] }
 
 /** `VM_FAULT_NOPAGE`, `XFS_IOLOCK_SHARED | XFS_ILOCK_EXCL`: a flag or code constant, taken as non-zero. */
-function flagConstant(node: SyntaxNode): boolean {
+function flagConstant(node: CNode): boolean {
   const u = unwrap(node);
   if (!u) return false;
   if (u.type === 'identifier') return /^[A-Z][A-Z0-9_]*[A-Z]$/.test(u.text) && u.text !== 'NULL';
@@ -51,7 +54,7 @@ function flagConstant(node: SyntaxNode): boolean {
 }
 
 /** `f(x, p->y) == CONST`: a call whose arguments are plain paths, compared with an upper-case constant. */
-function callVsConstant(call: SyntaxNode, k: SyntaxNode): boolean {
+function callVsConstant(call: CNode, k: CNode): boolean {
   const c = unwrap(call);
   const kk = unwrap(k);
   if (!c || !kk || c.type !== 'call_expression' || kk.type !== 'identifier' || !/^[A-Z][A-Z0-9_]*$/.test(kk.text)) return false;
@@ -85,7 +88,7 @@ const STATEMENT_TYPES = new Set(['compound_statement', 'expression_statement', '
   'goto_statement', 'labeled_statement', 'declaration', 'case_statement', 'preproc_if', 'preproc_ifdef',
   'attributed_statement', 'ERROR']);
 
-export function functionName(fn: SyntaxNode): { name: string; node: SyntaxNode; params: SyntaxNode | null } | undefined {
+export function functionName(fn: CNode): { name: string; node: CNode; params: CNode | null } | undefined {
   let d = fn.childForFieldName('declarator');
   while (d && d.type !== 'function_declarator') {
     d = d.childForFieldName('declarator') ?? d.namedChildren.find((c) => c.type.endsWith('declarator')) ?? null;
@@ -93,14 +96,14 @@ export function functionName(fn: SyntaxNode): { name: string; node: SyntaxNode; 
   if (!d) return undefined;
   const id = d.childForFieldName('declarator');
   if (!id) return undefined;
-  let nameNode: SyntaxNode | null = id;
+  let nameNode: CNode | null = id;
   while (nameNode && nameNode.type !== 'identifier') nameNode = nameNode.childForFieldName('declarator') ?? nameNode.namedChildren.find((c) => c.type === 'identifier') ?? null;
   if (!nameNode) return undefined;
   return { name: nameNode.text, node: nameNode, params: d.childForFieldName('parameters') };
 }
 
 /** Type name of a declaration's type node: struct name, typedef name or base type. */
-export function typeName(t: SyntaxNode | null): string {
+export function typeName(t: CNode | null): string {
   if (!t) return '';
   if (t.type === 'struct_specifier' || t.type === 'union_specifier' || t.type === 'enum_specifier') {
     return t.childForFieldName('name')?.text ?? '';
@@ -108,7 +111,7 @@ export function typeName(t: SyntaxNode | null): string {
   return stripText(t.text);
 }
 
-function declaratorInfo(d: SyntaxNode | null): { name: string; pointer: boolean } {
+function declaratorInfo(d: CNode | null): { name: string; pointer: boolean } {
   let pointer = false;
   let cur = d;
   while (cur) {
@@ -120,7 +123,7 @@ function declaratorInfo(d: SyntaxNode | null): { name: string; pointer: boolean 
   return { name: '', pointer };
 }
 
-export function paramsOf(list: SyntaxNode | null): Param[] {
+export function paramsOf(list: CNode | null): Param[] {
   if (!list) return [];
   const out: Param[] = [];
   for (const p of list.namedChildren) {
@@ -138,7 +141,7 @@ export function paramsOf(list: SyntaxNode | null): Param[] {
  */
 const MAX_NEST = 300;
 
-function constValue(node: SyntaxNode | null, depth = 0): number | undefined {
+function constValue(node: CNode | null, depth = 0): number | undefined {
   if (!node || depth > MAX_NEST) return undefined;
   switch (node.type) {
     case 'number_literal': {
@@ -174,24 +177,24 @@ function constValue(node: SyntaxNode | null, depth = 0): number | undefined {
   }
 }
 
-function unwrap(node: SyntaxNode | null): SyntaxNode | null {
+function unwrap(node: CNode | null): CNode | null {
   let n = node;
   while (n && (n.type === 'parenthesized_expression' || n.type === 'cast_expression')) {
-    const next: SyntaxNode | null = n.type === 'cast_expression' ? n.childForFieldName('value') : (n.namedChildren.find((c) => c.type !== 'comment') ?? null);
+    const next: CNode | null = n.type === 'cast_expression' ? n.childForFieldName('value') : (n.namedChildren.find((c) => c.type !== 'comment') ?? null);
     if (!next || next.type === 'compound_statement') return n;
     n = next;
   }
   return n;
 }
 
-function containsCall(node: SyntaxNode, depth = 0): boolean {
+function containsCall(node: CNode, depth = 0): boolean {
   if (node.type === 'call_expression' || node.type === 'compound_statement' || depth > MAX_NEST) return true;
   for (const c of node.namedChildren) if (containsCall(c, depth + 1)) return true;
   return false;
 }
 
 /** Side-effect free enough to correlate two evaluations by text: no calls except ALL-CAPS macros, no assignments. */
-function isPure(node: SyntaxNode, depth = 0): boolean {
+function isPure(node: CNode, depth = 0): boolean {
   if (depth > MAX_NEST) return false;
   switch (node.type) {
     case 'call_expression': {
@@ -210,10 +213,10 @@ function isPure(node: SyntaxNode, depth = 0): boolean {
   return true;
 }
 
-function countErrors(node: SyntaxNode): number {
+function countErrors(node: CNode): number {
   if (!node.hasError) return 0;
   let n = 0;
-  const walk = (x: SyntaxNode, depth: number): void => {
+  const walk = (x: CNode, depth: number): void => {
     if (x.type === 'ERROR' || x.isMissing) n++;
     if ((!x.hasError && !x.isMissing) || depth > MAX_NEST) return;
     for (const c of x.children) walk(c, depth + 1);
@@ -238,7 +241,7 @@ class Builder {
 
   constructor(private readonly ctx: FileCtx) {}
 
-  pos(n: SyntaxNode): Pos { return posOf(this.ctx, n); }
+  pos(n: CNode): Pos { return posOf(this.ctx, n); }
 
   newNode(op?: Op): number {
     this.nodes.push(op ? { op, succ: [] } : { succ: [] });
@@ -285,13 +288,13 @@ class Builder {
   }
 
   // ---------------------------------------------------------------- statements
-  stmt(node: SyntaxNode): void {
+  stmt(node: CNode): void {
     if (this.depth >= MAX_NEST) { this.deepCuts++; if (this.cur !== null) this.emit({ k: 'opaque', pos: this.pos(node) }); return; }
     this.depth++;
     try { this.stmtAt(node); } finally { this.depth--; }
   }
 
-  private stmtAt(node: SyntaxNode): void {
+  private stmtAt(node: CNode): void {
     if (this.cur === null) {
       // unreachable code: only labels (and case labels) make it reachable again
       if (node.type !== 'labeled_statement' && node.type !== 'compound_statement' && node.type !== 'case_statement' &&
@@ -337,29 +340,29 @@ class Builder {
     }
   }
 
-  private stmtOrDecl(c: SyntaxNode): void {
+  private stmtOrDecl(c: CNode): void {
     if (STATEMENT_TYPES.has(c.type) || c.type.startsWith('preproc')) this.stmt(c);
     else if (c.type.endsWith('_expression')) this.exprStmt(c);
   }
 
-  private containsLabel(node: SyntaxNode, depth = 0): boolean {
+  private containsLabel(node: CNode, depth = 0): boolean {
     if (node.type === 'labeled_statement' || node.type === 'case_statement' || depth > MAX_NEST) return true;
     for (const c of node.namedChildren) if (this.containsLabel(c, depth + 1)) return true;
     return false;
   }
 
-  block(node: SyntaxNode): void {
+  block(node: CNode): void {
     this.pushScope();
     for (const c of node.namedChildren) this.stmt(c);
     this.popScope(this.pos(node.lastChild ?? node));
   }
 
-  private errorNode(node: SyntaxNode): void {
+  private errorNode(node: CNode): void {
     this.emit({ k: 'opaque', pos: this.pos(node) });
     for (const c of node.namedChildren) this.stmtOrDecl(c);
   }
 
-  private declaration(node: SyntaxNode): void {
+  private declaration(node: CNode): void {
     const tn = typeName(node.childForFieldName('type'));
     for (const d of node.namedChildren) {
       if (d.type === 'init_declarator') {
@@ -375,7 +378,7 @@ class Builder {
     }
   }
 
-  private ifStmt(node: SyntaxNode): void {
+  private ifStmt(node: CNode): void {
     const site = this.ctx.macros.get(node.startIndex);
     if (site && (site.kind === 'scoped_guard' || site.kind === 'scoped_cond_guard')) return this.scopedGuard(node, site);
     const cond = this.cond(node.childForFieldName('condition'));
@@ -397,7 +400,7 @@ class Builder {
     this.cur = end;
   }
 
-  private scopedGuard(node: SyntaxNode, site: MacroSite): void {
+  private scopedGuard(node: CNode, site: MacroSite): void {
     const type = site.args[0] ?? '';
     const pos = this.pos(node.childForFieldName('condition') ?? node);
     if (site.kind === 'scoped_cond_guard') {
@@ -437,7 +440,7 @@ class Builder {
     this.popScope(this.pos(node));
   }
 
-  private loop(cond: Cond, condPos: Pos, body: SyntaxNode | null, update: SyntaxNode | null, doWhile: boolean): void {
+  private loop(cond: Cond, condPos: Pos, body: CNode | null, update: CNode | null, doWhile: boolean): void {
     const head = this.join();
     const exit = this.join();
     const cont = this.join();
@@ -468,7 +471,7 @@ class Builder {
     this.cur = exit;
   }
 
-  private whileStmt(node: SyntaxNode): void {
+  private whileStmt(node: CNode): void {
     const c = node.childForFieldName('condition');
     let cond = this.cond(c);
     const site = this.ctx.macros.get(node.startIndex);
@@ -485,11 +488,11 @@ class Builder {
     }
     this.loop(cond, this.pos(c ?? node), node.childForFieldName('body'), null, false);
   }
-  private doStmt(node: SyntaxNode): void {
+  private doStmt(node: CNode): void {
     const c = node.childForFieldName('condition');
     this.loop(this.cond(c), this.pos(c ?? node), node.childForFieldName('body'), null, true);
   }
-  private forStmt(node: SyntaxNode): void {
+  private forStmt(node: CNode): void {
     this.pushScope();
     const init = node.childForFieldName('initializer');
     if (init) {
@@ -502,7 +505,7 @@ class Builder {
     this.popScope(this.pos(node));
   }
 
-  private switchStmt(node: SyntaxNode): void {
+  private switchStmt(node: CNode): void {
     const c = node.childForFieldName('condition');
     if (c) this.expr(c);
     const choice = this.emit({ k: 'choice', pos: this.pos(c ?? node) });
@@ -511,7 +514,7 @@ class Builder {
     this.cur = null;
     this.pushScope({ breakTo: exit });
     let hasDefault = false;
-    const cases: SyntaxNode[] = body ? body.namedChildren : [];
+    const cases: readonly CNode[] = body ? body.namedChildren : [];
     for (const cs of cases) {
       if (cs.type === 'case_statement') {
         const entry = this.join();
@@ -530,7 +533,7 @@ class Builder {
     this.cur = exit;
   }
 
-  private caseBody(cs: SyntaxNode): void {
+  private caseBody(cs: CNode): void {
     const value = cs.childForFieldName('value');
     for (const c of cs.namedChildren) {
       if (c === value || (value && c.startIndex === value.startIndex && c.endIndex === value.endIndex)) continue;
@@ -538,7 +541,7 @@ class Builder {
     }
   }
 
-  private returnStmt(node: SyntaxNode): void {
+  private returnStmt(node: CNode): void {
     const e = node.namedChildren.find((c) => c.type !== 'comment') ?? null;
     let value: Value = { k: 'unknown' };
     if (e) {
@@ -559,7 +562,7 @@ class Builder {
     this.cur = null;
   }
 
-  private jumpOut(kind: 'break' | 'continue', node: SyntaxNode): void {
+  private jumpOut(kind: 'break' | 'continue', node: CNode): void {
     for (let i = this.scopes.length - 1; i >= 0; i--) {
       const target = kind === 'break' ? this.scopes[i].breakTo : this.scopes[i].continueTo;
       if (target !== undefined) {
@@ -572,7 +575,7 @@ class Builder {
     this.cur = null; // break outside loop/switch: malformed, stop the path
   }
 
-  private gotoStmt(node: SyntaxNode): void {
+  private gotoStmt(node: CNode): void {
     const label = node.childForFieldName('label')?.text ?? '';
     if (this.cur === null) return;
     const from = this.join();
@@ -581,7 +584,7 @@ class Builder {
     this.cur = null;
   }
 
-  private labeled(node: SyntaxNode): void {
+  private labeled(node: CNode): void {
     const name = node.childForFieldName('label')?.text ?? '';
     let ln = this.labels.get(name);
     if (!ln) { ln = { node: this.join(), scopes: [...this.scopes] }; this.labels.set(name, ln); }
@@ -610,7 +613,7 @@ class Builder {
     this.cur = null;
   }
 
-  private preproc(node: SyntaxNode): void {
+  private preproc(node: CNode): void {
     // #if/#ifdef inside a body: a choice correlated on the condition text
     let condText = '';
     const nameNode = node.childForFieldName('name');
@@ -641,7 +644,7 @@ class Builder {
   }
 
   // --------------------------------------------------------------- expressions
-  exprStmt(e: SyntaxNode): void {
+  exprStmt(e: CNode): void {
     if (e.type === 'assignment_expression') {
       const left = e.childForFieldName('left');
       const right = e.childForFieldName('right');
@@ -664,7 +667,7 @@ class Builder {
     this.expr(e);
   }
 
-  private assignTo(left: SyntaxNode, right: SyntaxNode, whole: SyntaxNode): void {
+  private assignTo(left: CNode, right: CNode, whole: CNode): void {
     const l = unwrap(left);
     if (l && l.type === 'field_expression' && l.childForFieldName('field')?.text === 'nofault') {
       const v = constValue(right);
@@ -690,7 +693,7 @@ class Builder {
   }
 
   /** `name = value` (declaration initialiser or assignment). */
-  assign(name: string, value: SyntaxNode, whole: SyntaxNode, isDecl: boolean): void {
+  assign(name: string, value: CNode, whole: CNode, isDecl: boolean): void {
     const p = this.pos(whole);
     const cv = constValue(value);
     if (cv !== undefined) {
@@ -738,14 +741,14 @@ class Builder {
   }
 
   /** Emit the calls of an expression in evaluation order. */
-  expr(node: SyntaxNode | null): void {
+  expr(node: CNode | null): void {
     if (!node || this.cur === null) return;
     if (this.depth >= MAX_NEST) { this.deepCuts++; this.emit({ k: 'opaque', pos: this.pos(node) }); return; }
     this.depth++;
     try { this.exprAt(node); } finally { this.depth--; }
   }
 
-  private exprAt(node: SyntaxNode): void {
+  private exprAt(node: CNode): void {
     switch (node.type) {
       case 'call_expression': this.callExpr(node); return;
       case 'compound_statement': this.block(node); return; // statement expression ({ ... })
@@ -798,7 +801,7 @@ class Builder {
     }
   }
 
-  callExpr(node: SyntaxNode, assignTo?: string): void {
+  callExpr(node: CNode, assignTo?: string): void {
     const fn = node.childForFieldName('function');
     const argsNode = node.childForFieldName('arguments');
     const argNodes = argsNode ? argsNode.namedChildren.filter((c) => c.type !== 'comment') : [];
@@ -844,21 +847,21 @@ class Builder {
     this.emit(assignTo ? { k: 'call', call, assignTo } : { k: 'call', call });
     const clobbered = argNodes
       .map((a) => unwrap(a))
-      .filter((a): a is SyntaxNode => !!a && a.type === 'pointer_expression' && a.child(0)?.text === '&' && a.childForFieldName('argument')?.type === 'identifier')
+      .filter((a): a is CNode => !!a && a.type === 'pointer_expression' && a.child(0)?.text === '&' && a.childForFieldName('argument')?.type === 'identifier')
       .map((a) => a.childForFieldName('argument')!.text);
     if (clobbered.length) this.emit({ k: 'clobber', vars: clobbered });
   }
 
   // ---------------------------------------------------------------- conditions
   /** A condition; calls inside it become part of the Cond so short-circuiting is exact. */
-  cond(node: SyntaxNode | null): Cond {
+  cond(node: CNode | null): Cond {
     if (!node) return { k: 'unknown' };
     if (this.depth >= MAX_NEST) { this.deepCuts++; return { k: 'unknown' }; }
     this.depth++;
     try { return this.condAt(node); } finally { this.depth--; }
   }
 
-  private condAt(node: SyntaxNode): Cond {
+  private condAt(node: CNode): Cond {
     switch (node.type) {
       case 'parenthesized_expression': {
         const inner = node.namedChildren.find((c) => c.type !== 'comment');
@@ -925,7 +928,7 @@ class Builder {
     return this.opaqueCond(node);
   }
 
-  private boolish(n: SyntaxNode): boolean {
+  private boolish(n: CNode): boolean {
     const u = unwrap(n);
     if (!u) return false;
     if (u.type === 'identifier') return !/^[A-Z][A-Z0-9_]*$/.test(u.text);
@@ -937,7 +940,7 @@ class Builder {
     return false;
   }
 
-  private relation(op: string, l: SyntaxNode | null, r: SyntaxNode | null): Cond | undefined {
+  private relation(op: string, l: CNode | null, r: CNode | null): Cond | undefined {
     if (!l || !r) return undefined;
     const rels: Record<string, [Rel, Rel]> = {
       // op: [relation when comparing subject OP 0, relation when 0 OP subject]
@@ -946,7 +949,7 @@ class Builder {
     };
     const entry = rels[op];
     if (!entry) return undefined;
-    let subj: SyntaxNode | null = null;
+    let subj: CNode | null = null;
     let rel: Rel | undefined;
     if (constValue(r) === 0) { subj = l; rel = entry[0]; }
     else if (constValue(l) === 0) { subj = r; rel = entry[1]; }
@@ -997,7 +1000,7 @@ class Builder {
     return undefined;
   }
 
-  private callTest(node: SyntaxNode, rel: Rel): Cond {
+  private callTest(node: CNode, rel: Rel): Cond {
     // argument calls run first; the call itself is the tested subject
     const argsNode = node.childForFieldName('arguments');
     const argNodes = argsNode ? argsNode.namedChildren.filter((c) => c.type !== 'comment') : [];
@@ -1012,7 +1015,7 @@ class Builder {
   }
 
   /** A condition we cannot interpret: its calls still happen, then both outcomes are possible. */
-  private opaqueCond(node: SyntaxNode): Cond {
+  private opaqueCond(node: CNode): Cond {
     const pre = this.captureOps(() => this.expr(node));
     return pre.length ? { k: 'seq', pre, c: { k: 'unknown' } } : { k: 'unknown' };
   }
@@ -1045,7 +1048,7 @@ function annotationsFor(ctx: FileCtx, from: number, to: number): Annotation[] {
     .map((a) => ({ kind: a.kind, arg: stripText(a.arg), pos: posOf(ctx, { startIndex: a.offset, endIndex: a.offset + a.kind.length }) }));
 }
 
-export function buildFunction(fn: SyntaxNode, ctx: FileCtx): FunctionIR | undefined {
+export function buildFunction(fn: CNode, ctx: FileCtx): FunctionIR | undefined {
   const info = functionName(fn);
   const body = fn.childForFieldName('body');
   if (!info || !body) return undefined;

@@ -3,6 +3,7 @@
 // ops-struct initialisers and `lockorder:` directives).
 import { parseC, ParsedFile, SyntaxNode } from '../parse/parser';
 import { stripText } from '../parse/exprs';
+import { liteTree } from '../parse/lite';
 import { buildFunction, FileCtx, functionName, paramsOf, posOf, typeName } from './cfg';
 import type { FileIR, FunctionIR, GlobalLock, OpsInit, OrderDirective, Prototype, StructDef } from './ir';
 
@@ -101,6 +102,7 @@ export function buildFileIR(path: string, text: string, hooks?: BuildHooks): { i
   const parsed = hooks?.parsed ?? parseC(text);
   const ctx: FileCtx = {
     text,
+    source: parsed.normalized.text,
     lines: parsed.lines,
     macros: new Map(parsed.normalized.macros.map((m) => [m.offset, m])),
     annotations: parsed.normalized.annotations,
@@ -120,7 +122,7 @@ export function buildFileIR(path: string, text: string, hooks?: BuildHooks): { i
       const mark = item ? [ir.structs.length, ir.globals.length, ir.ops.length, ir.prototypes.length] : undefined;
       switch (c.type) {
         case 'function_definition': {
-          const f = hooks?.reuseFunction?.(c) ?? buildFunction(c, ctx);
+          const f = hooks?.reuseFunction?.(c) ?? buildFunction(liteTree(c, ctx.source), ctx);
           if (f) {
             ir.functions.push(f);
             if (f.errors > 0) ir.errorFunctions++;

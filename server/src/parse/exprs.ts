@@ -1,12 +1,12 @@
 // Canonical text of C expressions: the form lock instances are compared in.
 // `&(fi)->i_mmap_sem`, `& fi->i_mmap_sem` and `&((struct fuse_inode *)fi)->i_mmap_sem`
 // all become `&fi->i_mmap_sem`.
-import type { SyntaxNode } from './parser';
+import type { CNode } from './lite';
 
 /** Nesting beyond this is taken as written (stripped text): pathological input must not overflow the stack. */
 const MAX_CANON_DEPTH = 200;
 
-export function canon(node: SyntaxNode | null | undefined, depth = 0): string {
+export function canon(node: CNode | null | undefined, depth = 0): string {
   if (!node) return '';
   if (depth > MAX_CANON_DEPTH) return stripText(node.text);
   switch (node.type) {
