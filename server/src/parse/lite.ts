@@ -89,16 +89,16 @@ export class LiteNode implements CNode {
     return p >= 0 ? this.t.node(p) : null;
   }
   get previousNamedSibling(): LiteNode | null {
-    const sibs = this.parent?.namedChildren;
+    const sibs = this.parent?.children;
     if (!sibs) return null;
-    const k = sibs.indexOf(this);
-    return k > 0 ? sibs[k - 1] : null;
+    for (let k = sibs.indexOf(this) - 1; k >= 0; k--) if (sibs[k].isNamed) return sibs[k];
+    return null;
   }
   get nextNamedSibling(): LiteNode | null {
-    const sibs = this.parent?.namedChildren;
+    const sibs = this.parent?.children;
     if (!sibs) return null;
-    const k = sibs.indexOf(this);
-    return k >= 0 && k + 1 < sibs.length ? sibs[k + 1] : null;
+    for (let k = sibs.indexOf(this) + 1; k > 0 && k < sibs.length; k++) if (sibs[k].isNamed) return sibs[k];
+    return null;
   }
   child(index: number): LiteNode | null {
     return this.children[index] ?? null;

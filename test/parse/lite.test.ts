@@ -1,0 +1,90 @@
+// parse/lite.ts: the plain-JS copy of a function's subtree must answer every
+// question the IR builder asks exactly as node-tree-sitter's nodes do, so the
+// IR built from it is the same IR.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseC, SyntaxNode } from '../../server/src/parse/parser';
+import { CNode, liteTree } from '../../server/src/parse/lite';
+import { buildFunction, FileCtx } from '../../server/src/analysis/cfg';
+import { collectFiles } from '../../server/src/cli/main';
+
+const FIXTURES = path.join(__dirname, '..', '..', '..', 'test-fixtures');
+
+function ctxOf(text: string): { ctx: FileCtx; root: SyntaxNode } {
+  const parsed = parseC(text);
+  const ctx: FileCtx = {
+    text, source: parsed.normalized.text, lines: parsed.lines,
+    macros: new Map(parsed.normalized.macros.map((m) => [m.offset, m])), annotations: parsed.normalized.annotations,
+  };
+  return { ctx, root: parsed.tree.rootNode };
+}
+
+/** Compare two trees node by node through the CNode API. */
+function sameTree(real: CNode, lite: CNode, where: string): number {
+  let n = 0;
+  const walk = (a: CNode, b: CNode, p: string): void => {
+    n++;
+    assert.strictEqual(b.type, a.type, `${p}: type`);
+    assert.strictEqual(b.startIndex, a.startIndex, `${p}: startIndex`);
+    assert.strictEqual(b.endIndex, a.endIndex, `${p}: endIndex`);
+    assert.strictEqual(b.text, a.text, `${p}: text`);
+    assert.strictEqual(b.isMissing, a.isMissing, `${p}: isMissing`);
+    assert.strictEqual(b.hasError, a.hasError, `${p}: hasError`);
+    assert.strictEqual(b.children.length, a.children.length, `${p}: children`);
+    assert.deepStrictEqual(b.namedChildren.map((c) => c.type), a.namedChildren.map((c) => c.type), `${p}: namedChildren`);
+    for (const f of ['name', 'body', 'declarator', 'type', 'condition', 'consequence', 'alternative', 'function', 'arguments', 'left', 'right', 'value', 'argument', 'field', 'operator', 'label', 'initializer', 'update', 'parameters']) {
+      const x = a.childForFieldName(f);
+      const y = b.childForFieldName(f);
+      assert.strictEqual(y?.startIndex, x?.startIndex, `${p}: field ${f}`);
+      assert.strictEqual(y?.type, x?.type, `${p}: field ${f} type`);
+    }
+    assert.strictEqual(b.lastChild?.startIndex, a.lastChild?.startIndex, `${p}: lastChild`);
+    assert.strictEqual(b.previousNamedSibling?.startIndex, a.previousNamedSibling?.startIndex, `${p}: previousNamedSibling`);
+    assert.strictEqual(b.nextNamedSibling?.startIndex, a.nextNamedSibling?.startIndex, `${p}: nextNamedSibling`);
+    assert.strictEqual(b.child(0)?.type, a.child(0)?.type, `${p}: child(0)`);
+    for (let i = 0; i < a.children.length; i++) walk(a.children[i], b.children[i], `${p}/${a.children[i].type}[${i}]`);
+  };
+  walk(real, lite, where);
+  return n;
+}
+
+describe('parse: lite trees (one TreeCursor walk per function)', () => {
+  it('answers type, range, text, fields, siblings and error flags like node-tree-sitter on every fixture function', () => {
+    let nodes = 0;
+    let fns = 0;
+    for (const file of collectFiles([FIXTURES])) {
+      const { ctx, root } = ctxOf(fs.readFileSync(file, 'utf8'));
+      for (const fn of root.descendantsOfType('function_definition')) {
+        // the root's siblings are outside the copy: compare below the root
+        const lite = liteTree(fn, ctx.source);
+        for (let i = 0; i < fn.children.length; i++) nodes += sameTree(fn.children[i], lite.children[i], `${path.basename(file)}:${fn.startPosition.row + 1}`);
+        fns++;
+      }
+    }
+    assert.ok(fns > 100, `fixture functions compared: ${fns}`);
+    assert.ok(nodes > 10_000, `nodes compared: ${nodes}`);
+  });
+
+  it('copies ERROR and MISSING nodes with their error flags', () => {
+    const src = 'int f(struct s *s)\n{\n\tspin_lock(&s->lock;\n\tif (x {\n\t\ty = ;\n\t}\n\treturn 0\n}\n';
+    const { ctx, root } = ctxOf(src);
+    const fn = root.descendantsOfType('function_definition')[0];
+    assert.ok(fn && fn.hasError, 'the snippet has parse errors');
+    const lite = liteTree(fn, ctx.source);
+    assert.strictEqual(lite.hasError, true);
+    sameTree(fn.children[fn.children.length - 1], lite.children[lite.children.length - 1], 'broken body');
+  });
+
+  it('gives the same FunctionIR as building from node-tree-sitter nodes, on every fixture function', () => {
+    let fns = 0;
+    for (const file of collectFiles([FIXTURES])) {
+      const { ctx, root } = ctxOf(fs.readFileSync(file, 'utf8'));
+      for (const fn of root.descendantsOfType('function_definition')) {
+        assert.deepStrictEqual(buildFunction(liteTree(fn, ctx.source), ctx), buildFunction(fn, ctx), `${path.basename(file)}:${fn.startPosition.row + 1}`);
+        fns++;
+      }
+    }
+    assert.ok(fns > 100);
+  });
+});
