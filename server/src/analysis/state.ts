@@ -45,6 +45,9 @@ export interface HolderInfo { gl: string; cls: string; mode: Mode; tryFlag: bool
 
 export interface TrailStep { line: number; what: string }
 
+/** A path's steps as a shared list, newest first: extending a trail is one allocation, not a copy. */
+export interface Trail { readonly step: TrailStep; readonly prev: Trail | undefined; readonly n: number }
+
 export interface State {
   readonly held: readonly Held[];
   readonly pf: number;
@@ -63,14 +66,14 @@ export interface State {
    * summary, weaker evidence): a later unlock of them is not a double unlock
    */
   readonly softReleased?: readonly string[];
-  /** path description for messages; not part of the key */
-  readonly trail: readonly TrailStep[];
+  /** path description for messages (read it with trailOf()); not part of the key */
+  readonly trail: Trail | undefined;
   /** stateKey()'s memo (see there); carried along by spread copies, checked before use */
   readonly keyMemo?: KeyMemo;
 }
 
 export function initialState(): State {
-  return { held: [], pf: 0, pfSeen: false, nofault: [], vars: {}, atoms: {}, holders: {}, notHeld: [], entryAssumed: [], trail: [] };
+  return { held: [], pf: 0, pfSeen: false, nofault: [], vars: {}, atoms: {}, holders: {}, notHeld: [], entryAssumed: [], trail: undefined };
 }
 
 /**
@@ -78,9 +81,17 @@ export function initialState(): State {
  * state's key is remembered with the component references it was computed
  * from; a spread copy inherits the memo and reuses it while those components
  * are the same objects (a copy that only extends the trail, a node that passes
- * its state on). Computing the key is most of the worklist's cost otherwise.
+ * its state on).
+ *
+ * The key itself is short: each component (the held list, the variable signs,
+ * the atoms, ...) is interned to a number within the current key space, once
+ * per component object, so a state that changed one component costs one
+ * component's text, and the worklist's sets hash a few digits instead of the
+ * whole state. Keys are comparable only within one key space: the dataflow
+ * opens one per pass (`newKeySpace`).
  */
 interface KeyMemo {
+  readonly space: number;
   readonly held: State['held']; readonly pf: number; readonly pfSeen: boolean; readonly nofault: State['nofault'];
   readonly vars: State['vars']; readonly atoms: State['atoms']; readonly holders: State['holders'];
   readonly notHeld: State['notHeld']; readonly entryAssumed: State['entryAssumed']; readonly softReleased: State['softReleased'];
@@ -89,19 +100,52 @@ interface KeyMemo {
   lock?: string;
 }
 
+let keySpace = 0;
+let objIds = new Map<object, number>();
+let partIds = new Map<string, number>();
+
+/** Start a new key space: keys from earlier spaces are recomputed, never compared with new ones. */
+export function newKeySpace(): void {
+  keySpace++;
+  objIds = new Map();
+  partIds = new Map();
+}
+
+function idOf<T extends object>(obj: T, text: (o: T) => string): number {
+  let id = objIds.get(obj);
+  if (id === undefined) {
+    const t = text(obj);
+    id = partIds.get(t);
+    if (id === undefined) { id = partIds.size; partIds.set(t, id); }
+    objIds.set(obj, id);
+  }
+  return id;
+}
+
+const heldText = (held: State['held']): string =>
+  held.map((h) => `${h.inst}|${h.mode}|${h.count}|${h.entry ? 1 : 0}|${h.demotable ? 1 : 0}|${h.site.line}${h.handedOff ? '|h' : ''}`).join(';');
+const listText = (l: readonly string[]): string => l.join(',');
+const varsText = (vars: State['vars']): string => Object.keys(vars).sort().map((k) => `${k}=${vars[k]}`).join(',');
+const atomsText = (atoms: State['atoms']): string => Object.keys(atoms).sort().map((k) => `${k}=${atoms[k] ? 1 : 0}`).join(',');
+const holdersText = (holders: State['holders']): string => Object.keys(holders).sort().map((k) => `${k}=${holders[k].gl}/${holders[k].mode}`).join(',');
+
 function memoOf(s: State): KeyMemo {
   const m = s.keyMemo;
-  if (m && m.held === s.held && m.vars === s.vars && m.atoms === s.atoms && m.notHeld === s.notHeld && m.pf === s.pf &&
-      m.pfSeen === s.pfSeen && m.nofault === s.nofault && m.holders === s.holders && m.entryAssumed === s.entryAssumed &&
-      m.softReleased === s.softReleased) return m;
+  if (m && m.space === keySpace && m.held === s.held && m.vars === s.vars && m.atoms === s.atoms && m.notHeld === s.notHeld &&
+      m.pf === s.pf && m.pfSeen === s.pfSeen && m.nofault === s.nofault && m.holders === s.holders &&
+      m.entryAssumed === s.entryAssumed && m.softReleased === s.softReleased) return m;
+  const soft = s.softReleased?.length ? idOf(s.softReleased, listText) : -1;
+  const key = `${idOf(s.held, heldText)}#${s.pf}${s.pfSeen ? '+' : ''}#${idOf(s.nofault, listText)}#${idOf(s.vars, varsText)}#${idOf(s.atoms, atomsText)}` +
+    `#${idOf(s.holders, holdersText)}#${idOf(s.notHeld, listText)}#${idOf(s.entryAssumed, listText)}#${soft}`;
   const memo: KeyMemo = {
-    held: s.held, pf: s.pf, pfSeen: s.pfSeen, nofault: s.nofault, vars: s.vars, atoms: s.atoms, holders: s.holders,
-    notHeld: s.notHeld, entryAssumed: s.entryAssumed, softReleased: s.softReleased, key: computeKey(s),
+    space: keySpace, held: s.held, pf: s.pf, pfSeen: s.pfSeen, nofault: s.nofault, vars: s.vars, atoms: s.atoms, holders: s.holders,
+    notHeld: s.notHeld, entryAssumed: s.entryAssumed, softReleased: s.softReleased, key,
   };
   (s as { keyMemo?: KeyMemo }).keyMemo = memo;
   return memo;
 }
 
+/** Identifies equal states (the trail aside) within the current key space. */
 export function stateKey(s: State): string {
   return memoOf(s).key;
 }
@@ -114,23 +158,25 @@ export function lockStateKey(s: State): string {
   const m = memoOf(s);
   if (m.lock === undefined) {
     const held = s.held.map((h) => `${h.inst}|${h.mode}|${h.count}|${h.entry ? 1 : 0}|${h.demotable ? 1 : 0}`).join(';');
-    const holders = Object.keys(s.holders).sort().map((k) => `${k}=${s.holders[k].gl}/${s.holders[k].mode}`).join(',');
-    m.lock = `${held}#${s.pf}#${s.nofault.join(',')}#${holders}#${s.notHeld.join(',')}#${s.entryAssumed.join(',')}`;
+    m.lock = `${held}#${s.pf}#${listText(s.nofault)}#${holdersText(s.holders)}#${listText(s.notHeld)}#${listText(s.entryAssumed)}`;
   }
   return m.lock;
 }
 
-function computeKey(s: State): string {
-  const held = s.held.map((h) => `${h.inst}|${h.mode}|${h.count}|${h.entry ? 1 : 0}|${h.demotable ? 1 : 0}|${h.site.line}${h.handedOff ? '|h' : ''}`).join(';');
-  const vars = Object.keys(s.vars).sort().map((k) => `${k}=${s.vars[k]}`).join(',');
-  const atoms = Object.keys(s.atoms).sort().map((k) => `${k}=${s.atoms[k] ? 1 : 0}`).join(',');
-  const holders = Object.keys(s.holders).sort().map((k) => `${k}=${s.holders[k].gl}/${s.holders[k].mode}`).join(',');
-  return `${held}#${s.pf}${s.pfSeen ? '+' : ''}#${s.nofault.join(',')}#${vars}#${atoms}#${holders}#${s.notHeld.join(',')}#${s.entryAssumed.join(',')}${s.softReleased?.length ? `#~${s.softReleased.join(',')}` : ''}`;
+export function withTrail(s: State, step: TrailStep): State {
+  return { ...s, trail: { step, prev: s.trail, n: (s.trail?.n ?? 0) + 1 } };
 }
 
-export function withTrail(s: State, step: TrailStep): State {
-  const trail = s.trail.length >= 40 ? [...s.trail.slice(0, 8), ...s.trail.slice(-31), step] : [...s.trail, step];
-  return { ...s, trail };
+/** Steps kept for messages: all of a path up to 40 steps, else its first 8 and its last 32. */
+export const TRAIL_HEAD = 8;
+export const TRAIL_MAX = 40;
+
+/** The path's steps, oldest first (the first TRAIL_HEAD and the last TRAIL_MAX - TRAIL_HEAD of a long path). */
+export function trailOf(s: State): readonly TrailStep[] {
+  const all: TrailStep[] = [];
+  for (let t = s.trail; t; t = t.prev) all.push(t.step);
+  all.reverse();
+  return all.length <= TRAIL_MAX ? all : [...all.slice(0, TRAIL_HEAD), ...all.slice(all.length - (TRAIL_MAX - TRAIL_HEAD))];
 }
 
 export function findHeld(s: State, inst: string): Held | undefined {

@@ -6,7 +6,7 @@ import type { FnRecords } from '../dataflow';
 import type { Finding } from '../diagnostic';
 import { lineOf, pathPhrase } from '../diagnostic';
 import { annotationMatches, finding, trailLines } from './common';
-import { N } from '../state';
+import { N, trailOf } from '../state';
 
 export function checkAnnotationMismatch(rec: FnRecords): Finding[] {
   const out: Finding[] = [];
@@ -38,7 +38,7 @@ export function checkAnnotationMismatch(rec: FnRecords): Finding[] {
     } else if (a.kind === '__must_hold' || a.kind === '__must_hold_shared') {
       const bad = rec.exits.find((ex) => !heldAtExit(inst, ex) && ex.state.notHeld.some((n) => annotationMatches(inst, n)));
       if (bad) {
-        const rel = bad.state.trail.find((t) => t.what.includes(inst) && / released/.test(t.what));
+        const rel = trailOf(bad.state).find((t) => t.what.includes(inst) && / released/.test(t.what));
         out.push(finding(rec, 'annotation-mismatch', bad.pos,
           `${rec.fn.name}() is declared __must_hold(${a.arg}) but returns at line ${lineOf(bad.pos)} having released it${rel ? ` at line ${rel.line + 1}` : ''} (path: lines ${pathPhrase(trailLines(bad.state))}); the caller still believes it holds the lock.`,
           [{ file: rec.file, pos: a.pos, message: `__must_hold(${a.arg}) declared here` }]));
@@ -52,7 +52,7 @@ export function checkAnnotationMismatch(rec: FnRecords): Finding[] {
     const held = as.before.held.find((h) => h.inst === as.ref.inst);
     if (!held && as.before.notHeld.includes(as.ref.inst)) {
       seen.add(key);
-      const rel = [...as.before.trail].reverse().find((t) => t.what.includes(as.ref.inst));
+      const rel = [...trailOf(as.before)].reverse().find((t) => t.what.includes(as.ref.inst));
       out.push(finding(rec, 'annotation-mismatch', as.pos,
         `${as.api}(${as.ref.inst}) fails on the path through lines ${pathPhrase(trailLines(as.before, rel?.line))}: ${as.ref.inst} was ${rel && /failed/.test(rel.what) ? 'not acquired' : 'released'}${rel ? ` at line ${rel.line + 1}` : ''}.`,
         rel ? [{ file: rec.file, pos: { line: rel.line, col: 0, endLine: rel.line, endCol: 0 }, message: 'released here' }] : []));

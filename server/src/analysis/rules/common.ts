@@ -4,6 +4,7 @@ import type { FnRecords } from '../dataflow';
 import type { Finding, Related, RuleName, Severity } from '../diagnostic';
 import type { Pos } from '../ir';
 import type { Held, State } from '../state';
+import { trailOf } from '../state';
 
 export function finding(rec: FnRecords, rule: RuleName, pos: Pos, message: string, related: Related[] = [], severity: Severity = 'warning'): Finding {
   return { file: rec.file, pos, severity, rule, function: rec.fn.name, message, related, simulation: 'not-run' };
@@ -18,7 +19,7 @@ export function annotationMatches(ann: string, inst: string): boolean {
 
 /** Lines of the path that led to a state, for messages. */
 export function trailLines(s: State, fromLine?: number): number[] {
-  const lines = s.trail.map((t) => t.line);
+  const lines = trailOf(s).map((t) => t.line);
   if (fromLine === undefined) return lines;
   const i = lines.indexOf(fromLine);
   return i >= 0 ? lines.slice(i) : lines;

@@ -7,7 +7,7 @@ import type { FnRecords } from '../dataflow';
 import type { Finding } from '../diagnostic';
 import { lineOf, lockPhrase, pathPhrase } from '../diagnostic';
 import type { ExitRec } from '../dataflow';
-import { N, P, Z } from '../state';
+import { N, P, Z, trailOf } from '../state';
 import type { Held } from '../state';
 import { annotationMatches, finding, releaseCallFor, trailLines } from './common';
 
@@ -64,7 +64,7 @@ export function checkLockLeak(rec: FnRecords): Finding[] {
     // else down_read()`) say nothing about it
     // (a failed trylock is not a release either)
     const releasedHere = `: ${inst} released`;
-    const released = free.filter((ex) => ex.state.notHeld.includes(inst) && ex.state.trail.some((t) => t.what.endsWith(releasedHere) || t.what.includes(`${releasedHere} `)));
+    const released = free.filter((ex) => ex.state.notHeld.includes(inst) && trailOf(ex.state).some((t) => t.what.endsWith(releasedHere) || t.what.includes(`${releasedHere} `)));
     if (released.length === 0) continue;
     const heldSigns = held.reduce((m, e) => m | e.ret, 0);
     const freeSigns = released.reduce((m, e) => m | e.ret, 0);

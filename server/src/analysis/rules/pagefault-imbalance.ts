@@ -7,6 +7,7 @@ import type { Finding } from '../diagnostic';
 import { lineOf, pathPhrase } from '../diagnostic';
 import { rootVar } from '../../parse/exprs';
 import { finding, trailLines } from './common';
+import { trailOf } from '../state';
 
 export function checkPagefaultImbalance(rec: FnRecords): Finding[] {
   const out: Finding[] = [];
@@ -14,7 +15,7 @@ export function checkPagefaultImbalance(rec: FnRecords): Finding[] {
   for (const ex of rec.exits) {
     if (ex.state.pf > 0 && !done.has(`pf:${ex.pos.line}`)) {
       done.add(`pf:${ex.pos.line}`);
-      const t = ex.state.trail.filter((x) => x.what === 'pagefault_disable()');
+      const t = trailOf(ex.state).filter((x) => x.what === 'pagefault_disable()');
       const at = t[t.length - 1];
       out.push(finding(rec, 'pagefault-imbalance', ex.pos,
         `returns at line ${lineOf(ex.pos)} with page faults still disabled${at ? ` (pagefault_disable() at line ${at.line + 1})` : ''} (path: lines ${pathPhrase(trailLines(ex.state, at?.line))}); call pagefault_enable() on this path too.`,
@@ -25,7 +26,7 @@ export function checkPagefaultImbalance(rec: FnRecords): Finding[] {
       if (!root || !rec.fn.params.some((p) => p.name === root)) continue; // a local iterator dies with the function
       if (done.has(`nf:${it}:${ex.pos.line}`)) continue;
       done.add(`nf:${it}:${ex.pos.line}`);
-      const set = [...ex.state.trail].reverse().find((x) => x.what === `${it}->nofault = true`);
+      const set = [...trailOf(ex.state)].reverse().find((x) => x.what === `${it}->nofault = true`);
       out.push(finding(rec, 'pagefault-imbalance', ex.pos,
         `${it}->nofault is still true when returning at line ${lineOf(ex.pos)}${set ? ` (set at line ${set.line + 1})` : ''}: the caller's later copies through ${it} return short instead of faulting; clear it (${it}->nofault = false) on this path.`,
         set ? [{ file: rec.file, pos: { line: set.line, col: 0, endLine: set.line, endCol: 0 }, message: 'nofault set here' }] : []));

@@ -7,6 +7,7 @@ import type { FnRecords } from '../dataflow';
 import type { Finding } from '../diagnostic';
 import { lineOf, lockPhrase, pathPhrase } from '../diagnostic';
 import { finding, trailLines } from './common';
+import { trailOf } from '../state';
 
 export function checkUnlockUnheld(rec: FnRecords): Finding[] {
   const out: Finding[] = [];
@@ -16,7 +17,7 @@ export function checkUnlockUnheld(rec: FnRecords): Finding[] {
     const key = `${r.pos.line}:${r.pos.col}:${r.ref.inst}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const trail = r.before.trail;
+    const trail = trailOf(r.before);
     if (r.problem === 'mode') {
       const h = r.before.held.find((x) => x.inst === r.ref.inst);
       out.push(finding(rec, 'unlock-unheld', r.pos,
