@@ -19,7 +19,7 @@ import type { Call, Cond, FunctionIR, Op, Pos, Rel, Value } from './ir';
 import { ClassKey, isIndexed, LockRef, Resolver } from './locks';
 import {
   ANY, addHeld, dropAtomsOf, findHeld, Held, initialState, mentions, N, P, removeHeld, setVar, signOf, State,
-  stateKey, lockStateKey, varSign, withTrail, Z,
+  stateKey, lockStateKey, newKeySpace, trailOf, varSign, withTrail, Z,
 } from './state';
 import type { Released, Summary, SummaryLookup } from './summaryTypes';
 import { checkLockLeak } from './rules/lock-leak';
@@ -126,6 +126,7 @@ function balanceClean(rec: FnRecords): boolean {
 }
 
 function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRecords {
+  newKeySpace();
   const budget = ctx.budget ?? DEFAULT_BUDGET;
   const resolver = new Resolver(fn, ctx.structs, ctx.globals, ctx.classKeys);
   const relevant = pathFacts ? relevantFacts(fn, ctx.know) : { vars: new Set<string>(['$call', '$test', '$ret']), atoms: new Set<string>() };
@@ -259,7 +260,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
       // into, like a d_walk() callback) may be handed over again: only a lock taken here and
       // released twice is a double unlock
       // (nested rcu_read_lock()s, preempt_disable()s: the nesting count across retry loops is not exact)
-      const nested = RECURSIVE_KINDS.has(ref.kind) && s.trail.some((t) => t.what.endsWith(`(${ref.inst}) again`));
+      const nested = RECURSIVE_KINDS.has(ref.kind) && trailOf(s).some((t) => t.what.endsWith(`(${ref.inst}) again`));
       const problem: ReleaseRec['problem'] | undefined = s.notHeld.includes(ref.inst) && !ref.indexed && direct && !s.softReleased?.includes(ref.inst) &&
         !s.entryAssumed.includes(ref.inst) && !nested ? 'double-release' : undefined;
       if (!direct && s.notHeld.includes(ref.inst)) return s;
@@ -853,19 +854,33 @@ export function impliedFlagTest(atoms: Readonly<Record<string, boolean>>, atom: 
  * (`inode == sdp->sd_rindex`, `attr->ia_valid & ATTR_SIZE`): that is what
  * correlated conditions in kernel code rely on, and callees rarely change them.
  */
+/** Per function: does a call clobber the condition atom (it reads memory a callee may change)? */
+const CLOBBERED = new WeakMap<FunctionIR, Map<string, boolean>>();
+/** Atoms objects after a call: the same object in gives the same object out (states stay shareable). */
+const AFTER_CALL = new WeakMap<object, Readonly<Record<string, boolean>>>();
+
 export function forgetClobbered(s: State, fn: FunctionIR): State {
   const keys = Object.keys(s.atoms);
   if (keys.length === 0) return s;
+  const known = AFTER_CALL.get(s.atoms);
+  if (known) return known === s.atoms ? s : { ...s, atoms: known };
+  let memo = CLOBBERED.get(fn);
+  if (!memo) { memo = new Map(); CLOBBERED.set(fn, memo); }
   const local = (v: string): boolean => fn.params.some((p) => p.name === v) || v in fn.locals;
   let changed = false;
   const atoms: Record<string, boolean> = {};
   for (const k of keys) {
-    const stable = /^#|^[A-Z][A-Z0-9_]*\(/.test(k);
-    const roots = [...k.matchAll(/(?<![\w>.])([a-z_]\w*)(?=\s*(->|\.))/g)].map((m) => m[1]);
-    const volatile = roots.some((r) => r === 'current' || !local(r));
-    if (!stable && volatile) { changed = true; continue; }
+    let drop = memo.get(k);
+    if (drop === undefined) {
+      const stable = /^#|^[A-Z][A-Z0-9_]*\(/.test(k);
+      const roots = [...k.matchAll(/(?<![\w>.])([a-z_]\w*)(?=\s*(->|\.))/g)].map((m) => m[1]);
+      drop = !stable && roots.some((r) => r === 'current' || !local(r));
+      memo.set(k, drop);
+    }
+    if (drop) { changed = true; continue; }
     atoms[k] = s.atoms[k];
   }
+  AFTER_CALL.set(s.atoms, changed ? atoms : s.atoms);
   return changed ? { ...s, atoms } : s;
 }
 
