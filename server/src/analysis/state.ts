@@ -196,6 +196,8 @@ export function removeHeld(s: State, inst: string, markNotHeld = true): State {
 }
 
 export function setVar(s: State, name: string, sign: number): State {
+  const cur = s.vars[name];
+  if (sign === ANY ? cur === undefined : cur === sign) return dropAtomsOf(s, name); // same sign: keep the vars object
   const vars = { ...s.vars };
   if (sign === ANY) delete vars[name]; else vars[name] = sign;
   return dropAtomsOf({ ...s, vars }, name);
@@ -217,9 +219,16 @@ export function dropAtomsOf(s: State, name: string): State {
   return changed ? { ...s, atoms } : s;
 }
 
+const MENTION_RES = new Map<string, RegExp>();
+
 export function mentions(text: string, name: string): boolean {
   if (!text.includes(name)) return false;
-  const re = new RegExp(`(^|[^\\w>.])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w])`);
+  let re = MENTION_RES.get(name);
+  if (!re) {
+    if (MENTION_RES.size > 10_000) MENTION_RES.clear();
+    re = new RegExp(`(^|[^\\w>.])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w])`);
+    MENTION_RES.set(name, re);
+  }
   return re.test(text);
 }
 
