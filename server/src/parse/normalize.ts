@@ -199,13 +199,38 @@ export function splitArgs(src: string, start: number, end: number): string[] {
   return out;
 }
 
-/** Replace [start,end) with spaces, keeping newlines (so line numbers survive). */
-function blank(buf: string[], start: number, end: number): void {
-  for (let i = start; i < end; i++) if (buf[i] !== '\n' && buf[i] !== '\r') buf[i] = ' ';
+/**
+ * The source with same-length character rewrites on top. Rewrites are few
+ * next to the text, so they are kept apart and applied once at the end
+ * (splitting a whole file into one-character strings and joining it back was
+ * half of the normaliser's time).
+ */
+class TextBuf {
+  private readonly edits = new Map<number, string>();
+  constructor(private readonly src: string) {}
+  at(i: number): string { return this.edits.get(i) ?? this.src[i]; }
+  set(i: number, ch: string): void {
+    if (i < 0 || i >= this.src.length) return;
+    if (ch === this.src[i]) this.edits.delete(i); else this.edits.set(i, ch);
+  }
+  text(): string {
+    if (this.edits.size === 0) return this.src;
+    const at = [...this.edits.keys()].sort((a, b) => a - b);
+    const parts: string[] = [];
+    let last = 0;
+    for (const i of at) { parts.push(this.src.slice(last, i), this.edits.get(i)!); last = i + 1; }
+    parts.push(this.src.slice(last));
+    return parts.join('');
+  }
 }
 
-function overwrite(buf: string[], start: number, word: string): void {
-  for (let i = 0; i < word.length; i++) buf[start + i] = word[i];
+/** Replace [start,end) with spaces, keeping newlines (so line numbers survive). */
+function blank(buf: TextBuf, start: number, end: number): void {
+  for (let i = start; i < end; i++) { const c = buf.at(i); if (c !== '\n' && c !== '\r') buf.set(i, ' '); }
+}
+
+function overwrite(buf: TextBuf, start: number, word: string): void {
+  for (let i = 0; i < word.length; i++) buf.set(start + i, word[i]);
 }
 
 /** What a `{` opens: a function body or block, a struct/union/enum body, an initialiser. */
@@ -244,7 +269,7 @@ function isUpperMacro(name: string): boolean {
  * a statement list that C cannot spell as an expression. `for (;;)` is left alone.
  * Returns the token list without the rewritten semicolons (or with them as commas).
  */
-function fixParenSemicolons(toks: Tok[], buf: string[]): Tok[] {
+function fixParenSemicolons(toks: Tok[], buf: TextBuf): Tok[] {
   const stack: { ch: string; owner: string }[] = [];
   const out: Tok[] = [];
   let prev: Tok | undefined;
@@ -267,9 +292,9 @@ function fixParenSemicolons(toks: Tok[], buf: string[]): Tok[] {
           let n = k + 1;
           while (n < toks.length && toks[n].text === '#') n++;
           const next = toks[n];
-          if (next && next.text === ')') { buf[t.start] = ' '; prev = t; continue; }
+          if (next && next.text === ')') { buf.set(t.start, ' '); prev = t; continue; }
           if (next && next.text !== ';') {
-            buf[t.start] = ',';
+            buf.set(t.start, ',');
             const c: Tok = { kind: 'punct', text: ',', start: t.start, end: t.end };
             out.push(c);
             prev = c;
@@ -298,7 +323,7 @@ function directive(src: string, t: Tok): string {
  * Balanced groups are left alone: the CFG models them as a correlated choice.
  * Returns the tokens that survive.
  */
-function resolveSplitConditionals(src: string, toks: Tok[], buf: string[]): Tok[] {
+function resolveSplitConditionals(src: string, toks: Tok[], buf: TextBuf): Tok[] {
   interface Group { dirs: number[]; cond: string }
   const groups: Group[] = [];
   const stack: Group[] = [];
@@ -373,7 +398,7 @@ export function nestingExceeds(src: string, limit: number): boolean {
 export function normalizeKernelC(src: string): Normalized {
   // pathological nesting (no kernel file comes near it): tree-sitter and the CFG builder cope, the rewrites would not finish
   if (nestingExceeds(src, MAX_NORMALIZE_NESTING)) return { text: src, annotations: [], macros: [] };
-  const buf = src.split('');
+  const buf = new TextBuf(src);
   const toks = fixParenSemicolons(resolveSplitConditionals(src, scan(src), buf), buf);
   const annotations: ContextAnnotation[] = [];
   const macros: MacroSite[] = [];
@@ -475,8 +500,8 @@ export function normalizeKernelC(src: string): Normalized {
     const plain = !/[\n/#]/.test(src.slice(start, end));
     if (plain) {
       for (let i = start; i < end; i++) {
-        const c = buf[i];
-        if (c === ' ' || c === '\t' || c === '*') buf[i] = '_';
+        const c = buf.at(i);
+        if (c === ' ' || c === '\t' || c === '*') buf.set(i, '_');
       }
       return;
     }
@@ -495,8 +520,8 @@ export function normalizeKernelC(src: string): Normalized {
       // ASSERTCMP(x, ==, y): an operator passed as an argument; drop the commas around it
       const ts = toks.slice(a, b);
       if (ts.every((t) => t.kind === 'punct' && OPERATOR_CHARS.test(t.text))) {
-        if (i > 0) buf[toks[r.commas[i - 1]].start] = ' ';
-        if (i < r.commas.length) buf[toks[r.commas[i]].start] = ' ';
+        if (i > 0) buf.set(toks[r.commas[i - 1]].start, ' ');
+        if (i < r.commas.length) buf.set(toks[r.commas[i]].start, ' ');
       }
     });
   };
@@ -505,7 +530,7 @@ export function normalizeKernelC(src: string): Normalized {
   const addSemicolon = (close: number, next: Tok): boolean => {
     for (let i = toks[close].end; i < next.start; i++) {
       const c = src.charCodeAt(i);
-      if (c === 32 || c === 9) { buf[i] = ';'; return true; }
+      if (c === 32 || c === 9) { buf.set(i, ';'); return true; }
       if (c !== 10 && c !== 13) return false; // a comment in between
     }
     return false;
@@ -629,10 +654,10 @@ export function normalizeKernelC(src: string): Normalized {
     if (after.text === '}' || after.text === 'case' || after.text === 'default' || afterPreproc || (newline && after.kind === 'id')) {
       if (!addSemicolon(close, afterPreproc ? toks[ai - 1] : after)) {
         // no white space to use: the call becomes the bare name (`NAME;`), its arguments blanked
-        buf[next.start] = ';';
+        buf.set(next.start, ';');
         blank(buf, next.start + 1, toks[close].end);
       }
     }
   }
-  return { text: buf.join(''), annotations, macros };
+  return { text: buf.text(), annotations, macros };
 }
