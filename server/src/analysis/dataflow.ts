@@ -657,44 +657,52 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
   };
 
   // ------------------------------------------------------------------ worklist
-  const seen = new Map<number, Set<string>>();
-  const queue: [number, State, number][] = [[fn.entry, entry, 0]];
+  // the worklist: FIFO, as parallel arrays (node, state, product id)
+  const seen: (Set<string> | undefined)[] = new Array(fn.nodes.length);
+  const qNode: number[] = [fn.entry];
+  const qState: State[] = [entry];
+  const qPid: number[] = [0];
   const product: ProductGraph | undefined = ctx.product ? { node: [fn.entry], state: [entry], succ: [[]] } : undefined;
   const productId = new Map<string, number>();
   if (product) productId.set(`${fn.entry}#${stateKey(entry)}`, 0);
   rec.product = product;
   let qi = 0;
+  /** the product node being expanded */
+  let pid = 0;
+  const push = (to: number, st: State): void => {
+    let set = seen[to];
+    if (!set) { set = new Set(); seen[to] = set; }
+    const k = stateKey(st);
+    if (uniform) {
+      const lk = lockStateKey(st);
+      const first = firstLock.get(to);
+      if (first === undefined) firstLock.set(to, lk); else if (first !== lk) uniform = false;
+    }
+    let id = -1;
+    if (product) {
+      const pk = `${to}#${k}`;
+      const known = productId.get(pk);
+      if (known !== undefined) id = known;
+      else { id = product.node.length; productId.set(pk, id); product.node.push(to); product.state.push(st); product.succ.push([]); }
+      if (!product.succ[pid].includes(id)) product.succ[pid].push(id);
+    }
+    if (set.has(k)) return;
+    if (set.size >= budget.statesPerNode) throw new BudgetExceeded(`${budget.statesPerNode} distinct lock states at one statement`);
+    set.add(k);
+    qNode.push(to); qState.push(st); qPid.push(id);
+  };
   try {
-    while (qi < queue.length) {
-      const [n, s, pid] = queue[qi++];
+    while (qi < qNode.length) {
+      const n = qNode[qi];
+      const s = qState[qi];
+      pid = qPid[qi];
+      qi++;
       if (++rec.steps > budget.steps) throw new BudgetExceeded(`${budget.steps} steps`);
       const node = fn.nodes[n];
       if (ctx.keepStates) {
         const arr = rec.heldAt.get(n);
         if (!arr) rec.heldAt.set(n, [s]); else if (arr.length < 16) arr.push(s);
       }
-      const push = (to: number, st: State): void => {
-        let set = seen.get(to);
-        if (!set) { set = new Set(); seen.set(to, set); }
-        const k = stateKey(st);
-        if (uniform) {
-          const lk = lockStateKey(st);
-          const first = firstLock.get(to);
-          if (first === undefined) firstLock.set(to, lk); else if (first !== lk) uniform = false;
-        }
-        let id = -1;
-        if (product) {
-          const pk = `${to}#${k}`;
-          const known = productId.get(pk);
-          if (known !== undefined) id = known;
-          else { id = product.node.length; productId.set(pk, id); product.node.push(to); product.state.push(st); product.succ.push([]); }
-          if (!product.succ[pid].includes(id)) product.succ[pid].push(id);
-        }
-        if (set.has(k)) return;
-        if (set.size >= budget.statesPerNode) throw new BudgetExceeded(`${budget.statesPerNode} distinct lock states at one statement`);
-        set.add(k);
-        queue.push([to, st, id]);
-      };
       const op = node.op;
       if (!op) { for (const t of node.succ) push(t, s); continue; }
       switch (op.k) {
