@@ -46,8 +46,17 @@ export class Resolver implements TypeEnv {
     return this.fn.locals[name] ?? this.globals.get(name);
   }
 
+  /** expand() results: a pure function of the text for this function (the dataflow asks for the same paths at every step) */
+  private readonly expanded = new Map<string, string>();
+
   /** Follow single-assignment local aliases at the root of an access path. */
   expand(expr: string): string {
+    let e = this.expanded.get(expr);
+    if (e === undefined) { e = this.expandUncached(expr); this.expanded.set(expr, e); }
+    return e;
+  }
+
+  private expandUncached(expr: string): string {
     let e = lockObject(expr);
     for (let i = 0; i < 4; i++) {
       const root = rootVar(e);
