@@ -5,7 +5,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseC, SyntaxNode } from '../../server/src/parse/parser';
-import { CNode, liteTree } from '../../server/src/parse/lite';
+import { CNode, LEAF_TYPES, liteTree } from '../../server/src/parse/lite';
 import { buildFunction, FileCtx } from '../../server/src/analysis/cfg';
 import { collectFiles } from '../../server/src/cli/main';
 
@@ -86,5 +86,12 @@ describe('parse: lite trees (one TreeCursor walk per function)', () => {
       }
     }
     assert.ok(fns > 100);
+  });
+
+  it("treats as leaves exactly tree-sitter-c's named types without fields or children", () => {
+    const file = path.join(path.dirname(require.resolve('tree-sitter-c/package.json')), 'src', 'node-types.json');
+    const types = JSON.parse(fs.readFileSync(file, 'utf8')) as { type: string; named: boolean; fields?: unknown; children?: unknown; subtypes?: unknown }[];
+    const leaves = types.filter((t) => t.named && !t.fields && !t.children && !t.subtypes).map((t) => t.type).sort();
+    assert.deepStrictEqual([...LEAF_TYPES].sort(), leaves);
   });
 });

@@ -31,6 +31,19 @@ export interface CNode {
 // (one grammar per process: tree-sitter-c).
 const typeNames: string[] = [];
 const typeNamed: boolean[] = [];
+const typeLeaf: boolean[] = [];
+
+/**
+ * Named node types of tree-sitter-c that are tokens (no fields, no children in
+ * its node-types.json; test/parse/lite.test.ts keeps this list in step). They
+ * and every anonymous node (`(`, `->`, `if`: string tokens, tree-sitter-c
+ * aliases no rule to one) are leaves, so the walk does not ask for children.
+ */
+export const LEAF_TYPES: ReadonlySet<string> = new Set([
+  'character', 'comment', 'escape_sequence', 'false', 'field_identifier', 'identifier', 'ms_restrict_modifier',
+  'ms_signed_ptr_modifier', 'ms_unsigned_ptr_modifier', 'number_literal', 'preproc_arg', 'preproc_directive',
+  'primitive_type', 'statement_identifier', 'string_content', 'system_lib_string', 'true', 'type_identifier',
+]);
 const fieldIds = new Map<string, number>();
 const fieldNames: string[] = [];
 
@@ -123,7 +136,12 @@ export function liteTree(node: SyntaxNode, source: string): LiteNode {
   for (;;) {
     const i = t.type.length;
     const typeId = c.nodeTypeId;
-    if (typeNames[typeId] === undefined) { typeNames[typeId] = c.nodeType; typeNamed[typeId] = c.nodeIsNamed; }
+    if (typeNames[typeId] === undefined) {
+      const name = c.nodeType;
+      typeNames[typeId] = name;
+      typeNamed[typeId] = c.nodeIsNamed;
+      typeLeaf[typeId] = typeId !== 0xffff && (!typeNamed[typeId] || LEAF_TYPES.has(name));
+    }
     const fid = c.currentFieldId;
     if (fid && fieldNames[fid] === undefined) {
       const name = c.currentFieldName;
@@ -139,7 +157,7 @@ export function liteTree(node: SyntaxNode, source: string): LiteNode {
     if (start === end && c.nodeIsMissing) { t.missing.add(i); err = true; }
     t.error.push(err);
     if (last >= 0) t.next[last] = i; else if (parent >= 0) t.first[parent] = i;
-    if (c.gotoFirstChild()) { stack.push(i); last = -1; continue; }
+    if (!typeLeaf[typeId] && c.gotoFirstChild()) { stack.push(i); last = -1; continue; }
     last = i;
     // leave finished subtrees: next sibling, or up and on
     for (;;) {
