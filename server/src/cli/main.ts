@@ -5,7 +5,7 @@ import * as path from 'path';
 import { Workspace } from '../analysis/workspace';
 import { emptyConfig, LockorderConfig, parseConfig } from '../model/config';
 import { formatJson, formatSarif, formatText, TOOL_VERSION } from './formats';
-import { crossCheck } from '../sim/crosscheck';
+import { crossCheck, crossCheckNote } from '../sim/crosscheck';
 import { buildTree, resolveWorkerScript } from '../analysis/batch';
 import { DiskCache, engineFingerprint, isRunRecord, runKey, RunRecord } from '../analysis/cache';
 import type { AnalysisResult } from '../analysis/workspace';
@@ -153,6 +153,9 @@ export async function runCheck(argv: string[], io: Io): Promise<number> {
     const n = findings.filter((f) => f.severity === 'warning' || f.severity === 'error').length;
     io.err(`lockorder: ${result.files} files, ${result.functions} functions, ${n} finding${n === 1 ? '' : 's'}\n`);
   }
+  // the simulator's budget ran out: say so (the findings themselves are all there, unsimulated ones "not-run")
+  const note = args.simulate ? crossCheckNote(findings) : undefined;
+  if (note) io.err(`lockorder: note: ${note}\n`);
   return findings.some((f) => f.severity === 'warning' || f.severity === 'error') ? 1 : 0;
 }
 

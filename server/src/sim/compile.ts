@@ -279,45 +279,97 @@ export function edgesOf(node: CNode): number[] {
   return node.succ;
 }
 
+/**
+ * footprint(v) = v's own contended lock ∪ the footprints of everything v can
+ * continue into: its successors, the entry of a program it calls, and the
+ * synthetic fault programs of a fault op. Computed in one pass over the
+ * strongly connected components of that graph (all programs' nodes together;
+ * programs may recurse), sinks first: linear in nodes + edges. Every member of
+ * a component shares one bitset (read only once compiled).
+ */
 function computeFootprints(cs: CompiledScenario): Uint32Array[][] {
   const words = Math.max(1, Math.ceil(cs.locks.length / 32));
-  const fp = cs.programs.map((p) => p.nodes.map(() => new Uint32Array(words)));
-  const orInto = (dst: Uint32Array, src: Uint32Array): boolean => {
-    let changed = false;
-    for (let w = 0; w < words; w++) {
-      const v = dst[w] | src[w];
-      if (v !== dst[w]) {
-        dst[w] = v;
-        changed = true;
-      }
-    }
-    return changed;
+  // global node numbering: program p's node i is base[p] + i
+  const base: number[] = [];
+  let total = 0;
+  for (const p of cs.programs) {
+    base.push(total);
+    total += p.nodes.length;
+  }
+  const progOf = new Int32Array(total);
+  cs.programs.forEach((p, pi) => progOf.fill(pi, base[pi], base[pi] + p.nodes.length));
+  const faultEntries = (file: number): number[] => {
+    const out: number[] = [];
+    for (const row of cs.faultProg.values()) if (row[file] !== undefined) out.push(base[row[file]]);
+    return out;
   };
-  for (let p = 0; p < cs.programs.length; p++) {
-    cs.programs[p].nodes.forEach((n, i) => {
-      if (n.op && isVisible(n.op) && cs.contended[n.op.lock]) fp[p][i][n.op.lock >>> 5] |= 1 << (n.op.lock & 31);
-    });
-  }
-  // Fixpoint over successors, callees and fault paths (programs may recurse).
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (let p = 0; p < cs.programs.length; p++) {
-      const prog = cs.programs[p];
-      for (let i = prog.nodes.length - 1; i >= 0; i--) {
-        const n = prog.nodes[i];
-        for (const s of edgesOf(n)) changed = orInto(fp[p][i], fp[p][s]) || changed;
-        const op = n.op;
-        if (op && op.k === 'call' && op.prog >= 0) {
-          changed = orInto(fp[p][i], fp[op.prog][cs.programs[op.prog].entry]) || changed;
-        }
-        if (op && (op.k === 'fault' || op.k === 'fault_in')) {
-          for (const row of cs.faultProg.values()) changed = orInto(fp[p][i], fp[row[op.file]][0]) || changed;
+  const succOf = (g: number): number[] => {
+    const p = progOf[g];
+    const prog = cs.programs[p];
+    const n = prog.nodes[g - base[p]];
+    const out = edgesOf(n).map((s) => base[p] + s);
+    const op = n.op;
+    if (op && op.k === 'call' && op.prog >= 0) out.push(base[op.prog] + cs.programs[op.prog].entry);
+    if (op && (op.k === 'fault' || op.k === 'fault_in')) out.push(...faultEntries(op.file));
+    return out;
+  };
+  const own = (g: number, into: Uint32Array): void => {
+    const p = progOf[g];
+    const op = cs.programs[p].nodes[g - base[p]].op;
+    if (op && isVisible(op) && cs.contended[op.lock]) into[op.lock >>> 5] = (into[op.lock >>> 5] | (1 << (op.lock & 31))) >>> 0;
+  };
+
+  // Tarjan's algorithm, iterative; a component is complete (and all it reaches is done) when popped
+  const fpOf = new Array<Uint32Array | undefined>(total);
+  const index = new Int32Array(total).fill(-1);
+  const low = new Int32Array(total);
+  const onStack = new Uint8Array(total);
+  const stack: number[] = [];
+  let counter = 0;
+  const call: Array<{ v: number; succ: number[]; i: number }> = [];
+  for (let root = 0; root < total; root++) {
+    if (index[root] >= 0) continue;
+    const enter = (v: number): void => {
+      index[v] = low[v] = counter++;
+      stack.push(v);
+      onStack[v] = 1;
+      call.push({ v, succ: succOf(v), i: 0 });
+    };
+    enter(root);
+    while (call.length > 0) {
+      const fr = call[call.length - 1];
+      if (fr.i < fr.succ.length) {
+        const w = fr.succ[fr.i++];
+        if (index[w] < 0) enter(w);
+        else if (onStack[w]) low[fr.v] = Math.min(low[fr.v], index[w]);
+        continue;
+      }
+      call.pop();
+      if (call.length > 0) {
+        const up = call[call.length - 1].v;
+        low[up] = Math.min(low[up], low[fr.v]);
+      }
+      if (low[fr.v] !== index[fr.v]) continue;
+      // fr.v roots a component: pop it, union its members' own locks and its exits' (finished) footprints
+      const members: number[] = [];
+      let w: number;
+      do {
+        w = stack.pop() as number;
+        onStack[w] = 0;
+        members.push(w);
+      } while (w !== fr.v);
+      const bits = new Uint32Array(words);
+      for (const m of members) {
+        own(m, bits);
+        for (const s of succOf(m)) {
+          const f = fpOf[s];
+          if (f) for (let k = 0; k < words; k++) bits[k] = (bits[k] | f[k]) >>> 0;
         }
       }
+      for (const m of members) fpOf[m] = bits;
     }
   }
-  return fp;
+  return cs.programs.map((p, pi) => p.nodes.map((_, i) => fpOf[base[pi] + i] as Uint32Array));
 }
 
 export function footprintHas(cs: CompiledScenario, prog: number, node: number, lock: number): boolean {

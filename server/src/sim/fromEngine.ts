@@ -19,13 +19,16 @@ import type { Call, FunctionIR, Op, Pos } from '../analysis/ir';
 import type { Held, State } from '../analysis/state';
 import type { LockKind as EngineKind } from '../model/lockApi';
 import type { LockKind, LockMode, SimLock, SimNode, SimOp, ThreadProgram } from './program';
-import { minimizeProgram } from './minimize';
+import { minimizeProgramWithin } from './minimize';
+import type { Summary } from '../analysis/summaryTypes';
 
 /** The key of "the file whose pages the user buffer maps": one inode per scenario. */
 export const SAME_FILE = 'file';
 export const MMAP_LOCK = 'mm_struct.mmap_lock';
 /** Above this many product nodes a function is not simulated (the verdict says so). */
 export const MAX_PRODUCT_NODES = 4000;
+/** Why a program, scenario or exploration was not done: the caller's deadline had passed. */
+export const SIM_TIME_UP = 'the simulation time budget is used up';
 
 export interface BuiltProgram {
   program: ThreadProgram;
@@ -123,6 +126,24 @@ function callsOf(op: Op | undefined): Call[] {
   return [];
 }
 
+/**
+ * The first summary (in the analysis's order) of each function name, for a
+ * callee not defined in the caller's file. Built once per analysis result: a
+ * scan of every summary per call made one program of a whole-tree workspace
+ * cost O(calls x functions).
+ */
+const byNameCache = new WeakMap<Map<string, Summary>, { size: number; byName: Map<string, Summary> }>();
+function summaryByName(all: Map<string, Summary>, name: string): Summary | undefined {
+  let c = byNameCache.get(all);
+  if (!c || c.size !== all.size) {
+    const byName = new Map<string, Summary>();
+    for (const s of all.values()) if (!byName.has(s.name)) byName.set(s.name, s);
+    c = { size: all.size, byName };
+    byNameCache.set(all, c);
+  }
+  return c.byName.get(name);
+}
+
 /** Ops for what a CFG node does that does not show in the caller's abstract state. */
 function nodeEffects(ws: Workspace, rec: FnRecords, fnFile: string, op: Op | undefined, b: ProgramBuilder): { op: SimOp; pos?: Pos; text?: string }[] {
   const out: { op: SimOp; pos?: Pos; text?: string }[] = [];
@@ -138,7 +159,7 @@ function nodeEffects(ws: Workspace, rec: FnRecords, fnFile: string, op: Op | und
     if (know.lockApi(call.name)) continue;
     const sleeps = know.maySleep(call.name, call.args);
     if (sleeps) out.push({ op: { kind: 'sleep', label: call.name }, pos: call.pos, text: `${call.name}(${call.args.join(', ')})` });
-    const sum = lookup?.get(`${fnFile}::${call.name}`) ?? [...(lookup?.values() ?? [])].find((s) => s.name === call.name);
+    const sum = lookup ? lookup.get(`${fnFile}::${call.name}`) ?? summaryByName(lookup, call.name) : undefined;
     if (!sum || sum.incomplete) continue;
     for (const inner of sum.inner) {
       if (inner.releasedBefore?.length) continue;
@@ -193,11 +214,19 @@ function edgeEffects(u: State, v: State, b: ProgramBuilder, pos: Pos | undefined
   return { acquires, rest, dequeued };
 }
 
-/** Build the thread program of `fn` (analysed in `ws`) from its product graph. */
-export function programFromFunction(ws: Workspace, file: string, fn: FunctionIR, name = fn.name): BuiltProgram {
+/**
+ * Build the thread program of `fn` (analysed in `ws`) from its product graph.
+ * `deadline` (Date.now() ms): past it the build stops and the result carries
+ * SIM_TIME_UP as its error (re-analysing the function is bounded by the
+ * analysis budget; the product walk and minimisation check the deadline).
+ */
+export function programFromFunction(ws: Workspace, file: string, fn: FunctionIR, name = fn.name, deadline?: number): BuiltProgram {
   const b = new ProgramBuilder(file);
-  const rec = ws.reanalyze(file, fn, { product: true });
   const empty = (error: string): BuiltProgram => ({ program: { name, nodes: [{ id: 0, succ: [] }], entry: 0 }, locks: {}, error });
+  const late = (): boolean => deadline !== undefined && Date.now() > deadline;
+  if (late()) return empty(SIM_TIME_UP);
+  const rec = ws.reanalyze(file, fn, { product: true });
+  if (late()) return empty(SIM_TIME_UP);
   if (!rec) return empty('no analysis has run');
   if (rec.budgetHit) return empty(`${fn.name}() hit the analysis budget (${rec.budgetHit})`);
   const pg: ProductGraph | undefined = rec.product;
@@ -207,12 +236,14 @@ export function programFromFunction(ws: Workspace, file: string, fn: FunctionIR,
   const head: SimNode[] = [];
   const tail: SimNode[] = [];
   for (let p = 0; p < pg.node.length; p++) {
+    if ((p & 255) === 255 && late()) return empty(SIM_TIME_UP);
     const op = fn.nodes[pg.node[p]].op;
     const h = b.node(undefined, opPos(op), callText(op));
     head.push(h);
     tail.push(b.chain(h, nodeEffects(ws, rec, file, op, b)));
   }
   for (let p = 0; p < pg.node.length; p++) {
+    if ((p & 255) === 255 && late()) return empty(SIM_TIME_UP);
     const op = fn.nodes[pg.node[p]].op;
     const pos = opPos(op);
     const text = callText(op);
@@ -253,7 +284,8 @@ export function programFromFunction(ws: Workspace, file: string, fn: FunctionIR,
       end.succ.push(head[e.q].id);
     }
   }
-  return { program: minimizeProgram({ name, nodes: b.nodes, entry: head[0].id }), locks: b.locks };
+  const program = minimizeProgramWithin({ name, nodes: b.nodes, entry: head[0].id }, deadline);
+  return program ? { program, locks: b.locks } : empty(SIM_TIME_UP);
 }
 
 function isTrylock(ws: Workspace, name: string): boolean {

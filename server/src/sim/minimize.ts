@@ -64,8 +64,8 @@ function opKey(op: SimOp | undefined): string {
   return JSON.stringify(o, Object.keys(o).sort());
 }
 
-/** One round of bypass + merge + trivial-choice removal; returns the program as dense nodes. */
-function round(nodes: N[], entry: number): { nodes: N[]; entry: number } {
+/** One round of bypass + merge + trivial-choice removal; returns the program as dense nodes (undefined: past the deadline). */
+function round(nodes: N[], entry: number, late: () => boolean): { nodes: N[]; entry: number } | undefined {
   // 1. bypass tau chains
   const end = new Array<number>(nodes.length).fill(-1);
   for (let i = 0; i < nodes.length; i++) {
@@ -108,6 +108,8 @@ function round(nodes: N[], entry: number): { nodes: N[]; entry: number } {
   });
   let nClasses = 0;
   for (;;) {
+    // each pass is linear; there can be as many passes as the program is deep
+    if (late()) return undefined;
     const ids = new Map<string, number>();
     const num = cls.map((k) => {
       let c = ids.get(k);
@@ -171,6 +173,12 @@ function round(nodes: N[], entry: number): { nodes: N[]; entry: number } {
 }
 
 export function minimizeProgram(p: ThreadProgram): ThreadProgram {
+  return minimizeProgramWithin(p) as ThreadProgram;
+}
+
+/** minimizeProgram(), given up (undefined) once Date.now() is past `deadline`. */
+export function minimizeProgramWithin(p: ThreadProgram, deadline?: number): ThreadProgram | undefined {
+  const late = (): boolean => deadline !== undefined && Date.now() > deadline;
   const id2i = new Map(p.nodes.map((n, i) => [n.id, i] as [number, number]));
   const at = (id: number): number => id2i.get(id) as number;
   let nodes: N[] = p.nodes.map((n) => {
@@ -184,7 +192,9 @@ export function minimizeProgram(p: ThreadProgram): ThreadProgram {
   let entry = at(p.entry);
   for (let guard = 0; guard < 100; guard++) {
     const before = nodes.length;
-    ({ nodes, entry } = round(nodes, entry));
+    const r = round(nodes, entry, late);
+    if (!r) return undefined;
+    ({ nodes, entry } = r);
     if (nodes.length === before) break;
   }
   // emit: surviving choices get one labelled op-less node per arm that had source text

@@ -21,7 +21,7 @@ import { explore } from './explore';
 import type { ExploreOptions, ExploreResult } from './result';
 import type { LockMode, Scenario, SimLock, ThreadProgram } from './program';
 import { renderTimeline } from './timeline';
-import { BuiltProgram, MMAP_LOCK, programFromFunction, SAME_FILE, simLockId } from './fromEngine';
+import { BuiltProgram, MMAP_LOCK, programFromFunction, SAME_FILE, SIM_TIME_UP, simLockId } from './fromEngine';
 
 export type ScenarioKind = 'auto' | 'self' | 'fault' | 'writer' | 'truncate' | 'pair' | 'cpu' | 'partner' | 'declared';
 export const SCENARIO_KINDS: readonly ScenarioKind[] = ['auto', 'self', 'fault', 'writer', 'truncate', 'pair', 'cpu', 'partner', 'declared'];
@@ -59,7 +59,16 @@ export interface SimOutcome {
 
 export class SimulateError extends Error {}
 
-const TIME_UP = 'the simulation time budget is used up';
+const TIME_UP = SIM_TIME_UP;
+
+/**
+ * Thread programs built from analysed functions, keyed by file, function and
+ * program name. A caller that simulates many requests over one analysis (the
+ * cross-check) passes the same cache to each, so a filesystem's fault
+ * handlers and a cycle's partners are built once per run, not once per
+ * finding. Programs are never modified once built.
+ */
+export type ProgramCache = Map<string, BuiltProgram>;
 
 /** Explorer options of simulate() (a request's `options` override them). */
 export const SIM_DEFAULT_OPTIONS: Readonly<ExploreOptions> = { maxSteps: 400, maxStates: 60_000, timeBudgetMs: 1_500, loopBound: 2 };
@@ -91,8 +100,9 @@ class ScenarioAssembler {
     let built = this.built.get(key);
     if (!built) {
       if (this.deadline !== undefined && Date.now() > this.deadline) { this.errors.push(TIME_UP); return undefined; }
-      built = programFromFunction(this.ws, file, fn, name);
-      this.built.set(key, built);
+      built = programFromFunction(this.ws, file, fn, name, this.deadline);
+      // a build cut short by the deadline says nothing about the function: not kept
+      if (built.error !== TIME_UP) this.built.set(key, built);
     }
     if (built.error) { this.errors.push(built.error); return undefined; }
     this.programs[name] = built.program;
@@ -237,10 +247,9 @@ export interface BuiltScenario {
  * explored (the benchmark explores them itself). `fatal`: the function itself
  * could not be turned into a thread program.
  */
-export function buildScenarios(ws: Workspace, req: SimRequest): { built: BuiltScenario[]; fatal?: string } {
+export function buildScenarios(ws: Workspace, req: SimRequest, programs: ProgramCache = new Map()): { built: BuiltScenario[]; fatal?: string } {
   const found = ws.findFunction(req.fn, req.file);
   if (!found) throw new SimulateError(`no function ${req.fn}() in ${req.file}`);
-  const programs = new Map<string, BuiltProgram>();
   const built: BuiltScenario[] = [];
   for (const c of candidates(ws, { ...req, file: found.file })) {
     if (req.deadline !== undefined && Date.now() > req.deadline) { built.push({ kind: c.kind, title: c.title, error: TIME_UP }); continue; }
@@ -253,10 +262,10 @@ export function buildScenarios(ws: Workspace, req: SimRequest): { built: BuiltSc
   return { built };
 }
 
-/** Simulate a function under the requested (or every applicable) scenario. */
-export function simulate(ws: Workspace, req: SimRequest): SimOutcome {
+/** Simulate a function under the requested (or every applicable) scenario. `programs`: see ProgramCache. */
+export function simulate(ws: Workspace, req: SimRequest, programs?: ProgramCache): SimOutcome {
   const options = { ...DEFAULT_OPTIONS, ...req.options };
-  const { built, fatal } = buildScenarios(ws, req);
+  const { built, fatal } = buildScenarios(ws, req, programs);
   const tried: Tried[] = [];
   let best: SimOutcome | undefined;
   let last: SimOutcome | undefined;
@@ -274,7 +283,8 @@ export function simulate(ws: Workspace, req: SimRequest): SimOutcome {
   if (fatal !== undefined) return { verdict: 'not-run', tried, reason: fatal };
   if (best) return { ...best, tried };
   if (last) {
-    const exhausted = tried.some((t) => t.verdict === 'bound-exhausted');
+    // a scenario left out for lack of time is a search bound too: "no deadlock" would overclaim
+    const exhausted = tried.some((t) => t.verdict === 'bound-exhausted' || (t.verdict === 'not-built' && t.summary.includes(TIME_UP)));
     return { ...last, verdict: exhausted ? 'bound-exhausted' : 'no-deadlock', tried };
   }
   const why = tried.map((t) => t.summary).filter((x) => x.length > 0);
