@@ -7,7 +7,7 @@ import { StructTable } from '../model/classes';
 import { emptyConfig, LockorderConfig } from '../model/config';
 import { analyzeFunction, Budget, DEFAULT_BUDGET, FnRecords } from './dataflow';
 import type { Finding } from './diagnostic';
-import type { FileIR, FunctionIR, Op, Cond, StructDef } from './ir';
+import type { FileIR, FunctionIR, IRNode, StructDef } from './ir';
 import { WORKSPACE_RULES } from './rules';
 import type { FnEvents } from './events';
 import { buildFaultPaths, faultHandlers, FaultPath } from './faultpath';
@@ -17,7 +17,7 @@ import type { ClassKey } from './locks';
 import { splitLast } from '../model/classes';
 import { lockObject } from '../parse/exprs';
 import type { Summary, SummaryLookup } from './summaryTypes';
-import { AnalysisReuse, FnProduct, IncrementalFiles } from './incremental';
+import { AnalysisReuse, FnProduct, IncrementalFiles, LazyRecords, memoByContent, recordsOf, StructLookup } from './incremental';
 import { calleesOf, isRecursive, keyOf, opsTargetsOf, sccOrder } from './callgraph';
 import { entryHeldOf, FnJobEnv, productOf, runDataflow } from './fnjob';
 import { ParallelOptions, runParallel } from './parallel';
@@ -31,6 +31,12 @@ export interface WorkspaceOptions {
   keepStates?: boolean;
   /** rules turned off */
   disabledRules?: ReadonlySet<string>;
+  /**
+   * Tests: called with every product relocated without re-running anything
+   * (incremental.ts) and the product computed from its relocated records,
+   * which it must equal.
+   */
+  verifyRelocation?: (id: string, relocated: FnProduct, fromRecords: FnProduct) => void;
 }
 
 export interface FileEntry {
@@ -75,12 +81,20 @@ export class Workspace {
   private readonly files = new Map<string, FileEntry>();
   private know: Knowledge;
   private readonly opts: WorkspaceOptions;
-  /** records of the last analysis, kept only with keepStates (editor) */
-  readonly records = new Map<string, FnRecords>();
+  /** records of the last analysis, kept only with keepStates (editor); relocated ones are relocated when read */
+  readonly records = new RecordsMap();
   lastResult?: AnalysisResult;
   /** incremental re-parsing of edited files, and per-function products reused across analyze() calls (incremental.ts) */
   private readonly incr = new IncrementalFiles();
   readonly reuse = new AnalysisReuse();
+  /** the call graph of the last analysis (reused while no function's calls changed) */
+  private graph?: CallGraph;
+  /** the current run's struct table, as the struct views of analysed functions see it */
+  private readonly structsNow: { current: StructTable } = { current: new StructTable() };
+  /** each function's id in the product cache, by its index in the run (kept while the set of functions is the same) */
+  private ids?: string[];
+  /** per file: the summary key each called name resolves to (null: none), kept while the set of functions is the same */
+  private readonly resolved = new Map<string, Map<string, string | null>>();
   /** what the last analysis used, to re-run single functions (simulator, hovers) */
   private lastCtx?: {
     structs: StructTable; globals: Map<string, string>; lookupFor: (file: string) => SummaryLookup;
@@ -191,7 +205,20 @@ export class Workspace {
     const irs = [...this.files.values()].map((f) => f.ir);
     const opsTargets = opsTargetsOf(irs, byName);
     const classKeys = classKeysOf(fns, this.know);
-    const order = sccOrder(fns, byName, opsTargets);
+    const graph = this.graph = callGraph(fns, opsTargets, this.graph);
+    const { order, recursive } = graph;
+    // products are reused per function; #ifdef twins (same file and name) are told apart by their rank
+    if (!graph.sameFunctions || !this.ids) {
+      const seenIds = new Map<string, number>();
+      this.ids = fns.map(({ fn, file }) => {
+        const k = keyOf(file, fn.name);
+        const n = seenIds.get(k) ?? 0;
+        seenIds.set(k, n + 1);
+        return n === 0 ? k : `${k}#${n}`;
+      });
+    }
+    const reuseIds = new Map<FunctionIR, string>();
+    fns.forEach(({ fn }, i) => reuseIds.set(fn, this.ids![i]));
     const summaries = new Map<string, Summary>();
     const externals = externalSummaries();
     for (const [name, sum] of externals) if (!byName.has(name)) summaries.set(keyOf(BUILTIN_FILE, name), sum);
@@ -213,16 +240,35 @@ export class Workspace {
       const t = opsTargets.get(member);
       return t ? keyOf(t.file, t.fn.name) : undefined;
     };
-    const lookupFor = (file: string): SummaryLookup => ({
-      get: (name: string) => { const k = resolve(file, name); return k === undefined ? undefined : summaries.get(k); },
-      indirect: (member: string) => { const k = resolveIndirect(member); return k === undefined ? undefined : summaries.get(k); },
-    });
+    // one lookup per file, resolving each name once (and again only when the set of functions changes)
+    if (!graph.sameFunctions) this.resolved.clear();
+    const lookups = new Map<string, SummaryLookup>();
+    const lookupFor = (file: string): SummaryLookup => {
+      let l = lookups.get(file);
+      if (!l) {
+        let keys = this.resolved.get(file);
+        if (!keys) { keys = new Map(); this.resolved.set(file, keys); }
+        const known = keys;
+        const keyFor = (name: string): string | undefined => {
+          let k = known.get(name);
+          if (k === undefined) { k = resolve(file, name) ?? null; known.set(name, k); }
+          return k ?? undefined;
+        };
+        l = {
+          get: (name: string) => { const k = keyFor(name); return k === undefined ? undefined : summaries.get(k); },
+          indirect: (member: string) => { const k = resolveIndirect(member); return k === undefined ? undefined : summaries.get(k); },
+        };
+        lookups.set(file, l);
+      }
+      return l;
+    };
     this.records.clear();
     // every workspace-wide input of analyzeFunction() besides files and summaries goes here (incremental.ts)
-    this.reuse.begin(irs, { classKeys });
+    this.structsNow.current = structs;
+    this.reuse.begin(irs, { classKeys }, structs);
     const env: FnJobEnv = { know: this.know, structs, globals, classKeys, budget: this.opts.budget ?? DEFAULT_BUDGET, keepStates: this.opts.keepStates, disabledRules: this.opts.disabledRules };
     return {
-      findings, fns, byName, irs, order, summaries, declared, handlers, handlerNames, lookupFor, resolve, resolveIndirect, env, structDefs,
+      findings, fns, byName, irs, order, recursive, graph, reuseIds, summaries, declared, handlers, handlerNames, lookupFor, resolve, resolveIndirect, env, structDefs,
       events: [], budgetHits: 0,
     };
   }
@@ -232,18 +278,25 @@ export class Workspace {
    * in run.summaries); each function's summary is visible to the next one.
    */
   private sccProducts(run: WorkspaceRun, scc: readonly { fn: FunctionIR; file: string }[]): FnProduct[] {
-    const recursive = isRecursive(scc);
+    const recursive = run.recursive.get(scc) ?? isRecursive(scc);
     return scc.map(({ fn, file }) => {
       const lookup = run.lookupFor(file);
       const isHandler = run.handlerNames.has(fn.name);
-      // unchanged function, tables and callee summaries: the previous product (incremental.ts)
-      const reuse = this.reuse.check(keyOf(file, fn.name), fn, lookup, `${isHandler ? 'h' : ''}${recursive ? 'r' : ''}`, !!this.opts.keepStates);
+      // unchanged function, tables and callee summaries: the previous product, or it relocated (incremental.ts)
+      const id = run.reuseIds.get(fn) ?? keyOf(file, fn.name);
+      const reuse = this.reuse.check(id, fn, lookup, `${isHandler ? 'h' : ''}${recursive ? 'r' : ''}`, !!this.opts.keepStates);
       let product = reuse.hit;
+      if (product && reuse.moved && this.opts.verifyRelocation) {
+        const rec = recordsOf(product);
+        if (rec) this.opts.verifyRelocation(id, product, productOf(rec, run.env, recursive));
+      }
       if (!product) {
-        const rec = reuse.relocated ?? runDataflow(fn, file, lookup, run.env, isHandler);
+        // a fresh analysis records the struct fields it looks up (its dependence on the struct table)
+        const view = reuse.relocated ? undefined : new StructView(this.structsNow);
+        const rec = reuse.relocated ?? runDataflow(fn, file, lookup, { ...run.env, structs: view as unknown as StructTable }, isHandler);
         product = productOf(rec, run.env, recursive);
         if (this.opts.keepStates) product.rec = rec;
-        reuse.store({ ...product, findings: product.findings.map((f) => ({ ...f })) });
+        reuse.store({ ...product, findings: product.findings.map((f) => ({ ...f })) }, view?.done());
       }
       run.summaries.set(keyOf(file, fn.name), product.summary);
       return product;
@@ -256,6 +309,7 @@ export class Workspace {
       const p = products[i];
       run.summaries.set(keyOf(file, fn.name), p.summary);
       if (p.rec) this.records.set(keyOf(file, fn.name), p.rec);
+      else if (p.lazyRec) this.records.setLazy(keyOf(file, fn.name), p.lazyRec);
       if (p.budgetHit) run.budgetHits++;
       for (const f of p.findings) run.findings.push({ ...f });
       if (p.events) run.events.push(p.events);
@@ -270,8 +324,7 @@ export class Workspace {
     const summaryOfHandler = (h: { name: string; opsFile: string }): Summary | undefined =>
       summaries.get(keyOf(h.opsFile, h.name)) ?? [...summaries.values()].find((x) => x.name === h.name);
     const faultPaths = buildFaultPaths(run.handlers, summaryOfHandler);
-    const called = new Set<string>();
-    for (const { fn } of fns) for (const c of calleesOf(fn)) called.add(c);
+    const called = run.graph.called();
     const opsMembers = new Map<string, string[]>();
     for (const ir of irs) for (const o of ir.ops) for (const [m, f] of Object.entries(o.members)) {
       const l = opsMembers.get(f);
@@ -297,6 +350,11 @@ export interface WorkspaceRun {
   irs: FileIR[];
   /** call-graph components, callees first */
   order: { fn: FunctionIR; file: string }[][];
+  /** which of them are recursive */
+  recursive: Map<readonly { fn: FunctionIR; file: string }[], boolean>;
+  graph: CallGraph;
+  /** each function's id in the product cache */
+  reuseIds: Map<FunctionIR, string>;
   summaries: Map<string, Summary>;
   declared: DeclaredOrder;
   handlers: ReturnType<typeof faultHandlers>;
@@ -317,17 +375,233 @@ export interface WorkspaceRun {
 /** `lockdep_set_class(&a->via->lock, &key)` calls anywhere in the workspace. */
 function classKeysOf(fns: readonly { fn: FunctionIR; file: string }[], know: Knowledge): ClassKey[] {
   const out: ClassKey[] = [];
+  // the knowledge decides which calls set a class: memoised per knowledge and function content
+  let memo = classKeyMemo.get(know);
+  if (!memo) { memo = new WeakMap(); classKeyMemo.set(know, memo); }
   for (const { fn, file } of fns) {
-    for (const n of fn.nodes) {
-      if (n.op?.k !== 'call' || n.op.call.indirect || know.lockApi(n.op.call.name)?.op !== 'set_class') continue;
-      const target = lockObject(n.op.call.args[0] ?? '');
-      const key = lockObject(n.op.call.args[1] ?? '');
-      const sp = splitLast(target);
-      const via = sp ? splitLast(sp.base) : undefined;
-      if (!sp || !via || !/^\w+$/.test(via.field) || !key) continue;
-      out.push({ viaField: via.field, lockField: sp.field, cls: key, file });
-    }
+    for (const k of memoByContent(memo, fn, (f) => classKeyCalls(f, know))) out.push({ ...k, file });
   }
   return out;
 }
 
+const classKeyMemo = new WeakMap<Knowledge, WeakMap<object, Omit<ClassKey, 'file'>[]>>();
+
+function classKeyCalls(fn: FunctionIR, know: Knowledge): Omit<ClassKey, 'file'>[] {
+  const out: Omit<ClassKey, 'file'>[] = [];
+  for (const n of fn.nodes) {
+    if (n.op?.k !== 'call' || n.op.call.indirect || know.lockApi(n.op.call.name)?.op !== 'set_class') continue;
+    const target = lockObject(n.op.call.args[0] ?? '');
+    const key = lockObject(n.op.call.args[1] ?? '');
+    const sp = splitLast(target);
+    const via = sp ? splitLast(sp.base) : undefined;
+    if (!sp || !via || !/^\w+$/.test(via.field) || !key) continue;
+    out.push({ viaField: via.field, lockField: sp.field, cls: key });
+  }
+  return out;
+}
+
+/** Direct callees (callgraph.ts's calleesOf) per function content. */
+const calleesMemo = new WeakMap<object, string[]>();
+/** Ops members called through pointers, in first-call order (what sccOrder follows). */
+const indirectMemo = new WeakMap<object, string[]>();
+function indirectCallsOf(fn: FunctionIR): string[] {
+  const out = new Set<string>();
+  for (const n of fn.nodes) if (n.op?.k === 'call' && n.op.call.indirect) out.add(n.op.call.name);
+  return [...out];
+}
+
+/**
+ * A function as the call graph sees it: its name, linkage and calls, one per
+ * callee (direct callees first, then ops members), in the order the
+ * function first makes them. sccOrder()/isRecursive() over these give the
+ * components they give over the functions themselves, without reading the
+ * CFG of every function on every edit (a function that only moved has its
+ * CFG shifted on first read, incremental.ts). Memoised per function content,
+ * so callgraph.ts's own memo of their callees lasts across edits.
+ */
+const standInMemo = new WeakMap<object, FunctionIR>();
+const NOWHERE = { line: 0, col: 0, endLine: 0, endCol: 0 };
+function callStandIn(fn: FunctionIR): FunctionIR {
+  return memoByContent(standInMemo, fn, (f) => {
+    const call = (name: string, indirect: boolean): IRNode => ({ op: { k: 'call', call: indirect ? { name, args: [], pos: NOWHERE, indirect } : { name, args: [], pos: NOWHERE } }, succ: [] });
+    const nodes = [...memoByContent(calleesMemo, f, calleesOf).map((c) => call(c, false)), ...memoByContent(indirectMemo, f, indirectCallsOf).map((m) => call(m, true))];
+    return { name: f.name, isStatic: f.isStatic, nodes } as unknown as FunctionIR;
+  });
+}
+
+/** A run's call graph: its components in bottom-up order, which are recursive, and every name called. */
+interface CallGraph {
+  order: { fn: FunctionIR; file: string }[][];
+  recursive: Map<readonly { fn: FunctionIR; file: string }[], boolean>;
+  called(): Set<string>;
+  /** the names called, with their caller counts (the next graph takes them over) */
+  takeCalls(): { set: Set<string>; count: Map<string, number> };
+  /** what it was computed from: each function's call stand-in and file, and the ops members resolved */
+  standIns: readonly FunctionIR[];
+  /** the functions' names */
+  names: ReadonlySet<string>;
+  /** the same functions as the previous graph's (names, linkage and files, in order): names resolve alike */
+  sameFunctions: boolean;
+  files: readonly string[];
+  ops: string;
+  /** the components as indices into the functions */
+  comps: number[][];
+  compRecursive: boolean[];
+}
+
+/**
+ * Call-graph components in bottom-up order (callgraph.ts's sccOrder), and
+ * which are recursive, computed on the functions' call stand-ins. When every
+ * function makes the same calls, in the same order, as in the previous run
+ * (and the ops members resolve alike), the previous components are reused:
+ * sccOrder depends on nothing else.
+ */
+function callGraph(fns: readonly { fn: FunctionIR; file: string }[], opsTargets: ReadonlyMap<string, { fn: FunctionIR; file: string }>, prev: CallGraph | undefined): CallGraph {
+  const standIns: FunctionIR[] = new Array(fns.length);
+  const files: string[] = new Array(fns.length);
+  for (let i = 0; i < fns.length; i++) { standIns[i] = callStandIn(fns[i].fn); files[i] = fns[i].file; }
+  let ops = '';
+  for (const [m, t] of opsTargets) ops += `${m}\u0000${t.file}\u0000${t.fn.name}\u0001`;
+  let comps: number[][];
+  let compRecursive: boolean[];
+  const sameFns = !!prev && sameFunctions(prev, standIns, files);
+  if (prev && sameFns && prev.ops === ops && sameCalls(prev, standIns, opsTargets)) {
+    comps = prev.comps;
+    compRecursive = prev.compRecursive;
+  } else {
+    const back = new Map<FunctionIR, number>();
+    const entries = standIns.map((s, i) => {
+      const fn = back.has(s) ? { ...s } : s; // one IR object fed twice: keep the graph's nodes distinct
+      back.set(fn, i);
+      return { fn, file: files[i] };
+    });
+    const byName = new Map<string, { fn: FunctionIR; file: string }[]>();
+    for (const x of entries) { const l = byName.get(x.fn.name); if (l) l.push(x); else byName.set(x.fn.name, [x]); }
+    comps = [];
+    compRecursive = [];
+    // the same ops members resolve to the stand-ins of the same functions
+    const index = new Map<FunctionIR, number>();
+    fns.forEach((x, i) => index.set(x.fn, i));
+    const targets = new Map<string, { fn: FunctionIR; file: string }>();
+    for (const [m, t] of opsTargets) { const i = index.get(t.fn); if (i !== undefined) targets.set(m, entries[i]); }
+    for (const comp of sccOrder(entries, byName, targets)) {
+      comps.push(comp.map((x) => back.get(x.fn)!));
+      compRecursive.push(isRecursive(comp));
+    }
+  }
+  const order: { fn: FunctionIR; file: string }[][] = [];
+  const recursive = new Map<readonly { fn: FunctionIR; file: string }[], boolean>();
+  comps.forEach((c, i) => {
+    const real = c.map((k) => fns[k] as { fn: FunctionIR; file: string });
+    order.push(real);
+    recursive.set(real, compRecursive[i]);
+  });
+  const names = prev && sameFns ? prev.names : new Set(standIns.map((x) => x.name));
+  // every name called, with how many functions call it: taken over from the previous graph and
+  // updated for the functions whose calls changed (the previous graph is not used again)
+  let calls: { set: Set<string>; count: Map<string, number> } | undefined;
+  const inherited = prev && sameFns ? prev.takeCalls() : undefined;
+  const takeCalls = (): { set: Set<string>; count: Map<string, number> } => {
+    if (!calls) {
+      if (inherited) {
+        calls = inherited;
+        for (let i = 0; i < standIns.length; i++) {
+          if (prev!.standIns[i] === standIns[i]) continue;
+          for (const c of calleesOf(prev!.standIns[i])) { const n = calls.count.get(c)! - 1; if (n > 0) calls.count.set(c, n); else { calls.count.delete(c); calls.set.delete(c); } }
+          for (const c of calleesOf(standIns[i])) { calls.count.set(c, (calls.count.get(c) ?? 0) + 1); calls.set.add(c); }
+        }
+      } else {
+        calls = { set: new Set(), count: new Map() };
+        for (const x of standIns) for (const c of calleesOf(x)) { calls.count.set(c, (calls.count.get(c) ?? 0) + 1); calls.set.add(c); }
+      }
+    }
+    return calls;
+  };
+  return {
+    order, recursive, standIns, files, ops, comps, compRecursive, names, sameFunctions: sameFns,
+    called: () => takeCalls().set,
+    takeCalls,
+  };
+}
+
+/**
+ * Would sccOrder give the previous graph's components for these functions?
+ * It reads each function's name and linkage, and the calls of it that
+ * resolve: to a function of the workspace (by name) or through an ops member
+ * with one registered function (the same members as before: the caller
+ * compares them).
+ */
+function sameFunctions(prev: CallGraph, standIns: readonly FunctionIR[], files: readonly string[]): boolean {
+  if (prev.standIns.length !== standIns.length) return false;
+  for (let i = 0; i < standIns.length; i++) {
+    const a = prev.standIns[i];
+    const b = standIns[i];
+    if (prev.files[i] !== files[i] || (a !== b && (a.name !== b.name || a.isStatic !== b.isStatic))) return false;
+  }
+  return true;
+}
+
+/** The same functions (sameFunctions), making the same resolved calls. */
+function sameCalls(prev: CallGraph, standIns: readonly FunctionIR[], opsTargets: ReadonlyMap<string, unknown>): boolean {
+  const resolved = (x: FunctionIR): string => x.nodes.map((n) => {
+    const c = (n.op as { call: { name: string; indirect?: boolean } }).call;
+    return c.indirect ? (opsTargets.has(c.name) ? `->${c.name}` : '') : (prev.names.has(c.name) ? c.name : '');
+  }).filter((x) => x !== '').join(',');
+  for (let i = 0; i < standIns.length; i++) {
+    if (prev.standIns[i] !== standIns[i] && resolved(prev.standIns[i]) !== resolved(standIns[i])) return false;
+  }
+  return true;
+}
+
+/**
+ * The struct table as one function's analysis sees it: lookups go to the
+ * workspace's current table; those made while the function is analysed
+ * (dataflow and per-function rules, through its lock resolver) are recorded,
+ * so that its product stays valid across edits to structs it never looked
+ * at (incremental.ts). Later lookups (hovers) are not recorded.
+ */
+class StructView {
+  private readonly seen = new Map<string, StructLookup>();
+  private recording = true;
+  private whole = false;
+  constructor(private readonly table: { current: StructTable }) {}
+  fieldType(struct: string, field: string): string | undefined {
+    const r = this.table.current.fieldType(struct, field);
+    if (this.recording) {
+      const k = `${struct}\u0000${field}`;
+      if (!this.seen.has(k)) this.seen.set(k, [struct, field, r]);
+    }
+    return r;
+  }
+  lockFields(): { cls: string; type: string }[] {
+    if (this.recording) this.whole = true;
+    return this.table.current.lockFields();
+  }
+  /** Stop recording; the lookups made (undefined: it read the whole table). */
+  done(): StructLookup[] | undefined {
+    this.recording = false;
+    return this.whole ? undefined : [...this.seen.values()];
+  }
+}
+
+/**
+ * Per-function dataflow records of the last analysis, by `${file}::${name}`.
+ * Records of a function that only moved are relocated when first read.
+ */
+export class RecordsMap {
+  private readonly m = new Map<string, FnRecords | LazyRecords>();
+  get size(): number { return this.m.size; }
+  has(k: string): boolean { return this.m.has(k); }
+  get(k: string): FnRecords | undefined {
+    const v = this.m.get(k);
+    return v instanceof LazyRecords ? v.get() : v;
+  }
+  set(k: string, v: FnRecords): this { this.m.set(k, v); return this; }
+  setLazy(k: string, v: LazyRecords): this { this.m.set(k, v); return this; }
+  delete(k: string): boolean { return this.m.delete(k); }
+  clear(): void { this.m.clear(); }
+  keys(): IterableIterator<string> { return this.m.keys(); }
+  *values(): IterableIterator<FnRecords> { for (const k of this.m.keys()) yield this.get(k)!; }
+  *entries(): IterableIterator<[string, FnRecords]> { for (const k of this.m.keys()) yield [k, this.get(k)!]; }
+  [Symbol.iterator](): IterableIterator<[string, FnRecords]> { return this.entries(); }
+}

@@ -13,6 +13,7 @@ import { codeActions } from './codeActions';
 import { COMMANDS, graph, simulate } from './commands';
 import { DiagnosticsPublisher } from './diagnostics';
 import { toHover } from './hover';
+import { scavengeIfFull } from './idle';
 import { Indexer } from './indexing';
 import { inlayHints } from './inlay';
 import { Session } from './session';
@@ -29,6 +30,8 @@ export interface StatusParams {
   functions: number;
   counts: Record<string, number>;
   lastAnalysisMs: number;
+  /** the version of each open document (by URI) the analysis these counts come from saw */
+  versions?: Record<string, number>;
 }
 
 export function startServer(conn: Connection): void {
@@ -44,6 +47,7 @@ export function startServer(conn: Connection): void {
     const p: StatusParams = {
       state: indexer.active ? 'indexing' : 'idle', indexed: indexer.done, total: indexer.total,
       files: session.stats.files, functions: session.stats.functions, counts, lastAnalysisMs: session.stats.lastMs,
+      versions: Object.fromEntries([...session.analyzedVersions].map(([p, v]) => [publisher.uriOf(p), v])),
     };
     void conn.sendNotification('lockorder/status', p);
   };
@@ -60,6 +64,8 @@ export function startServer(conn: Connection): void {
   let crossTimer: NodeJS.Timeout | undefined;
   session.onAnalyzed = () => {
     publish();
+    // idle until the next change: collect the young generation now rather than during the next re-analysis (idle.ts)
+    setImmediate(() => { if (session.generation === session.analyzedGeneration) scavengeIfFull(); });
     if (crossTimer) clearTimeout(crossTimer);
     const gen = session.analyzedGeneration;
     crossTimer = setTimeout(() => {

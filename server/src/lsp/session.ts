@@ -24,10 +24,13 @@ export class Session {
   private readonly dirtyPaths = new Set<string>();
   private dirty = false;
   private timer?: NodeJS.Timeout;
+  private immediate?: NodeJS.Immediate;
   private waiters: (() => void)[] = [];
   /** bumped on every change; requests compare it to detect stale results */
   generation = 0;
   analyzedGeneration = -1;
+  /** the version of each open document the last analysis saw */
+  analyzedVersions: ReadonlyMap<string, number> = new Map();
   stats: AnalysisStats = { runs: 0, lastMs: 0, files: 0, functions: 0, findings: 0 };
   /** called after each analysis (diagnostics, status) */
   onAnalyzed: (r: AnalysisResult) => void = () => undefined;
@@ -96,17 +99,28 @@ export class Session {
   }
 
   // ------------------------------------------------------------ scheduling
-  /** Re-analyse after the debounce delay (restarted by each change). */
+  /**
+   * Re-analyse after the debounce delay (restarted by each change). Without
+   * a delay, right after the pending I/O (changes that arrived together are
+   * analysed together) rather than after a timer's minimum of 1 ms.
+   */
   schedule(delay = this.settings.debounceMs): void {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => { this.timer = undefined; this.flush(); }, delay);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = undefined;
+    this.immediate = undefined;
+    if (delay <= 0) this.immediate = setImmediate(() => { this.immediate = undefined; this.flush(); });
+    else this.timer = setTimeout(() => { this.timer = undefined; this.flush(); }, delay);
   }
 
   /** Analyse now if anything changed. */
   flush(): void {
     if (this.timer) { clearTimeout(this.timer); this.timer = undefined; }
+    if (this.immediate) { clearImmediate(this.immediate); this.immediate = undefined; }
     if (!this.dirty) { this.release(); return; }
     const t0 = Date.now();
+    const versions = new Map<string, number>();
+    for (const [p, o] of this.open) versions.set(p, o.version);
     for (const p of this.dirtyPaths) {
       const text = this.textOf(p);
       if (text === undefined) { this.ws.removeFile(p); this.known.delete(p); } else this.ws.setFile(p, text);
@@ -124,6 +138,7 @@ export class Session {
       return;
     }
     this.analyzedGeneration = gen;
+    this.analyzedVersions = versions;
     this.stats = { runs: this.stats.runs + 1, lastMs: Date.now() - t0, files: result.files, functions: result.functions, findings: result.findings.length };
     try { this.onAnalyzed(result); } catch (e) { this.log(`lockorder: publishing failed: ${(e as Error).stack ?? e}`); }
     this.release();

@@ -1,0 +1,316 @@
+// The shortcuts that keep editor re-analysis proportional to the edit
+// (analysis/incremental.ts, analysis/workspace.ts), each checked against
+// doing the work in full:
+// - only the top-level items around an edit are rebuilt, the others kept or
+//   moved (IR equal to building the edited text from scratch);
+// - a window holding complete #if groups is re-normalised on its own
+//   (equal to normalising the whole file);
+// - a function that only moved has its product relocated without re-running
+//   anything (equal to the product of its relocated records), and only the
+//   edited function (and callers whose callee summaries changed) re-run;
+// - #ifdef twins (same name twice in one file) keep their products;
+// - the call graph is reused while no function's resolved calls change.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import fc from 'fast-check';
+import { Workspace } from '../../server/src/analysis/workspace';
+import { buildFileIR } from '../../server/src/analysis/fileir';
+import { IncrementalFiles, normalizeWindow } from '../../server/src/analysis/incremental';
+import { normalizeKernelC } from '../../server/src/parse/normalize';
+import { parseC } from '../../server/src/parse/parser';
+import { collectFiles } from '../../server/src/cli/main';
+import { applyEdit, nextEdit, rng } from '../perf/edits';
+import { kernelTree, missingKernel } from '../kernelSource';
+
+const FIXTURES = path.join(__dirname, '..', '..', '..', 'test-fixtures');
+
+const findingsOf = (ws: Workspace): string => JSON.stringify(ws.analyze().findings.map((f) => ({ ...f, witness: undefined })));
+
+/** A workspace that checks every product-level relocation against the product of the relocated records. */
+function verifyingWorkspace(): { ws: Workspace; verified: () => number } {
+  let n = 0;
+  const ws = new Workspace({
+    keepStates: true,
+    verifyRelocation: (id, got, want) => {
+      n++;
+      assert.strictEqual(JSON.stringify(got.summary), JSON.stringify(want.summary), `${id}: relocated summary differs from the one of its relocated records`);
+      assert.strictEqual(JSON.stringify(got.events), JSON.stringify(want.events), `${id}: relocated events differ from those of its relocated records`);
+      assert.strictEqual(JSON.stringify(got.findings), JSON.stringify(want.findings), `${id}: relocated findings differ`);
+    },
+  });
+  return { ws, verified: () => n };
+}
+
+/** Lines of text with line `i` replaced / inserted / deleted. */
+const lines = (t: string): string[] => t.split('\n');
+
+const SRC = `#include <linux/mutex.h>
+struct foo { struct mutex lock; spinlock_t spin; struct baz *b; };
+struct bar { int a; };
+struct baz { struct mutex m; };
+struct qux { struct mutex m; };
+
+static void deep(struct foo *f)
+{
+	mutex_lock(&f->b->m);
+	mutex_unlock(&f->b->m);
+}
+static DEFINE_MUTEX(global_lock);
+
+static void helper(struct foo *f)
+{
+	mutex_lock(&f->lock);
+	f->x = 1;
+	mutex_unlock(&f->lock);
+}
+
+static int leaf(struct foo *f)
+{
+	int ret = 0;
+	spin_lock(&f->spin);
+	ret = f->y;
+	spin_unlock(&f->spin);
+	return ret;
+}
+
+#ifdef CONFIG_A
+static int twin(struct foo *f)
+{
+	mutex_lock(&global_lock);
+	mutex_unlock(&global_lock);
+	return 0;
+}
+#else
+static int twin(struct foo *f)
+{
+	return leaf(f);
+}
+#endif
+
+static int caller(struct foo *f)
+{
+	int ret;
+	mutex_lock(&global_lock);
+	helper(f);
+#ifdef CONFIG_B
+	ret = leaf(f);
+#else
+	ret = 0;
+#endif
+	mutex_unlock(&global_lock);
+	return ret;
+}
+
+static int bottom(struct foo *f)
+{
+	int n = 0;
+	n++;
+	return twin(f) + n;
+}
+`;
+
+describe('robustness: incremental shortcuts equal the full work', () => {
+  it('scripted edits in fixture files: spliced IR equals a full build, relocated products equal their records\' products', () => {
+    let seed = 100;
+    let spliced = 0;
+    let verified = 0;
+    for (const file of collectFiles([FIXTURES])) {
+      let text = fs.readFileSync(file, 'utf8');
+      const inc = new IncrementalFiles();
+      inc.build(file, text);
+      const { ws, verified: v } = verifyingWorkspace();
+      ws.setFile(file, text);
+      ws.analyze();
+      const rand = rng(seed++);
+      for (let k = 0; k < 10; k++) {
+        const e = nextEdit(text, rand);
+        text = applyEdit(text, e);
+        assert.strictEqual(JSON.stringify(inc.build(file, text)), JSON.stringify(buildFileIR(file, text).ir), `${path.basename(file)}: IR differs after edit ${k} (${e.kind})`);
+        ws.setFile(file, text);
+        const got = findingsOf(ws);
+        const fresh = new Workspace({ keepStates: true });
+        fresh.setFile(file, text);
+        assert.strictEqual(got, findingsOf(fresh), `${path.basename(file)}: findings differ after edit ${k} (${e.kind})`);
+      }
+      spliced += inc.stats.spliced;
+      verified += v();
+    }
+    assert.ok(spliced > 0, 'the splice path was taken');
+    assert.ok(verified > 0, 'some products were relocated at product level');
+  });
+
+  it('random edits (braces, comments, strings, #if lines, deletions): spliced IR equals a full visit of the same tree', () => {
+    // The oracle is the IR of the incremental tree visited in full: tree-sitter's incremental reparse
+    // can recover from a syntax error differently from a fresh parse (an unclosed `{` swallowing the
+    // next function or not). Where the IR differs from a fresh build, the trees must differ too.
+    const files = collectFiles([FIXTURES]).map((f) => fs.readFileSync(f, 'utf8'));
+    const snippets = ['{', '}', '\t}', '/*', '*/', '"', '#if X', '#ifdef CONFIG_Y', '#else', '#endif', 'static int g(void) {', '\tmutex_lock(&m);',
+      '\treturn 0;', 'int x;', '', '\tif (a)', '\telse', 'struct s { int a; };', '\tscoped_guard(mutex, &m) {',
+      // whole #if groups inside a function: balanced (kept), split (one branch kept), #if 0
+      '#ifdef CONFIG_Z\n\tmutex_lock(&m);\n#else\n\tspin_lock(&s);\n#endif', '#ifdef CONFIG_Z\n\tif (a) {\n#else\n\tif (b) {\n#endif',
+      '#if 0\n\tx = 1;\n#else\n\tx = 2;\n#endif'];
+    let spliced = 0;
+    let treeSitter = 0;
+    fc.assert(fc.property(
+      fc.nat(files.length - 1), fc.array(fc.tuple(fc.nat(), fc.nat(3), fc.constantFrom(...snippets)), { minLength: 1, maxLength: 6 }),
+      (fi, ops) => {
+        let text = files[fi];
+        const inc = new IncrementalFiles();
+        inc.build('f.c', text);
+        for (const [at, kind, snip] of ops) {
+          const ls = lines(text);
+          const i = at % Math.max(1, ls.length);
+          if (kind === 0) ls.splice(i, 0, snip);
+          else if (kind === 1) ls.splice(i, 1);
+          else if (kind === 2) ls.splice(i, 0, ls[i] ?? '');
+          else ls[i] = (ls[i] ?? '') + snip;
+          text = ls.join('\n');
+          const got = JSON.stringify(inc.build('f.c', text));
+          const parsed = inc.parsedOf('f.c')!;
+          const norm = normalizeKernelC(text);
+          assert.strictEqual(parsed.normalized.text, norm.text, 'windowed normalisation equals the whole file\'s');
+          assert.deepStrictEqual(parsed.normalized.macros, norm.macros);
+          assert.deepStrictEqual(parsed.normalized.annotations, norm.annotations);
+          assert.strictEqual(got, JSON.stringify(buildFileIR('f.c', text, { parsed }).ir));
+          const fresh = parseC(text);
+          if (got !== JSON.stringify(buildFileIR('f.c', text, { parsed: fresh }).ir)) {
+            assert.notStrictEqual(parsed.tree.rootNode.toString(), fresh.tree.rootNode.toString(), 'the IR differs from a fresh build only where tree-sitter\'s trees do');
+            treeSitter++;
+          }
+        }
+        spliced += inc.stats.spliced;
+        return true;
+      }), { numRuns: 150, seed: 7 });
+    assert.ok(spliced > 0, 'the splice path was taken');
+    void treeSitter;
+  });
+
+  it('a window holding complete #if groups is normalised on its own, as the whole file would be', () => {
+    const text = SRC;
+    const at = lines(text).indexOf('\tret = 0;');
+    const edited = lines(text);
+    edited.splice(at, 0, '\tspin_lock(&f->spin);');
+    const after = edited.join('\n');
+    const w = normalizeWindow(text, parseC(text), after);
+    assert.ok(w, 'the window (caller, with its #ifdef CONFIG_B group) was normalised on its own');
+    const full = normalizeKernelC(after);
+    assert.strictEqual(w.text, full.text);
+    assert.deepStrictEqual(w.macros, full.macros);
+    assert.deepStrictEqual(w.annotations, full.annotations);
+    // a group the window only partly holds is left to the whole-file pass
+    const split = lines(text);
+    split.splice(split.indexOf('#else'), 1);
+    assert.strictEqual(normalizeWindow(text, parseC(text), split.join('\n')), undefined);
+  });
+
+  it('only the edited function re-runs; functions that only moved are relocated; #ifdef twins keep their products', () => {
+    const { ws } = verifyingWorkspace();
+    const file = '/ws/shortcuts.c';
+    let text = SRC;
+    ws.setFile(file, text);
+    ws.analyze();
+    const edit = (fn: (ls: string[]) => void): void => {
+      const ls = lines(text);
+      fn(ls);
+      text = ls.join('\n');
+      ws.setFile(file, text);
+      const got = findingsOf(ws);
+      const fresh = new Workspace({ keepStates: true });
+      fresh.setFile(file, text);
+      assert.strictEqual(got, findingsOf(fresh));
+    };
+    // a statement added in leaf(): leaf re-runs; its summary did not change, so its callers are relocated or kept
+    edit((ls) => ls.splice(ls.indexOf('\tret = f->y;'), 0, '\tret = 1;'));
+    assert.deepStrictEqual(ws.reuse.analysedIds, [`${file}::leaf`]);
+    assert.strictEqual(ws.reuse.stats.analysed, 1);
+    assert.ok(ws.reuse.stats.productLevel >= 3, `moved functions relocated at product level (${JSON.stringify(ws.reuse.stats)})`);
+    // the same again: the two twin() definitions are told apart, neither re-runs
+    edit((ls) => ls.splice(ls.indexOf('\tret = 1;'), 1));
+    assert.deepStrictEqual(ws.reuse.analysedIds, [`${file}::leaf`]);
+    // leaf() now takes global_lock: its summary changes, so the callers that read it re-run too
+    edit((ls) => ls.splice(ls.indexOf('\tret = f->y;'), 0, '\tmutex_lock(&global_lock);\n\tmutex_unlock(&global_lock);'));
+    const ran = new Set(ws.reuse.analysedIds);
+    for (const f of ['leaf', 'twin#1', 'caller']) assert.ok(ran.has(`${file}::${f}`), `${f} re-ran (${[...ran].join(', ')})`);
+    for (const f of ['helper', 'twin']) assert.ok(!ran.has(`${file}::${f}`), `${f} did not re-run (${[...ran].join(', ')})`);
+  });
+
+  it('an edit to a struct re-runs only the functions that looked its fields up', () => {
+    const { ws } = verifyingWorkspace();
+    const file = '/ws/structs.c';
+    let text = SRC;
+    ws.setFile(file, text);
+    ws.analyze();
+    const edit = (from: string, to: string): Set<string> => {
+      assert.ok(text.includes(from));
+      text = text.replace(from, to);
+      ws.setFile(file, text);
+      const got = findingsOf(ws);
+      const fresh = new Workspace({ keepStates: true });
+      fresh.setFile(file, text);
+      assert.strictEqual(got, findingsOf(fresh));
+      return new Set(ws.reuse.analysedIds);
+    };
+    // a struct no function looks into: nothing re-runs
+    assert.deepStrictEqual([...edit('struct bar { int a; };', 'struct bar { int a; struct mutex m; };')], []);
+    // the type of foo.b: deep() names its lock through it (the class baz.m becomes qux.m) and re-runs; the others do not
+    const ran = edit('struct baz *b;', 'struct qux *b;');
+    assert.deepStrictEqual([...ran], [`${file}::deep`]);
+  });
+
+  it('calls that close or open a cycle change the call graph: findings follow a full analysis', () => {
+    const { ws } = verifyingWorkspace();
+    const file = '/ws/cycle.c';
+    let text = SRC;
+    ws.setFile(file, text);
+    ws.analyze();
+    const steps: ((ls: string[]) => void)[] = [
+      (ls) => ls.splice(ls.indexOf('\tf->x = 1;'), 0, '\tbottom(f);'), // helper -> bottom -> twin -> leaf: no cycle yet
+      (ls) => ls.splice(ls.indexOf('\tret = f->y;'), 0, '\thelper(f);'), // leaf -> helper -> bottom -> twin -> leaf: a cycle
+      (ls) => ls.splice(ls.indexOf('\tn++;'), 0, '\tcaller(f);'),
+      (ls) => ls.splice(ls.indexOf('\thelper(f);'), 1),
+      (ls) => ls.splice(ls.indexOf('\tbottom(f);'), 1),
+    ];
+    for (const step of steps) {
+      const ls = lines(text);
+      step(ls);
+      text = ls.join('\n');
+      ws.setFile(file, text);
+      const got = findingsOf(ws);
+      const fresh = new Workspace({ keepStates: true });
+      fresh.setFile(file, text);
+      assert.strictEqual(got, findingsOf(fresh));
+      assert.deepStrictEqual([...ws.records.keys()].sort(), [...fresh.records.keys()].sort());
+    }
+  });
+
+  describe('Linux 6.12 files', function () {
+    const FILES = ['fs/nfs/nfs4proc.c', 'fs/nls/nls_cp936.c'];
+    for (const rel of FILES) {
+      it(`40 scripted edits in ${rel}: incremental == full, relocations verified`, function () {
+        const why = missingKernel('6.12');
+        if (why) { this.test!.title += ` (skipped: ${why})`; this.skip(); }
+        const root = kernelTree('6.12', FILES)!;
+        const file = path.join(root, rel);
+        let text = fs.readFileSync(file, 'utf8');
+        const { ws, verified } = verifyingWorkspace();
+        ws.setFile(file, text);
+        ws.analyze();
+        const rand = rng(11);
+        for (let k = 0; k < 40; k++) {
+          const e = nextEdit(text, rand);
+          text = applyEdit(text, e);
+          ws.setFile(file, text);
+          const got = findingsOf(ws);
+          if (k % 8 === 7) {
+            const fresh = new Workspace({ keepStates: true });
+            fresh.setFile(file, text);
+            assert.strictEqual(got, findingsOf(fresh), `${rel}: findings differ after edit ${k} (${e.kind} at line ${e.start.line + 1})`);
+            assert.strictEqual(JSON.stringify(ws.getFile(file)!.ir), JSON.stringify(buildFileIR(file, text).ir), `${rel}: IR differs after edit ${k}`);
+          }
+        }
+        assert.ok(verified() > 0 || rel.includes('nls'), 'products were relocated');
+      });
+    }
+  });
+});
