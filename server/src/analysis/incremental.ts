@@ -882,6 +882,9 @@ export class AnalysisReuse {
   private env = '';
   /** per summary object: content versions (memoised), and for a relocated one, what it was relocated from */
   private readonly info = new WeakMap<Summary, SummaryInfo>();
+  /** summaries relocated in this run / in the last one (entries of the next run compare against the latter) */
+  private movedNow = new Map<Summary, SummaryInfo>();
+  private movedPrev = new Map<Summary, SummaryInfo>();
   private readonly tableVersions = new WeakMap<FileIR, { structs: string; globals: string }>();
   /** the run's struct table, and its content version: entries record the lookups they made in it instead of depending on all of it */
   private structs?: StructTable;
@@ -920,6 +923,8 @@ export class AnalysisReuse {
   end(): void {
     this.prev = this.next;
     this.next = new Map();
+    this.movedPrev = this.movedNow;
+    this.movedNow = new Map();
   }
 
   /** Forget everything (the lock knowledge changed). */
@@ -937,7 +942,14 @@ export class AnalysisReuse {
 
   private infoOf(s: Summary): SummaryInfo {
     let i = this.info.get(s);
-    if (!i) { i = {}; this.info.set(s, i); }
+    if (!i) {
+      // a summary relocated in this run or the last: its shape is known, and it is new in every run
+      // (kept in plain per-run maps, much cheaper than weak entries)
+      i = this.movedNow.get(s) ?? this.movedPrev.get(s);
+      if (i) return i;
+      i = {};
+      this.info.set(s, i);
+    }
     return i;
   }
 
@@ -962,7 +974,7 @@ export class AnalysisReuse {
   private same(a: Summary | undefined, b: Summary | undefined): boolean {
     if (a === b) return true;
     if (!a || !b) return false;
-    const ia = this.info.get(a);
+    const ia = this.movedNow.get(a) ?? this.movedPrev.get(a);
     if (ia?.from === b && ia.d !== 0) return false; // moved: its position differs
     return this.version(a) === this.version(b);
   }
@@ -1001,10 +1013,11 @@ export class AnalysisReuse {
    * summaries are taken now, as the dataflow will see them (a recursive
    * function does not see its own new summary).
    */
-  check(id: string, fn: FunctionIR, lookup: SummaryLookup, flags: string, needRecords: boolean):
+  check(id: string, fn: FunctionIR, lookup: SummaryLookup | readonly (Summary | undefined)[], flags: string, needRecords: boolean):
     { hit?: FnProduct; moved?: boolean; relocated?: FnRecords; store: (p: FnProduct, structLookups?: StructLookup[]) => void } {
-    const deps = summaryDeps(fn);
-    const sums = deps.map((d) => (d.indirect ? lookup.indirect?.(d.name) : lookup.get(d.name)));
+    // the summaries of summaryDeps(fn), as the dataflow will look them up (or already looked up by the caller)
+    const sums = Array.isArray(lookup) ? lookup as (Summary | undefined)[]
+      : summaryDeps(fn).map((d) => (d.indirect ? (lookup as SummaryLookup).indirect?.(d.name) : (lookup as SummaryLookup).get(d.name)));
     const annotations = annotationKey(fn);
     const e = this.prev.get(id);
     const store = (product: FnProduct, structLookups?: StructLookup[]): void => {
@@ -1037,7 +1050,7 @@ export class AnalysisReuse {
       if (moved) {
         if (prevRec) moved.lazyRec = prevRec.moved(d, from, to);
         // relocated by d lines, with no renamed instance: the same shape
-        this.info.set(moved.summary, { from: e.product.summary, d, shape: this.shape(e.product.summary), atFree: true });
+        this.movedNow.set(moved.summary, { from: e.product.summary, d, shape: this.shape(e.product.summary), atFree: true });
         this.next.set(id, { fn, annotations, env: this.env, flags, sums, product: moved, structs: e.structs, structLookups: e.structLookups });
         this.stats.relocated++;
         this.stats.productLevel++;

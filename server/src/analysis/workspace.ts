@@ -17,7 +17,7 @@ import type { ClassKey } from './locks';
 import { splitLast } from '../model/classes';
 import { lockObject } from '../parse/exprs';
 import type { Summary, SummaryLookup } from './summaryTypes';
-import { AnalysisReuse, FnProduct, IncrementalFiles, LazyRecords, memoByContent, recordsOf, StructLookup } from './incremental';
+import { AnalysisReuse, contentOf, FnProduct, IncrementalFiles, LazyRecords, memoByContent, recordsOf, StructLookup, summaryDeps } from './incremental';
 import { calleesOf, isRecursive, keyOf, opsTargetsOf, sccOrder } from './callgraph';
 import { entryHeldOf, FnJobEnv, productOf, runDataflow } from './fnjob';
 import { ParallelOptions, runParallel } from './parallel';
@@ -93,6 +93,8 @@ export class Workspace {
   private readonly structsNow: { current: StructTable } = { current: new StructTable() };
   /** each function's id in the product cache, by its index in the run (kept while the set of functions is the same) */
   private ids?: string[];
+  /** bumped whenever names may resolve differently (other functions, other ops members) */
+  private epoch = 0;
   /** per file: the summary key each called name resolves to (null: none), kept while the set of functions is the same */
   private readonly resolved = new Map<string, Map<string, string | null>>();
   /** what the last analysis used, to re-run single functions (simulator, hovers) */
@@ -241,7 +243,7 @@ export class Workspace {
       return t ? keyOf(t.file, t.fn.name) : undefined;
     };
     // one lookup per file, resolving each name once (and again only when the set of functions changes)
-    if (!graph.sameFunctions) this.resolved.clear();
+    if (!graph.sameResolution) { this.resolved.clear(); this.epoch++; }
     const lookups = new Map<string, SummaryLookup>();
     const lookupFor = (file: string): SummaryLookup => {
       let l = lookups.get(file);
@@ -284,7 +286,7 @@ export class Workspace {
       const isHandler = run.handlerNames.has(fn.name);
       // unchanged function, tables and callee summaries: the previous product, or it relocated (incremental.ts)
       const id = run.reuseIds.get(fn) ?? keyOf(file, fn.name);
-      const reuse = this.reuse.check(id, fn, lookup, `${isHandler ? 'h' : ''}${recursive ? 'r' : ''}`, !!this.opts.keepStates);
+      const reuse = this.reuse.check(id, fn, this.depSummaries(run, fn, file), `${isHandler ? 'h' : ''}${recursive ? 'r' : ''}`, !!this.opts.keepStates);
       let product = reuse.hit;
       if (product && reuse.moved && this.opts.verifyRelocation) {
         const rec = recordsOf(product);
@@ -301,6 +303,23 @@ export class Workspace {
       run.summaries.set(keyOf(file, fn.name), product.summary);
       return product;
     });
+  }
+
+  /**
+   * The summaries the dataflow of `fn` can look up (summaryDeps), as it will
+   * see them now: the keys they resolve to are memoised per function content
+   * while names resolve alike (the same functions and ops members).
+   */
+  private depSummaries(run: WorkspaceRun, fn: FunctionIR, file: string): (Summary | undefined)[] {
+    let m = memoByContent(depKeys, fn, () => ({ epoch: -1, file: '', keys: [] as (string | null)[] }));
+    if (m.epoch !== this.epoch || m.file !== file) {
+      const keys = summaryDeps(fn).map((d) => (d.indirect ? run.resolveIndirect(d.name) : run.resolve(file, d.name)) ?? null);
+      m = { epoch: this.epoch, file, keys };
+      depKeys.set(contentOf(fn), m);
+    }
+    const out: (Summary | undefined)[] = new Array(m.keys.length);
+    for (let i = 0; i < m.keys.length; i++) { const k = m.keys[i]; out[i] = k === null ? undefined : run.summaries.get(k); }
+    return out;
   }
 
   /** Record a component's products in the run, in order. */
@@ -400,6 +419,9 @@ function classKeyCalls(fn: FunctionIR, know: Knowledge): Omit<ClassKey, 'file'>[
   return out;
 }
 
+/** Per function content: the summary keys its summaryDeps resolve to (null: none), for one resolution epoch and file. */
+const depKeys = new WeakMap<object, { epoch: number; file: string; keys: (string | null)[] }>();
+
 /** Direct callees (callgraph.ts's calleesOf) per function content. */
 const calleesMemo = new WeakMap<object, string[]>();
 /** Ops members called through pointers, in first-call order (what sccOrder follows). */
@@ -440,8 +462,10 @@ interface CallGraph {
   standIns: readonly FunctionIR[];
   /** the functions' names */
   names: ReadonlySet<string>;
-  /** the same functions as the previous graph's (names, linkage and files, in order): names resolve alike */
+  /** the same functions as the previous graph's (names, linkage and files, in order) */
   sameFunctions: boolean;
+  /** and the same ops members resolved: every call resolves alike */
+  sameResolution: boolean;
   files: readonly string[];
   ops: string;
   /** the components as indices into the functions */
@@ -518,7 +542,7 @@ function callGraph(fns: readonly { fn: FunctionIR; file: string }[], opsTargets:
     return calls;
   };
   return {
-    order, recursive, standIns, files, ops, comps, compRecursive, names, sameFunctions: sameFns,
+    order, recursive, standIns, files, ops, comps, compRecursive, names, sameFunctions: sameFns, sameResolution: sameFns && prev!.ops === ops,
     called: () => takeCalls().set,
     takeCalls,
   };
