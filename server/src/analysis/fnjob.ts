@@ -13,7 +13,7 @@ import { summarize } from './summaries';
 import { FUNCTION_RULES } from './rules';
 import { finding } from './rules/common';
 import { extractEvents } from './events';
-import type { FnProduct } from './incremental';
+import type { FnProduct } from './reuse';
 
 /** Fault handlers run with the faulting task's mmap_lock held shared. */
 export const MMAP_ENTRY: Held = {

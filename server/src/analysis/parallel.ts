@@ -24,7 +24,7 @@ import type { Budget } from './dataflow';
 import type { FunctionIR, StructDef } from './ir';
 import type { ClassKey } from './locks';
 import type { Summary, SummaryLookup } from './summaryTypes';
-import { summaryDeps, FnProduct } from './incremental';
+import { summaryDeps, FnProduct } from './reuse';
 import { FnJobEnv, productOf, runDataflow } from './fnjob';
 import type { WorkspaceRun } from './workspace';
 import { isRecursive, keyOf } from './callgraph';

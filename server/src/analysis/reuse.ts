@@ -1,0 +1,544 @@
+// Reuse of analysis products between editor runs: what one function
+// contributes (FnProduct), when it can be kept, and how a function that only
+// moved has its product and records relocated instead of re-analysed. See the
+// exactness rules at the top of incremental.ts.
+import { createHash } from 'crypto';
+import type { FnRecords } from './dataflow';
+import type { State } from './state';
+import type { Finding } from './diagnostic';
+import type { FnEvents } from './events';
+import type { Cond, FileIR, FunctionIR, Op } from './ir';
+import type { Summary, SummaryLookup } from './summaryTypes';
+import type { StructTable } from '../model/classes';
+import { contentOf, memoByContent } from './incremental';
+
+
+// ------------------------------------------------------------ analysis products
+
+/** What one function contributes to a workspace analysis; reused while its inputs are unchanged. */
+export interface FnProduct {
+  summary: Summary;
+  /** per-function findings (rules and the budget note), as produced */
+  findings: Finding[];
+  /** events for the workspace rules (absent when the budget was hit) */
+  events?: FnEvents;
+  budgetHit?: string;
+  /** dataflow records, kept for hovers when the workspace keeps states */
+  rec?: FnRecords;
+  /** the same, for a relocated product: relocated when first read (recordsOf) */
+  lazyRec?: LazyRecords;
+}
+
+/** A product's dataflow records, if it keeps them (relocating them now if they were relocated lazily). */
+export function recordsOf(p: FnProduct): FnRecords | undefined {
+  return p.rec ?? p.lazyRec?.get();
+}
+
+/**
+ * Dataflow records of an earlier run to be moved by `d` lines with some of
+ * the objects they reference replaced (relocate()), done on first get().
+ * Moving records that were never read composes the two moves, so a function
+ * that moves on every edit is relocated once, when someone reads it.
+ */
+export class LazyRecords {
+  private rec?: FnRecords;
+  private base?: FnRecords;
+  private d = 0;
+  /** objects the base references (its run's callee summaries and function IR) and what replaces each */
+  private from: object[] = [];
+  private to: (object | undefined)[] = [];
+
+  static of(rec: FnRecords): LazyRecords {
+    const l = new LazyRecords();
+    l.rec = rec;
+    return l;
+  }
+
+  get(): FnRecords {
+    if (!this.rec) {
+      const swap = new Map<object, object | undefined>();
+      this.from.forEach((k, i) => swap.set(k, this.to[i]));
+      this.rec = relocate(this.base!, this.d, swap);
+      this.base = undefined;
+      this.from = [];
+      this.to = [];
+    }
+    return this.rec;
+  }
+
+  /** These records moved again: by `d` lines, `from[i]` (what the previous run saw) replaced by `to[i]`. */
+  moved(d: number, from: object[], to: (object | undefined)[]): LazyRecords {
+    const l = new LazyRecords();
+    if (this.rec) {
+      l.base = this.rec;
+      l.d = d;
+      l.from = from;
+      l.to = to;
+      return l;
+    }
+    // each object the base references was replaced by what the previous run saw, which is now replaced again
+    l.base = this.base;
+    l.d = this.d + d;
+    l.from = this.from;
+    l.to = this.to.map((v) => {
+      const j = v === undefined ? -1 : from.indexOf(v);
+      return j >= 0 ? to[j] : v;
+    });
+    return l;
+  }
+}
+
+/** A struct field lookup an analysis made, and its answer. */
+export type StructLookup = [struct: string, field: string, type: string | undefined];
+
+interface ReuseEntry {
+  fn: FunctionIR;
+  annotations: string;
+  env: string;
+  flags: string;
+  /** the struct table version its struct lookups were last checked against, and the lookups (undefined: not recorded) */
+  structs: string;
+  structLookups?: StructLookup[];
+  /** callee summaries as the dataflow saw them */
+  sums: (Summary | undefined)[];
+  product: FnProduct;
+}
+
+/** Every summary the dataflow of `fn` may look up: direct callees (get) and ops members of indirect calls (indirect). */
+const depsMemo = new WeakMap<object, { name: string; indirect: boolean }[]>();
+export function summaryDeps(fn: FunctionIR): { name: string; indirect: boolean }[] {
+  return memoByContent(depsMemo, fn, depsOf);
+}
+function depsOf(fn: FunctionIR): { name: string; indirect: boolean }[] {
+  const seen = new Set<string>();
+  const out: { name: string; indirect: boolean }[] = [];
+  const call = (name: string, indirect: boolean): void => {
+    const k = `${indirect ? '>' : ''}${name}`;
+    if (seen.has(k)) return;
+    seen.add(k);
+    out.push({ name, indirect });
+  };
+  const fromOp = (op: Op): void => {
+    if (op.k === 'call') call(op.call.name, !!op.call.indirect);
+    else if (op.k === 'branch') fromCond(op.cond);
+  };
+  const fromCond = (c: Cond): void => {
+    switch (c.k) {
+      case 'not': fromCond(c.e); break;
+      case 'and': case 'or': fromCond(c.a); fromCond(c.b); break;
+      case 'seq': c.pre.forEach(fromOp); fromCond(c.c); break;
+      case 'test': if (c.s.k === 'call') call(c.s.call.name, !!c.s.call.indirect); break;
+      default: break;
+    }
+  };
+  for (const n of fn.nodes) if (n.op) fromOp(n.op);
+  return out;
+}
+
+interface SummaryInfo { version?: string; shape?: string; atFree?: boolean; from?: Summary; d?: number }
+
+/**
+ * reused: products kept as they were; relocated: products of functions that
+ * moved (or whose callees' summaries moved), `productLevel` of them without
+ * re-running anything; analysed: dataflow runs.
+ */
+export interface ReuseStats { reused: number; relocated: number; productLevel: number; analysed: number }
+
+/**
+ * The per-function product cache of Workspace.analyze(). Keyed by an id
+ * (`${file}::${name}`, numbered for #ifdef twins); an entry is valid while the
+ * function's IR object, the workspace tables, its flags and the content of
+ * its callees' summaries are what they were when it was computed.
+ *
+ * A function that only moved (same content, see contentOf) and whose callee
+ * summaries only moved is relocated: positions shifted, renamed instances
+ * renumbered. Without findings, its product is relocated directly (summary
+ * and events; its records lazily); with findings (whose messages quote line
+ * numbers), its records are relocated and the per-function rules re-run.
+ * check() says which products it relocated at product level (`moved`), so
+ * a caller can verify them against the product of the relocated records.
+ */
+export class AnalysisReuse {
+  private prev = new Map<string, ReuseEntry>();
+  private next = new Map<string, ReuseEntry>();
+  private env = '';
+  /** per summary object: content versions (memoised), and for a relocated one, what it was relocated from */
+  private readonly info = new WeakMap<Summary, SummaryInfo>();
+  /** summaries relocated in this run / in the last one (entries of the next run compare against the latter) */
+  private movedNow = new Map<Summary, SummaryInfo>();
+  private movedPrev = new Map<Summary, SummaryInfo>();
+  private readonly tableVersions = new WeakMap<FileIR, { structs: string; globals: string }>();
+  /** the run's struct table, and its content version: entries record the lookups they made in it instead of depending on all of it */
+  private structs?: StructTable;
+  private structsVersion = '';
+  stats: ReuseStats = { reused: 0, relocated: 0, productLevel: 0, analysed: 0 };
+  /** ids of the functions whose dataflow ran in the last run */
+  analysedIds: string[] = [];
+
+  /**
+   * Start a run over these files (their global lock tables are an input of
+   * every function). `inputs`: every other workspace-wide input of the
+   * dataflow (plain data, e.g. lockdep class keys); a change to any of them
+   * invalidates every product. `structs`: the run's struct table, when the
+   * caller records each analysis's struct lookups (check()'s store); without
+   * it the struct tables are a workspace-wide input too.
+   */
+  begin(files: Iterable<FileIR>, inputs?: unknown, structs?: StructTable): void {
+    const h = createHash('sha1');
+    const hs = createHash('sha1');
+    if (inputs !== undefined) h.update(JSON.stringify(inputs, positionFree) ?? '');
+    for (const ir of files) {
+      const t = this.tables(ir);
+      h.update(t.globals);
+      hs.update(t.structs);
+    }
+    this.env = h.digest('hex');
+    this.structs = structs;
+    this.structsVersion = structs ? hs.digest('hex') : '';
+    if (!structs) this.env += hs.digest('hex');
+    this.next = new Map();
+    this.stats = { reused: 0, relocated: 0, productLevel: 0, analysed: 0 };
+    this.analysedIds = [];
+  }
+
+  /** Finish a run: entries not used by it are dropped. */
+  end(): void {
+    this.prev = this.next;
+    this.next = new Map();
+    this.movedPrev = this.movedNow;
+    this.movedNow = new Map();
+  }
+
+  /** Forget everything (the lock knowledge changed). */
+  clear(): void {
+    this.prev = new Map();
+    this.next = new Map();
+  }
+
+  /** Content version of a summary (memoised per object). */
+  version(s: Summary | undefined): string {
+    if (!s) return '-';
+    const i = this.infoOf(s);
+    return (i.version ??= createHash('sha1').update(JSON.stringify(s)).digest('base64'));
+  }
+
+  private infoOf(s: Summary): SummaryInfo {
+    let i = this.info.get(s);
+    if (!i) {
+      // a summary relocated in this run or the last: its shape is known, and it is new in every run
+      // (kept in plain per-run maps, much cheaper than weak entries)
+      i = this.movedNow.get(s) ?? this.movedPrev.get(s);
+      if (i) return i;
+      i = {};
+      this.info.set(s, i);
+    }
+    return i;
+  }
+
+  /** Content version of a summary without its positions (what a relocated caller depends on). */
+  shape(s: Summary | undefined): string {
+    if (!s) return '-';
+    const i = this.infoOf(s);
+    return (i.shape ??= createHash('sha1').update(JSON.stringify(s, positionFree)).digest('base64'));
+  }
+
+  /**
+   * Does a summary name no renamed instance (`inode@123`)? Those numbers are
+   * the callee's lines: records or products of a caller relocated by its own
+   * distance would renumber them wrongly, so such callers are re-analysed.
+   */
+  private atFree(s: Summary | undefined): boolean {
+    if (!s) return true;
+    const i = this.infoOf(s);
+    return (i.atFree ??= !JSON.stringify(s).includes('@'));
+  }
+
+  private same(a: Summary | undefined, b: Summary | undefined): boolean {
+    if (a === b) return true;
+    if (!a || !b) return false;
+    const ia = this.movedNow.get(a) ?? this.movedPrev.get(a);
+    if (ia?.from === b && ia.d !== 0) return false; // moved: its position differs
+    return this.version(a) === this.version(b);
+  }
+
+  private tables(ir: FileIR): { structs: string; globals: string } {
+    let v = this.tableVersions.get(ir);
+    if (v === undefined) {
+      // positions of struct and global definitions do not reach the dataflow
+      v = {
+        structs: createHash('sha1').update(JSON.stringify(ir.structs, positionFree)).digest('base64'),
+        globals: createHash('sha1').update(JSON.stringify(ir.globals, positionFree)).digest('base64'),
+      };
+      this.tableVersions.set(ir, v);
+    }
+    return v;
+  }
+
+  /**
+   * Are the struct lookups an entry's analysis made still answered alike?
+   * (Only asked when the struct table changed since the entry was checked.)
+   */
+  private structsHold(e: ReuseEntry): boolean {
+    if (e.structs === this.structsVersion) return true;
+    const t = this.structs;
+    if (!t || !e.structLookups) return false;
+    for (const [st, f, r] of e.structLookups) if (t.fieldType(st, f) !== r) return false;
+    e.structs = this.structsVersion;
+    return true;
+  }
+
+  /**
+   * Look a function up before analysing it: `hit` is the previous product if
+   * all its inputs are unchanged (or that product relocated); `relocated`
+   * the previous records relocated (compute the product from them);
+   * otherwise analyse. Either way, `store` the product computed. Callee
+   * summaries are taken now, as the dataflow will see them (a recursive
+   * function does not see its own new summary).
+   */
+  check(id: string, fn: FunctionIR, lookup: SummaryLookup | readonly (Summary | undefined)[], flags: string, needRecords: boolean):
+    { hit?: FnProduct; moved?: boolean; relocated?: FnRecords; store: (p: FnProduct, structLookups?: StructLookup[]) => void } {
+    // the summaries of summaryDeps(fn), as the dataflow will look them up (or already looked up by the caller)
+    const sums = Array.isArray(lookup) ? lookup as (Summary | undefined)[]
+      : summaryDeps(fn).map((d) => (d.indirect ? (lookup as SummaryLookup).indirect?.(d.name) : (lookup as SummaryLookup).get(d.name)));
+    const annotations = annotationKey(fn);
+    const e = this.prev.get(id);
+    const store = (product: FnProduct, structLookups?: StructLookup[]): void => {
+      this.next.set(id, { fn, annotations, env: this.env, flags, sums, product, structs: this.structsVersion, structLookups });
+      this.stats.analysed++;
+      this.analysedIds.push(id);
+    };
+    if (!e || e.env !== this.env || e.flags !== flags || e.sums.length !== sums.length || !this.structsHold(e)) return { store };
+    const prevRec = e.product.lazyRec ?? (e.product.rec ? LazyRecords.of(e.product.rec) : undefined);
+    if (needRecords && !prevRec) return { store };
+    if (e.fn === fn && e.annotations === annotations && sums.every((x, i) => this.same(x, e.sums[i]))) {
+      this.next.set(id, e);
+      this.stats.reused++;
+      return { hit: e.product, store: () => undefined };
+    }
+    // the same function moved, or its callees' summaries moved: relocate instead of re-running the dataflow
+    if (contentOf(fn) !== contentOf(e.fn)) return { store };
+    const d = fn.pos.line - e.fn.pos.line;
+    const foreign = d !== 0 && fn.annotations.some((a) => a.pos.line < fn.pos.line || a.pos.line > fn.pos.endLine); // from a header prototype
+    if (foreign || ((fn.annotations.length || e.fn.annotations.length) && JSON.stringify(fn.annotations, positionFree) !== JSON.stringify(e.fn.annotations, positionFree)) ||
+        !sums.every((x, i) => this.atFree(x) && this.shape(x) === this.shape(e.sums[i]))) return { store };
+    // what the records reference that this run replaces: the callee summaries seen then, and the function IR
+    const from: object[] = [];
+    const to: (object | undefined)[] = [];
+    e.sums.forEach((old, i) => { if (old) { from.push(old); to.push(sums[i]); } });
+    from.push(e.fn);
+    to.push(fn);
+    if (e.product.findings.length === 0 && !e.product.budgetHit) {
+      const moved = relocateProduct(e.product, d, e.sums, sums);
+      if (moved) {
+        if (prevRec) moved.lazyRec = prevRec.moved(d, from, to);
+        // relocated by d lines, with no renamed instance: the same shape
+        this.movedNow.set(moved.summary, { from: e.product.summary, d, shape: this.shape(e.product.summary), atFree: true });
+        this.next.set(id, { fn, annotations, env: this.env, flags, sums, product: moved, structs: e.structs, structLookups: e.structLookups });
+        this.stats.relocated++;
+        this.stats.productLevel++;
+        return { hit: moved, moved: true, store: () => undefined };
+      }
+    }
+    if (!prevRec) return { store };
+    this.stats.relocated++;
+    this.stats.analysed--;
+    // the product is computed from the relocated records: same struct lookups as their analysis made
+    const lookups = e.structLookups;
+    return { relocated: prevRec.moved(d, from, to).get(), store: (p: FnProduct) => store(p, lookups) };
+  }
+}
+
+/** Parts of products that hold no position, no renamed instance and no callee object: shared by every relocation. */
+const STATIC = new WeakSet<object>();
+
+const isPosition = (v: object): boolean => {
+  const o = v as { line?: unknown; endLine?: unknown };
+  return typeof o.line === 'number' && typeof o.endLine === 'number';
+};
+
+/** Every object of a summary that holds a position (itself or inside), in a fixed order (memoised per summary object). */
+const positionedMemo = new WeakMap<Summary, object[]>();
+function positionedOf(s: Summary): object[] {
+  let l = positionedMemo.get(s);
+  if (!l) {
+    const out: object[] = [];
+    const walk = (v: unknown): boolean => {
+      if (v === null || typeof v !== 'object') return false;
+      let has = isPosition(v);
+      for (const x of Array.isArray(v) ? v : Object.values(v as object)) if (walk(x)) has = true;
+      if (has) out.push(v);
+      return has;
+    };
+    walk(s);
+    l = out;
+    positionedMemo.set(s, l);
+  }
+  return l;
+}
+
+/**
+ * A product without findings moved by `d` lines, its callee summaries
+ * `before` replaced by `after` (same shapes): positions shifted, except
+ * those it shares with a callee's summary (`inner.pos = deep.pos`), which
+ * become the new callee's. Exactly what summarising and extracting events
+ * from relocate()d records gives, as long as no string names a renamed
+ * instance (`x@123`): undefined then, and when the callee summaries do not
+ * pair up object for object.
+ */
+export function relocateProduct(p: FnProduct, d: number, before: readonly (Summary | undefined)[], after: readonly (Summary | undefined)[]): FnProduct | undefined {
+  const memo = new Map<object, unknown>();
+  // the callees' objects that hold positions, old to new (an object reached through two callees must map to one thing)
+  for (let i = 0; i < before.length; i++) {
+    const a = before[i];
+    const b = after[i];
+    if (!a || !b) { if (a !== b) return undefined; continue; }
+    const pa = positionedOf(a);
+    const pb = a === b ? pa : positionedOf(b);
+    if (pa.length !== pb.length) return undefined;
+    for (let k = 0; k < pa.length; k++) {
+      const x = pa[k];
+      const y = pb[k];
+      if (isPosition(x) !== isPosition(y) || Array.isArray(x) !== Array.isArray(y)) return undefined;
+      const m = memo.get(x);
+      if (m === undefined) memo.set(x, y); else if (m !== y) return undefined;
+    }
+  }
+  let ok = true;
+  // objects met that relocation may change: positions, renamed instances, callee objects (and copies made)
+  let touched = 0;
+  // copy-on-write: what holds no position and no callee object is shared with the previous product (products are never modified)
+  const copy = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      if (v.indexOf('@') >= 0) { ok = false; touched++; }
+      return v;
+    }
+    if (v === null || typeof v !== 'object') return v;
+    if (STATIC.has(v)) return v;
+    if (memo.has(v)) { touched++; return memo.get(v); }
+    const before = touched;
+    let res: unknown = v;
+    if (Array.isArray(v)) {
+      let out: unknown[] | undefined;
+      for (let i = 0; i < v.length; i++) {
+        const y = copy(v[i]);
+        if (y !== v[i] && !out) out = v.slice(0, i);
+        if (out) out.push(y);
+      }
+      if (out) res = out;
+    } else {
+      const proto = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) { ok = false; return v; }
+      const o = v as Record<string, unknown>;
+      const moves = d !== 0 && typeof o.line === 'number';
+      let out: Record<string, unknown> | undefined;
+      for (const k of Object.keys(o)) {
+        const y = copy(o[k]);
+        if (!out && (y !== o[k] || moves)) {
+          out = {};
+          for (const j of Object.keys(o)) { if (j === k) break; out[j] = o[j]; }
+        }
+        if (out) out[k] = y;
+      }
+      if (typeof o.line === 'number') touched++;
+      if (out && moves) {
+        out.line = (o.line as number) + d;
+        if (typeof o.endLine === 'number') out.endLine = o.endLine + d;
+      }
+      if (out) res = out;
+    }
+    // nothing in it can ever change: later relocations skip it
+    if (touched === before) STATIC.add(v);
+    else touched++;
+    memo.set(v, res);
+    return res;
+  };
+  const out: FnProduct = { ...p, summary: copy(p.summary) as Summary, findings: [] };
+  if (p.events) out.events = copy(p.events) as FnEvents;
+  delete out.rec;
+  delete out.lazyRec;
+  return ok ? out : undefined;
+}
+
+/** A Map filled from `fill` on first use. */
+class LazyMap<K, V> extends Map<K, V> {
+  private pending?: () => Map<K, V>;
+  constructor(fill: () => Map<K, V>) { super(); this.pending = fill; }
+  private ready(): void {
+    const f = this.pending;
+    if (!f) return;
+    this.pending = undefined;
+    for (const [k, v] of f()) super.set(k, v);
+  }
+  override get(k: K): V | undefined { this.ready(); return super.get(k); }
+  override has(k: K): boolean { this.ready(); return super.has(k); }
+  override set(k: K, v: V): this { this.ready(); return super.set(k, v); }
+  override delete(k: K): boolean { this.ready(); return super.delete(k); }
+  override clear(): void { this.pending = undefined; super.clear(); }
+  override get size(): number { this.ready(); return super.size; }
+  override forEach(cb: (v: V, k: K, m: Map<K, V>) => void, thisArg?: unknown): void { this.ready(); super.forEach(cb, thisArg); }
+  override entries(): MapIterator<[K, V]> { this.ready(); return super.entries(); }
+  override keys(): MapIterator<K> { this.ready(); return super.keys(); }
+  override values(): MapIterator<V> { this.ready(); return super.values(); }
+  override [Symbol.iterator](): MapIterator<[K, V]> { this.ready(); return super[Symbol.iterator](); }
+}
+
+/** JSON.stringify replacer dropping positions. */
+function positionFree(this: unknown, key: string, v: unknown): unknown {
+  if (v !== null && typeof v === 'object' && typeof (v as { line?: unknown }).line === 'number' && 'endLine' in (v as object)) return undefined;
+  return v;
+}
+
+/**
+ * A copy of a function's dataflow records moved by `d` lines: positions and
+ * trail lines shifted, renamed instances (`inode@123`) renumbered, and
+ * references to the previous run's function IR and callee summaries swapped
+ * for the current ones. Class instances (the resolver) are shared: they hold
+ * no positions. Shared sub-objects stay shared.
+ */
+export function relocate(rec: FnRecords, d: number, swap: Map<object, object | undefined>): FnRecords {
+  const memo = new Map<object, unknown>(swap);
+  const copy = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      if (d === 0 || v.indexOf('@') < 0) return v;
+      const m = /^([^\s"'@]*[\w)\]])@(\d+)$/.exec(v);
+      return m ? `${m[1]}@${Number(m[2]) + d}` : v;
+    }
+    if (v === null || typeof v !== 'object') return v;
+    if (memo.has(v)) return memo.get(v);
+    if (v === rec.heldAt && v instanceof Map) {
+      // per-node states (hovers): the biggest part of the records and rarely read; relocated on first use
+      const out = new LazyMap<number, State[]>(() => { const m = new Map<number, State[]>(); for (const [k, x] of rec.heldAt) m.set(k, copy(x) as State[]); return m; });
+      memo.set(v, out);
+      return out;
+    }
+    if (v instanceof Map) {
+      const out = new Map();
+      memo.set(v, out);
+      for (const [k, x] of v) out.set(k, copy(x));
+      return out;
+    }
+    if (Array.isArray(v)) {
+      const out: unknown[] = new Array(v.length);
+      memo.set(v, out);
+      for (let i = 0; i < v.length; i++) out[i] = copy(v[i]);
+      return out;
+    }
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) return v;
+    const o = v as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    memo.set(v, out);
+    for (const k of Object.keys(o)) out[k] = copy(o[k]);
+    if (d !== 0 && typeof o.line === 'number') {
+      // a position, or a trail step {line, what}
+      out.line = o.line + d;
+      if (typeof o.endLine === 'number') out.endLine = o.endLine + d;
+    }
+    return out;
+  };
+  return copy(rec) as FnRecords;
+}
+
+function annotationKey(fn: FunctionIR): string {
+  return fn.annotations.length ? JSON.stringify(fn.annotations) : '';
+}
