@@ -14,14 +14,10 @@ import { normalizeKernelC } from '../../server/src/parse/normalize';
 import { parseC } from '../../server/src/parse/parser';
 import { collectFiles } from '../../server/src/cli/main';
 import { applyEdit, nextEdit, rng } from '../perf/edits';
+import { editMatchesFresh } from './fresh';
 import { kernelTree, missingKernel } from '../kernelSource';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', 'test-fixtures');
-
-/** Findings as comparable text (messages included: they quote line numbers). */
-function findingsOf(ws: Workspace): string {
-  return JSON.stringify(ws.analyze().findings.map((f) => ({ ...f, witness: undefined })));
-}
 
 /** Apply `n` scripted edits to one file; after each, incremental == from scratch (IR and findings). */
 function checkEdits(file: string, n: number, seed: number): { relocated: number; reused: number } {
@@ -39,13 +35,9 @@ function checkEdits(file: string, n: number, seed: number): { relocated: number;
     text = applyEdit(text, e);
     const ir = inc.build(file, text);
     assert.strictEqual(JSON.stringify(ir), JSON.stringify(buildFileIR(file, text).ir), `${path.basename(file)}: IR differs after edit ${k} (${e.kind} at line ${e.start.line + 1})`);
-    ws.setFile(file, text);
-    const got = findingsOf(ws);
+    editMatchesFresh(ws, file, text, `${path.basename(file)}: findings differ after edit ${k} (${e.kind} at line ${e.start.line + 1})`);
     relocated += ws.reuse.stats.relocated;
     reused += ws.reuse.stats.reused;
-    const fresh = new Workspace({ keepStates: true });
-    fresh.setFile(file, text);
-    assert.strictEqual(got, findingsOf(fresh), `${path.basename(file)}: findings differ after edit ${k} (${e.kind} at line ${e.start.line + 1})`);
   }
   return { relocated, reused };
 }

@@ -23,10 +23,9 @@ import { parseC } from '../../server/src/parse/parser';
 import { collectFiles } from '../../server/src/cli/main';
 import { applyEdit, nextEdit, rng } from '../perf/edits';
 import { kernelTree, missingKernel } from '../kernelSource';
+import { editMatchesFresh, findingsOf, freshWorkspace } from './fresh';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', 'test-fixtures');
-
-const findingsOf = (ws: Workspace): string => JSON.stringify(ws.analyze().findings.map((f) => ({ ...f, witness: undefined })));
 
 /** A workspace that checks every product-level relocation against the product of the relocated records. */
 function verifyingWorkspace(): { ws: Workspace; verified: () => number } {
@@ -128,11 +127,7 @@ describe('robustness: incremental shortcuts equal the full work', () => {
         const e = nextEdit(text, rand);
         text = applyEdit(text, e);
         assert.strictEqual(JSON.stringify(inc.build(file, text)), JSON.stringify(buildFileIR(file, text).ir), `${path.basename(file)}: IR differs after edit ${k} (${e.kind})`);
-        ws.setFile(file, text);
-        const got = findingsOf(ws);
-        const fresh = new Workspace({ keepStates: true });
-        fresh.setFile(file, text);
-        assert.strictEqual(got, findingsOf(fresh), `${path.basename(file)}: findings differ after edit ${k} (${e.kind})`);
+        editMatchesFresh(ws, file, text, `${path.basename(file)}: findings differ after edit ${k} (${e.kind})`);
       }
       spliced += inc.stats.spliced;
       verified += v();
@@ -215,11 +210,7 @@ describe('robustness: incremental shortcuts equal the full work', () => {
       const ls = lines(text);
       fn(ls);
       text = ls.join('\n');
-      ws.setFile(file, text);
-      const got = findingsOf(ws);
-      const fresh = new Workspace({ keepStates: true });
-      fresh.setFile(file, text);
-      assert.strictEqual(got, findingsOf(fresh));
+      editMatchesFresh(ws, file, text);
     };
     // a statement added in leaf(): leaf re-runs; its summary did not change, so its callers are relocated or kept
     edit((ls) => ls.splice(ls.indexOf('\tret = f->y;'), 0, '\tret = 1;'));
@@ -245,11 +236,7 @@ describe('robustness: incremental shortcuts equal the full work', () => {
     const edit = (from: string, to: string): Set<string> => {
       assert.ok(text.includes(from));
       text = text.replace(from, to);
-      ws.setFile(file, text);
-      const got = findingsOf(ws);
-      const fresh = new Workspace({ keepStates: true });
-      fresh.setFile(file, text);
-      assert.strictEqual(got, findingsOf(fresh));
+      editMatchesFresh(ws, file, text);
       return new Set(ws.reuse.analysedIds);
     };
     // a struct no function looks into: nothing re-runs
@@ -276,11 +263,7 @@ describe('robustness: incremental shortcuts equal the full work', () => {
       const ls = lines(text);
       step(ls);
       text = ls.join('\n');
-      ws.setFile(file, text);
-      const got = findingsOf(ws);
-      const fresh = new Workspace({ keepStates: true });
-      fresh.setFile(file, text);
-      assert.strictEqual(got, findingsOf(fresh));
+      const fresh = editMatchesFresh(ws, file, text);
       assert.deepStrictEqual([...ws.records.keys()].sort(), [...fresh.records.keys()].sort());
     }
   });
@@ -304,9 +287,7 @@ describe('robustness: incremental shortcuts equal the full work', () => {
           ws.setFile(file, text);
           const got = findingsOf(ws);
           if (k % 8 === 7) {
-            const fresh = new Workspace({ keepStates: true });
-            fresh.setFile(file, text);
-            assert.strictEqual(got, findingsOf(fresh), `${rel}: findings differ after edit ${k} (${e.kind} at line ${e.start.line + 1})`);
+            assert.strictEqual(got, findingsOf(freshWorkspace(file, text)), `${rel}: findings differ after edit ${k} (${e.kind} at line ${e.start.line + 1})`);
             assert.strictEqual(JSON.stringify(ws.getFile(file)!.ir), JSON.stringify(buildFileIR(file, text).ir), `${rel}: IR differs after edit ${k}`);
           }
         }
