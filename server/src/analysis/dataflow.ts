@@ -855,6 +855,11 @@ export function impliedFlagTest(atoms: Readonly<Record<string, boolean>>, atom: 
   return undefined;
 }
 
+/** Per function: does a call clobber the condition atom (it reads memory a callee may change)? */
+const CLOBBERED = new WeakMap<FunctionIR, Map<string, boolean>>();
+/** Atoms objects after a call: the same object in gives the same object out (states stay shareable). */
+const AFTER_CALL = new WeakMap<object, Readonly<Record<string, boolean>>>();
+
 /**
  * A call may change task state (`current->journal_info`, set by
  * gfs2_trans_begin()) and globals: atoms reading those are forgotten after
@@ -862,11 +867,6 @@ export function impliedFlagTest(atoms: Readonly<Record<string, boolean>>, atom: 
  * (`inode == sdp->sd_rindex`, `attr->ia_valid & ATTR_SIZE`): that is what
  * correlated conditions in kernel code rely on, and callees rarely change them.
  */
-/** Per function: does a call clobber the condition atom (it reads memory a callee may change)? */
-const CLOBBERED = new WeakMap<FunctionIR, Map<string, boolean>>();
-/** Atoms objects after a call: the same object in gives the same object out (states stay shareable). */
-const AFTER_CALL = new WeakMap<object, Readonly<Record<string, boolean>>>();
-
 export function forgetClobbered(s: State, fn: FunctionIR): State {
   const keys = Object.keys(s.atoms);
   if (keys.length === 0) return s;

@@ -46,7 +46,7 @@ export interface HolderInfo { gl: string; cls: string; mode: Mode; tryFlag: bool
 export interface TrailStep { line: number; what: string }
 
 /** A path's steps as a shared list, newest first: extending a trail is one allocation, not a copy. */
-export interface Trail { readonly step: TrailStep; readonly prev: Trail | undefined; readonly n: number }
+export interface Trail { readonly step: TrailStep; readonly prev: Trail | undefined }
 
 export interface State {
   readonly held: readonly Held[];
@@ -164,12 +164,12 @@ export function lockStateKey(s: State): string {
 }
 
 export function withTrail(s: State, step: TrailStep): State {
-  return { ...s, trail: { step, prev: s.trail, n: (s.trail?.n ?? 0) + 1 } };
+  return { ...s, trail: { step, prev: s.trail } };
 }
 
 /** Steps kept for messages: all of a path up to 40 steps, else its first 8 and its last 32. */
-export const TRAIL_HEAD = 8;
-export const TRAIL_MAX = 40;
+const TRAIL_HEAD = 8;
+const TRAIL_MAX = 40;
 
 /** The path's steps, oldest first (the first TRAIL_HEAD and the last TRAIL_MAX - TRAIL_HEAD of a long path). */
 export function trailOf(s: State): readonly TrailStep[] {

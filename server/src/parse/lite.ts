@@ -32,6 +32,8 @@ export interface CNode {
 const typeNames: string[] = [];
 const typeNamed: boolean[] = [];
 const typeLeaf: boolean[] = [];
+const fieldIds = new Map<string, number>();
+const fieldNames: string[] = [];
 
 /**
  * Named node types of tree-sitter-c that are tokens (no fields, no children in
@@ -44,8 +46,6 @@ export const LEAF_TYPES: ReadonlySet<string> = new Set([
   'ms_signed_ptr_modifier', 'ms_unsigned_ptr_modifier', 'number_literal', 'preproc_arg', 'preproc_directive',
   'primitive_type', 'statement_identifier', 'string_content', 'system_lib_string', 'true', 'type_identifier',
 ]);
-const fieldIds = new Map<string, number>();
-const fieldNames: string[] = [];
 
 /** The arrays behind the nodes of one subtree; index 0 is the subtree's root. */
 class LiteTree {
