@@ -16,6 +16,8 @@
 // bench/.work/bench-results.json).
 //
 // Usage: node out/bench/bench.js [--edits N] [--files N] [--skip-check] [--skip-simulate] [--skip-lsp]
+//                                [--edit-file PATH [--seed N]]  (only the edit latency of one file)
+// LOCKORDER_BENCH_SERVER_ARGS: node options for the language server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p".
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -34,6 +36,7 @@ const argv = process.argv.slice(2);
 const opt = (name: string, dflt: number): number => { const i = argv.indexOf(name); return i >= 0 ? Number(argv[i + 1]) : dflt; };
 const EDITS = opt('--edits', 200);
 const NFILES = opt('--files', 5);
+const EDIT_FILE = argv.includes('--edit-file') ? argv[argv.indexOf('--edit-file') + 1] : undefined;
 
 function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -72,7 +75,7 @@ interface EditStats { file: string; bytes: number; edits: number; p50: number; p
 
 /** Open `file` in the real server, then send scripted edits one at a time and time each until the server's status after re-analysis. */
 async function editLatency(file: string, n: number, seed: number): Promise<EditStats> {
-  const c = new TestClient({ root: path.dirname(file), settings: { debounceMs: 0, indexWorkspace: false, inlayHints: { enabled: false } } });
+  const c = new TestClient({ root: path.dirname(file), nodeArgs: process.env.LOCKORDER_BENCH_SERVER_ARGS?.split(' ').filter(Boolean), settings: { debounceMs: 0, indexWorkspace: false, inlayHints: { enabled: false } } });
   try {
     await c.initialize(path.dirname(file), { progress: false });
     let text = fs.readFileSync(file, 'utf8');
@@ -108,6 +111,12 @@ async function editLatency(file: string, n: number, seed: number): Promise<EditS
 }
 
 async function main(): Promise<void> {
+  if (EDIT_FILE) {
+    // one file's edit latency (profiling an edit path): the same script as the full run, seed 1000 unless given
+    const s = await editLatency(path.resolve(EDIT_FILE), EDITS, opt('--seed', 1000));
+    console.log(`${EDIT_FILE}: ${s.edits} edits, p50 ${ms(s.p50)}, p95 ${ms(s.p95)}, max ${ms(s.max)}  ${JSON.stringify(s.kinds)}`);
+    return;
+  }
   const why = missingKernel('6.12');
   if (why) {
     console.log(`bench: skipped: ${why}.\n  Install it with:  sudo apt-get install linux-source-6.12`);

@@ -28,11 +28,9 @@ import { Scenario } from '../server/src/sim/program';
 import { ExploreOptions, ExploreResult } from '../server/src/sim/result';
 import { buildScenarios, SIM_DEFAULT_OPTIONS, SimRequest } from '../server/src/sim/scenarios';
 
-interface Row {
-  id: string;
-  seed: string;
+/** One scenario explored with partial-order reduction and by brute force (both row kinds below). */
+interface Measured {
   threads: number;
-  expect: string;
   verdict: string;
   steps: number | null;
   states: number;
@@ -40,6 +38,13 @@ interface Row {
   statesBrute: number;
   msBrute: number;
   ratio: number;
+}
+
+/** A seed example's scenario. */
+interface Row extends Measured {
+  id: string;
+  seed: string;
+  expect: string;
 }
 
 /** Add copies of existing threads (same program) to grow a scenario. */
@@ -125,22 +130,15 @@ function twinOf(req: SimRequest, ws: Workspace): SimRequest | undefined {
   return undefined;
 }
 
-interface EngineRow {
+/** A scenario the engine builds from a fixture's analysed function. */
+interface EngineRow extends Measured {
   fixture: string;
   what: string;
   fn: string;
   kind: string;
   title: string;
-  threads: number;
   nodes: number;
-  verdict: string;
-  steps: number | null;
-  states: number;
-  ms: number;
-  statesBrute: number;
-  msBrute: number;
   bruteVerdict: string;
-  ratio: number;
   buildMs: number;
 }
 
