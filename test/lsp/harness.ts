@@ -27,6 +27,8 @@ export interface StartOptions {
   args?: string[];
   nodeArgs?: string[];
   command?: string[];
+  /** extra environment variables for the server process */
+  env?: Record<string, string>;
 }
 
 export class TestClient {
@@ -42,7 +44,7 @@ export class TestClient {
 
   constructor(opts: StartOptions = {}) {
     const cmd = opts.command ?? [process.execPath, ...(opts.nodeArgs ?? []), SERVER, '--stdio', ...(opts.args ?? [])];
-    this.proc = spawn(cmd[0], cmd.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], cwd: opts.root ?? ROOT });
+    this.proc = spawn(cmd[0], cmd.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], cwd: opts.root ?? ROOT, env: opts.env ? { ...process.env, ...opts.env } : process.env });
     this.proc.stderr!.on('data', (d: Buffer) => { this.stderr += d.toString(); });
     this.proc.on('exit', () => { this.exited = true; this.wake(); });
     this.settings = opts.settings ?? {};

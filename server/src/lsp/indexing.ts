@@ -81,7 +81,7 @@ export class Indexer {
         },
       });
       if (cancelled()) return;
-      for (const b of built.files) s.addIR(b.path, b.ir, b.size, b.skipped);
+      for (const b of built.files) s.addIR(b.path, b.ir, b.size, b.skipped, b.hash);
       this.done = files.length;
       progress?.report(100, `analysing ${files.length} files`);
       s.flush();

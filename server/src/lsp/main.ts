@@ -1,5 +1,6 @@
 // Language server entry point (dist/server.js): `node dist/server.js --stdio`
 // or `--node-ipc` (VS Code), also `lockorder lsp --stdio`.
+import { isMainThread } from 'worker_threads';
 import { Connection, createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { FramingGuard } from './framing';
 import { startServer } from './server';
@@ -22,4 +23,5 @@ export function runLanguageServer(): void {
   startServer(conn);
 }
 
-if (require.main === module) runLanguageServer();
+// in a worker thread this bundle is the simulation worker's script (crossCheckClient.ts), not a server
+if (require.main === module && isMainThread) runLanguageServer();

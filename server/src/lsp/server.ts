@@ -8,9 +8,9 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import * as path from 'path';
 import { hoverAt } from '../analysis/query';
-import { crossCheck, CROSS_CHECKED_RULES } from '../sim/crosscheck';
 import { codeActions } from './codeActions';
 import { COMMANDS, graph, simulate } from './commands';
+import { CrossCheckClient } from './crossCheckClient';
 import { DiagnosticsPublisher } from './diagnostics';
 import { toHover } from './hover';
 import { scavengeIfFull } from './idle';
@@ -60,7 +60,9 @@ export function startServer(conn: Connection): void {
     counts = publisher.publish(r.findings, session.knownFiles(), session.settings, cfgErrors, session.configFile && (cfgErrors.length || session.configOpen()) ? session.configFile : undefined).counts;
     sendStatus();
   };
-  // after each analysis: publish, then (when idle) run the simulator on the deadlock claims of open files
+  // after each analysis: publish, then (when idle) have the simulation worker cross-check the deadlock
+  // claims of open files (crossCheckClient.ts); its verdicts are published when they arrive, if still current
+  const crossCheck = new CrossCheckClient(session, (s) => conn.console.error(s), publish);
   let crossTimer: NodeJS.Timeout | undefined;
   session.onAnalyzed = () => {
     publish();
@@ -71,10 +73,7 @@ export function startServer(conn: Connection): void {
     crossTimer = setTimeout(() => {
       crossTimer = undefined;
       if (gen !== session.analyzedGeneration || session.generation !== gen) return; // stale: a newer analysis is coming
-      const open = session.ws.lastResult?.findings.filter((f) => session.isOpen(f.file) && CROSS_CHECKED_RULES.has(f.rule) && f.simulation === 'not-run' && !f.simulationDetail) ?? [];
-      if (open.length === 0) return;
-      try { crossCheck(session.ws, open, { maxFindings: 8, timeBudgetMs: 400, maxStates: 20_000 }); } catch (e) { conn.console.error(`lockorder: simulation cross-check failed: ${(e as Error).message}`); return; }
-      publish();
+      crossCheck.request();
     }, 150);
   };
 
@@ -244,11 +243,11 @@ export function startServer(conn: Connection): void {
   conn.onRequest('lockorder/stats', () => {
     const g = (globalThis as { gc?: () => void }).gc;
     if (g) g();
-    return { memory: process.memoryUsage(), analysis: session.stats, files: session.knownFiles().length, open: documents.all().length, indexing: indexer.active };
+    return { memory: process.memoryUsage(), analysis: session.stats, files: session.knownFiles().length, open: documents.all().length, indexing: indexer.active, crossCheck: crossCheck.stats };
   });
   conn.onRequest('lockorder/reindex', async () => { await indexer.index(); return { files: session.knownFiles().length }; });
 
-  conn.onShutdown(() => { shuttingDown = true; indexer.cancel(); });
+  conn.onShutdown(() => { shuttingDown = true; indexer.cancel(); crossCheck.dispose(); });
   conn.onExit(() => { void shuttingDown; });
 
   documents.listen(conn);

@@ -6,6 +6,7 @@ import * as path from 'path';
 import { Workspace, AnalysisResult } from '../analysis/workspace';
 import type { FileIR } from '../analysis/ir';
 import { emptyConfig, LockorderConfig, parseConfig } from '../model/config';
+import type { EngineOptions, SyncItem } from './crossCheckWorker';
 import { DEFAULT_SETTINGS, engineChanged, Settings, workspaceOptions } from './settings';
 
 export interface AnalysisStats { runs: number; lastMs: number; files: number; functions: number; findings: number }
@@ -22,6 +23,13 @@ export class Session {
   private readonly known = new Set<string>();
   /** paths whose text changed since the last analysis */
   private readonly dirtyPaths = new Set<string>();
+  /** paths changed since the simulation worker's last sync (crossCheckClient.ts) */
+  private readonly workerDirty = new Set<string>();
+  /** files whose IR came from the indexer (not touched since): what the worker needs to load the same IR */
+  private readonly indexed = new Map<string, { size: number; skipped?: string; hash?: string }>();
+  /** the .lockorder in force, as text, for the worker; the version is bumped on every load */
+  private configSource: { file?: string; text?: string } = {};
+  private configVersion = 0;
   private dirty = false;
   private timer?: NodeJS.Timeout;
   private immediate?: NodeJS.Immediate;
@@ -72,14 +80,18 @@ export class Session {
     if (!this.known.has(p)) return;
     this.known.delete(p);
     this.dirtyPaths.delete(p);
+    this.workerDirty.add(p);
+    this.indexed.delete(p);
     this.ws.removeFile(p);
     this.markDirty();
   }
   /** Add a file whose IR was built elsewhere (worker thread, IR cache). */
-  addIR(p: string, ir: FileIR, size: number, skipped?: string): void {
+  addIR(p: string, ir: FileIR, size: number, skipped?: string, hash?: string): void {
     if (this.open.has(p)) return;
     this.known.add(p);
     this.dirtyPaths.delete(p);
+    this.workerDirty.add(p);
+    this.indexed.set(p, { size, skipped, hash: hash || undefined });
     this.ws.setFileIR(p, ir, size, skipped);
     this.markDirty();
   }
@@ -91,7 +103,32 @@ export class Session {
   private touch(p: string): void {
     this.known.add(p);
     this.dirtyPaths.add(p);
+    this.workerDirty.add(p);
+    this.indexed.delete(p);
     this.markDirty();
+  }
+
+  /**
+   * What the simulation worker needs to reproduce the current analysis:
+   * the paths changed since the previous call (every path when `full`, for
+   * a new worker, in the Workspace's order), the engine options and the
+   * .lockorder text. Call only when the last analysis covers every change
+   * (generation == analyzedGeneration): then the texts here are the texts it
+   * analysed.
+   */
+  takeWorkerSync(full: boolean): { files: SyncItem[]; engine: EngineOptions; config: { file?: string; text?: string }; configVersion: number } {
+    const paths = full ? [...new Set([...this.ws.fileList(), ...this.known])] : [...this.workerDirty];
+    this.workerDirty.clear();
+    const files = paths.map((p): SyncItem => {
+      if (!this.known.has(p)) return { kind: 'remove', path: p };
+      const o = this.open.get(p);
+      if (o) return { kind: 'text', path: p, text: o.text };
+      const ix = this.indexed.get(p);
+      return ix ? { kind: 'ir', path: p, ...ix } : { kind: 'disk', path: p };
+    });
+    const o = workspaceOptions(this.settings);
+    const engine: EngineOptions = { budget: { steps: o.budget!.steps, statesPerNode: o.budget!.statesPerNode }, maxFileBytes: o.maxFileBytes!, disabledRules: [...o.disabledRules ?? []] };
+    return { files, engine, config: this.configSource, configVersion: this.configVersion };
   }
   private markDirty(): void {
     this.dirty = true;
@@ -180,7 +217,11 @@ export class Session {
     if (file) {
       const text = this.configDoc?.path === file ? this.configDoc.text : (fs.existsSync(file) ? safeRead(file) : undefined);
       if (text !== undefined) cfg = parseConfig(text, file);
+      this.configSource = { file, text };
+    } else {
+      this.configSource = {};
     }
+    this.configVersion++;
     this.config = cfg;
     this.ws.setConfig(cfg);
     this.markDirty();
@@ -197,7 +238,7 @@ export class Session {
       for (const p of this.known) {
         const e = old.getFile(p);
         if (e && prev.maxFileSize === next.maxFileSize && !this.dirtyPaths.has(p)) this.ws.setFileIR(p, e.ir, e.size, e.skipped);
-        else this.dirtyPaths.add(p);
+        else { this.dirtyPaths.add(p); this.workerDirty.add(p); this.indexed.delete(p); }
       }
       if (prev.configPath !== next.configPath) this.loadConfig();
       this.markDirty();

@@ -1,0 +1,197 @@
+// The server's side of the simulation worker (crossCheckWorker.ts). After an
+// analysis, when the server is idle, the deadlock findings of open files that
+// have no verdict yet are sent to the worker with what changed since its
+// last sync (Session.takeWorkerSync); the main thread goes on serving edits
+// and requests meanwhile. A reply is applied only if the analysis it was
+// asked about is still the current one (same generation, same result
+// object); otherwise it is dropped and the newer analysis's own request,
+// queued while the worker was busy, is sent. At most one request is in
+// flight. If the worker cannot start, crashes or fails a request, that is
+// logged and the findings stay "not-run"; a new worker (synced from
+// nothing) is tried on a later analysis, up to MAX_FAILURES times.
+import * as fs from 'fs';
+import * as path from 'path';
+import { Worker } from 'worker_threads';
+import type { AnalysisResult } from '../analysis/workspace';
+import type { Finding } from '../analysis/diagnostic';
+import { CROSS_CHECKED_RULES, CrossCheckOptions } from '../sim/crosscheck';
+import { CheckReply, CheckRequest, CROSS_CHECK_ROLE, findingKey } from './crossCheckWorker';
+import type { Session } from './session';
+
+/** Limits of the editor's cross-check: per scenario, per run (wall clock, in the worker), simulations per run. */
+export const LSP_CROSS_CHECK: CrossCheckOptions = { maxFindings: 8, timeBudgetMs: 400, maxStates: 20_000, totalBudgetMs: 4_000 };
+/** Worker failures (start, crash, failed request) after which the cross-check is off for the session. */
+export const MAX_FAILURES = 3;
+/**
+ * The worker's young generation (V8's default grows it to tens of MB): the
+ * worker is a background job, a smaller nursery keeps its resident memory
+ * down (fs/gfs2: peak about 60 MB over the server instead of 110) for a few
+ * percent more time in the analysis it repeats.
+ */
+export const WORKER_YOUNG_GENERATION_MB = 8;
+/** A request unanswered this long is taken as a hung worker (the first sync of a whole tree analyses it all). */
+export const WORKER_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * The worker script: crossCheckWorker.js beside this module (dist/ when
+ * bundled, out/server/src/lsp/ compiled), else the running server bundle
+ * itself, which starts the worker role when loaded in a worker with its
+ * workerData (a dist/ that ships only server.js).
+ */
+export function resolveCrossCheckScript(dir = __dirname, self = __filename): string | undefined {
+  const beside = path.join(dir, 'crossCheckWorker.js');
+  if (fs.existsSync(beside)) return beside;
+  if (require.main?.filename === self && path.basename(self) === 'server.js') return self;
+  return undefined;
+}
+
+function sameOrder(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export class CrossCheckClient {
+  private worker?: Worker;
+  /** the request in flight (the analysis it is about held weakly: a newer one may replace it meanwhile) */
+  private busy?: { id: number; gen: number; result: WeakRef<AnalysisResult>; timer: NodeJS.Timeout };
+  /** a cross-check became due while the worker was busy */
+  private wanted = false;
+  /** the worker has been sent the whole state (a new worker starts from nothing) */
+  private synced = false;
+  private configSent = -1;
+  /** the server Workspace's file order the worker was last given */
+  private orderSent: readonly string[] = [];
+  private nextId = 1;
+  private failures = 0;
+  private disabled = false;
+  /** requests sent and replies applied / dropped (lockorder/stats) */
+  readonly stats = { sent: 0, applied: 0, dropped: 0, failures: 0, lastAnalysisMs: 0, lastSimMs: 0, workerHeapUsed: 0 };
+
+  constructor(private readonly session: Session, private readonly log: (s: string) => void, private readonly onVerdicts: () => void,
+    private readonly script: string | undefined = resolveCrossCheckScript()) {}
+
+  /** The findings a cross-check would simulate now: open files', claiming a deadlock, without a verdict. */
+  private candidates(r: AnalysisResult): Finding[] {
+    return r.findings.filter((f) => this.session.isOpen(f.file) && CROSS_CHECKED_RULES.has(f.rule) && f.simulation === 'not-run' && !f.simulationDetail);
+  }
+
+  /** Cross-check the current analysis's open findings in the worker (queued if it is busy). Never blocks on the simulation. */
+  request(): void {
+    if (this.disabled) return;
+    if (this.busy) { this.wanted = true; return; }
+    this.wanted = false;
+    const s = this.session;
+    const result = s.ws.lastResult;
+    const gen = s.analyzedGeneration;
+    if (!result || s.generation !== gen) return; // a newer analysis is coming; it will ask again
+    const want = this.candidates(result);
+    if (want.length === 0) return;
+    const worker = this.ensureWorker();
+    if (!worker) return;
+    const sync = s.takeWorkerSync(!this.synced);
+    const order = s.ws.fileList();
+    const id = this.nextId++;
+    const msg: CheckRequest = {
+      type: 'check', id, engine: sync.engine, files: sync.files, want: want.map(findingKey), options: LSP_CROSS_CHECK,
+      config: !this.synced || this.configSent !== sync.configVersion ? sync.config : undefined,
+      order: !this.synced || !sameOrder(order, this.orderSent) ? order : undefined,
+    };
+    try {
+      worker.postMessage(msg);
+    } catch (e) {
+      this.fail(`could not send the request (${(e as Error).message})`);
+      return;
+    }
+    this.synced = true;
+    this.configSent = sync.configVersion;
+    this.orderSent = order;
+    this.stats.sent++;
+    const timer = setTimeout(() => this.fail(`no answer in ${WORKER_TIMEOUT_MS / 60_000} minutes`), WORKER_TIMEOUT_MS);
+    timer.unref();
+    this.busy = { id, gen, result: new WeakRef(result), timer };
+  }
+
+  dispose(): void {
+    this.disabled = true;
+    this.stop();
+  }
+
+  private ensureWorker(): Worker | undefined {
+    if (this.worker) return this.worker;
+    if (!this.script) {
+      this.log('lockorder: the simulation cross-check worker script (crossCheckWorker.js) is missing; deadlock findings stay "not-run"');
+      this.disabled = true;
+      return undefined;
+    }
+    let w: Worker;
+    try {
+      w = new Worker(this.script, { workerData: { role: CROSS_CHECK_ROLE }, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
+    } catch (e) {
+      this.fail(`could not be started (${(e as Error).message})`);
+      return undefined;
+    }
+    w.unref();
+    w.on('message', (m: CheckReply) => { if (w === this.worker) this.reply(m); });
+    w.on('error', (e) => { if (w === this.worker) this.fail(`stopped (${e?.message ?? e})`, e?.stack); });
+    w.on('exit', (code) => { if (w === this.worker) this.fail(`exited (code ${code})`); });
+    this.worker = w;
+    this.synced = false;
+    return w;
+  }
+
+  private reply(m: CheckReply): void {
+    const b = this.busy;
+    if (!b || m.id !== b.id) return;
+    clearTimeout(b.timer);
+    this.busy = undefined;
+    if (m.type === 'failed') {
+      // its Workspace may be half-updated: start over with a new worker next time
+      this.fail('failed on a request', m.error);
+      return;
+    }
+    this.stats.lastAnalysisMs = m.analysisMs;
+    this.stats.lastSimMs = m.simMs;
+    this.stats.workerHeapUsed = m.heapUsed;
+    const s = this.session;
+    const result = b.result.deref();
+    if (result && s.analyzedGeneration === b.gen && s.ws.lastResult === result) {
+      const byKey = new Map<string, Finding>();
+      for (const f of this.candidates(result)) byKey.set(findingKey(f), f);
+      let changed = false;
+      for (const v of m.verdicts) {
+        const f = byKey.get(v.key);
+        if (!f) continue;
+        f.simulation = v.simulation;
+        f.simulationDetail = v.simulationDetail;
+        f.witness = v.witness;
+        changed = true;
+      }
+      this.stats.applied++;
+      if (changed) {
+        try { this.onVerdicts(); } catch (e) { this.log(`lockorder: publishing the cross-check failed: ${(e as Error).stack ?? e}`); }
+      }
+    } else {
+      this.stats.dropped++;
+    }
+    if (this.wanted) this.request();
+  }
+
+  private fail(why: string, detail?: string): void {
+    this.failures++;
+    this.stats.failures++;
+    this.stop();
+    if (this.failures >= MAX_FAILURES) this.disabled = true;
+    const next = this.disabled ? `cross-check off after ${this.failures} failures` : 'a new worker is tried after the next analysis';
+    this.log(`lockorder: the simulation cross-check worker ${why}; deadlock findings stay "not-run" (${next})${detail ? `\n${detail}` : ''}`);
+  }
+
+  private stop(): void {
+    const w = this.worker;
+    this.worker = undefined;
+    this.synced = false;
+    if (this.busy) { clearTimeout(this.busy.timer); this.busy = undefined; }
+    this.wanted = false;
+    if (w) void w.terminate().catch(() => undefined);
+  }
+}

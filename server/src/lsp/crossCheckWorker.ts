@@ -1,0 +1,232 @@
+// The language server's simulation worker (worker_threads): the simulator
+// cross-check of open files' deadlock findings runs here, never on the
+// server's main thread. Bundled to dist/crossCheckWorker.js and compiled to
+// out/server/src/lsp/crossCheckWorker.js; started by crossCheckClient.ts.
+//
+// The worker keeps its own Workspace, synced lazily: each request carries
+// only what changed since the previous one (open documents' texts, files
+// read from disk, indexed files as their IR-cache key, removals, the
+// .lockorder text, the engine options). It re-runs the (incremental)
+// analysis, finds the requested findings by identity (findingKey) and runs
+// crossCheck() on them; the verdicts go back keyed by that identity. It
+// holds no per-node states (keepStates off): the simulator re-runs the
+// functions it needs.
+//
+// Test hooks (environment): LOCKORDER_TEST_CROSSCHECK_FAIL=start throws
+// when the worker starts, =check throws while handling a request;
+// LOCKORDER_TEST_CROSSCHECK_GATE=DIR makes each request, after its
+// analysis, create DIR/started-<id> and wait for DIR/release-<id> or
+// DIR/release-all before simulating.
+import * as fs from 'fs';
+import * as path from 'path';
+import * as v8 from 'v8';
+import * as vm from 'vm';
+import { isMainThread, parentPort, workerData } from 'worker_threads';
+import { buildOneFile, emptyIR, isFileIR } from '../analysis/batch';
+import { DiskCache, engineFingerprint } from '../analysis/cache';
+import type { Finding } from '../analysis/diagnostic';
+import type { FileIR } from '../analysis/ir';
+import { Workspace } from '../analysis/workspace';
+import { emptyConfig, LockorderConfig, parseConfig } from '../model/config';
+import { crossCheck, CrossCheckOptions } from '../sim/crosscheck';
+
+/** workerData.role of this worker (the server bundle can serve as its script too: see crossCheckClient.ts). */
+export const CROSS_CHECK_ROLE = 'lockorder-lsp-crosscheck';
+
+/** One path's state as the server's Workspace has it. */
+export type SyncItem =
+  /** an open document: the editor's text */
+  | { kind: 'text'; path: string; text: string }
+  /** the server read this file from disk at its last analysis (ws.setFile): read it again */
+  | { kind: 'disk'; path: string }
+  /** an indexed file (ws.setFileIR): its IR from the IR cache by content hash, else built from disk */
+  | { kind: 'ir'; path: string; size: number; skipped?: string; hash?: string }
+  | { kind: 'remove'; path: string };
+
+/** The engine options the Workspace is built with (settings.ts workspaceOptions(), as plain data). */
+export interface EngineOptions {
+  budget: { steps: number; statesPerNode: number };
+  maxFileBytes: number;
+  disabledRules: string[];
+}
+
+export interface CheckRequest {
+  type: 'check';
+  id: number;
+  engine: EngineOptions;
+  /** the .lockorder in force (absent: unchanged since the previous request) */
+  config?: { file?: string; text?: string };
+  /** what changed since the previous request (everything, for the first) */
+  files: SyncItem[];
+  /**
+   * the server Workspace's files in its order, when it may differ from the
+   * worker's (findings can depend on the order files were added: which site
+   * of a cycle reports it); absent: the order is unchanged
+   */
+  order?: string[];
+  /** findingKey() of the findings to simulate, in the server's order */
+  want: string[];
+  options: CrossCheckOptions;
+}
+
+export interface Verdict {
+  key: string;
+  simulation: Finding['simulation'];
+  simulationDetail?: string;
+  witness?: string;
+}
+
+export type CheckReply =
+  /** `findings`: how many the worker's analysis gave (the server's should be the same); `heapUsed`: the worker's V8 heap, in bytes */
+  | { type: 'verdicts'; id: number; verdicts: Verdict[]; findings: number; analysisMs: number; simMs: number; heapUsed: number }
+  | { type: 'failed'; id: number; error: string };
+
+/** A finding's identity across the two workspaces. */
+export function findingKey(f: Finding): string {
+  return JSON.stringify([f.file, f.rule, f.function, f.pos.line, f.pos.col, f.pos.endLine, f.pos.endCol, f.message]);
+}
+
+/** The worker's side: a Workspace kept in sync with the server's, and the cross-check. */
+export class CrossCheckHost {
+  private ws?: Workspace;
+  private engineKey = '';
+  private engine?: EngineOptions;
+  private config: LockorderConfig = emptyConfig();
+  private readonly cache = new DiskCache();
+  private readonly fingerprint = engineFingerprint('ir');
+
+  handle(m: CheckRequest, gate?: (id: number) => void): CheckReply {
+    const t0 = Date.now();
+    if (m.config) this.config = m.config.text !== undefined && m.config.file ? parseConfig(m.config.text, m.config.file) : emptyConfig();
+    const ws = this.workspace(m.engine, !!m.config);
+    for (const it of m.files) this.apply(ws, it);
+    if (m.order) reorder(ws, m.order);
+    const result = ws.analyze();
+    const analysisMs = Date.now() - t0;
+    const byKey = new Map<string, Finding>();
+    for (const f of result.findings) byKey.set(findingKey(f), f);
+    // copies: the verdicts go back to the server, the worker's own findings stay as analysed
+    const todo: { key: string; f: Finding }[] = [];
+    for (const key of m.want) {
+      const f = byKey.get(key);
+      if (f) todo.push({ key, f: { ...f, simulation: 'not-run', simulationDetail: undefined, witness: undefined } });
+    }
+    gate?.(m.id);
+    const t1 = Date.now();
+    if (todo.length) crossCheck(ws, todo.map((t) => t.f), m.options);
+    const verdicts = todo.map(({ key, f }) => ({ key, simulation: f.simulation, simulationDetail: f.simulationDetail, witness: f.witness }));
+    return { type: 'verdicts', id: m.id, verdicts, findings: result.findings.length, analysisMs, simMs: Date.now() - t1, heapUsed: v8.getHeapStatistics().used_heap_size };
+  }
+
+  /** The Workspace for these options: a new one when they changed (parsed IR carried over unless the size limit moved). */
+  private workspace(e: EngineOptions, configChanged: boolean): Workspace {
+    const key = JSON.stringify(e);
+    if (this.ws && key === this.engineKey) {
+      if (configChanged) this.ws.setConfig(this.config);
+      return this.ws;
+    }
+    const old = this.ws;
+    const ws = new Workspace({ budget: e.budget, maxFileBytes: e.maxFileBytes, disabledRules: new Set(e.disabledRules), keepStates: false, config: this.config });
+    if (old && this.engine && this.engine.maxFileBytes === e.maxFileBytes) {
+      for (const p of old.fileList()) { const f = old.getFile(p)!; ws.setFileIR(p, f.ir, f.size, f.skipped); }
+    }
+    this.ws = ws;
+    this.engine = e;
+    this.engineKey = key;
+    return ws;
+  }
+
+  private apply(ws: Workspace, it: SyncItem): void {
+    switch (it.kind) {
+      case 'text': ws.setFile(it.path, it.text); return;
+      case 'remove': ws.removeFile(it.path); return;
+      case 'disk': {
+        let text: string | undefined;
+        try { text = fs.readFileSync(it.path, 'utf8'); } catch { text = undefined; }
+        if (text === undefined) ws.removeFile(it.path); else ws.setFile(it.path, text);
+        return;
+      }
+      case 'ir': {
+        const r = this.loadIR(it);
+        ws.setFileIR(it.path, r.ir, r.size, r.skipped);
+        return;
+      }
+    }
+  }
+
+  /** An indexed file's IR: the cache entry the indexer used, else built from disk as the indexer would. */
+  private loadIR(it: Extract<SyncItem, { kind: 'ir' }>): { ir: FileIR; size: number; skipped?: string } {
+    if (it.skipped !== undefined) return { ir: emptyIR(it.path), size: it.size, skipped: it.skipped };
+    if (it.hash) {
+      const ir = this.cache.readJson('ir', it.hash, this.fingerprint, isFileIR);
+      if (ir) { ir.path = it.path; return { ir, size: it.size }; }
+    }
+    const maxFileBytes = this.engine?.maxFileBytes ?? Number.MAX_SAFE_INTEGER;
+    const r = buildOneFile(it.path, { maxFileBytes, cacheDir: this.cache.dir, cacheEnabled: this.cache.enabled, fingerprint: this.fingerprint }, this.cache, false);
+    return { ir: r.ir ?? emptyIR(it.path), size: r.size, skipped: r.skipped };
+  }
+}
+
+/**
+ * Put the Workspace's files in `order` (the server's): the files from the
+ * first difference on are removed and added again in that order, with their
+ * IR (only their incremental parse state is lost). Files not in `order` are
+ * dropped.
+ */
+export function reorder(ws: Workspace, order: readonly string[]): void {
+  const mine = ws.fileList();
+  const want = new Set(order);
+  for (const p of mine) if (!want.has(p)) ws.removeFile(p);
+  const now = ws.fileList();
+  let i = 0;
+  while (i < now.length && i < order.length && now[i] === order[i]) i++;
+  if (i === now.length && i === order.length) return;
+  const tail = order.slice(i).map((p) => ws.getFile(p)).filter((e): e is NonNullable<typeof e> => e !== undefined);
+  for (const e of tail) ws.removeFile(e.path);
+  for (const e of tail) ws.setFileIR(e.path, e.ir, e.size, e.skipped);
+}
+
+/** LOCKORDER_TEST_CROSSCHECK_GATE: announce the request, then wait to be released (tests only). */
+function testGate(dir: string): (id: number) => void {
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  return (id) => {
+    try { fs.writeFileSync(path.join(dir, `started-${id}`), ''); } catch { return; }
+    const t0 = Date.now();
+    while (!fs.existsSync(path.join(dir, `release-${id}`)) && !fs.existsSync(path.join(dir, 'release-all')) && Date.now() - t0 < 120_000) Atomics.wait(sleeper, 0, 0, 10);
+  };
+}
+
+let gcFn: (() => void) | null | undefined;
+/** A full collection (V8's gc(), made available as idle.ts does); nothing if that is refused. */
+function fullGc(): void {
+  if (gcFn === undefined) {
+    try { v8.setFlagsFromString('--expose-gc'); gcFn = vm.runInNewContext('gc') as () => void; } catch { gcFn = null; }
+  }
+  gcFn?.();
+}
+
+/** The worker's message loop. */
+export function runCrossCheckWorker(): void {
+  const port = parentPort;
+  if (!port) return;
+  const fail = process.env.LOCKORDER_TEST_CROSSCHECK_FAIL;
+  if (fail === 'start') throw new Error('LOCKORDER_TEST_CROSSCHECK_FAIL=start: the cross-check worker fails at start');
+  const gateDir = process.env.LOCKORDER_TEST_CROSSCHECK_GATE;
+  const gate = gateDir ? testGate(gateDir) : undefined;
+  const host = new CrossCheckHost();
+  port.on('message', (m: CheckRequest) => {
+    if (fail === 'check') throw new Error('LOCKORDER_TEST_CROSSCHECK_FAIL=check: the cross-check worker fails on a request');
+    let reply: CheckReply;
+    try {
+      reply = host.handle(m, gate);
+    } catch (e) {
+      reply = { type: 'failed', id: m.id, error: (e as Error).stack ?? String(e) };
+    }
+    port.postMessage(reply);
+    // idle until the next request: collect the analysis's and the simulation's garbage now, so that
+    // V8 can give the pages back instead of keeping the worker at its peak size
+    setImmediate(fullGc);
+  });
+}
+
+if (!isMainThread && (workerData as { role?: string } | undefined)?.role === CROSS_CHECK_ROLE) runCrossCheckWorker();
