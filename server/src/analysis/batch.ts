@@ -11,10 +11,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Worker } from 'worker_threads';
 import { contentHash, DiskCache, engineFingerprint } from './cache';
 import { buildFileIR } from './fileir';
 import type { FileIR, FunctionIR } from './ir';
+import { WorkerSlot } from './pool';
 
 export const DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024;
 
@@ -218,12 +218,14 @@ export async function buildTree(files: readonly string[], opts: BatchOptions = {
   };
 }
 
-interface Slot { worker: Worker; busy: number[]; timer?: NodeJS.Timeout }
-
 /**
  * A fixed pool of worker_threads fed one file at a time (two in flight per
  * worker so it never idles on a round trip). Biggest files first, so the
  * tail of the run is short files on both threads rather than one big one.
+ * A worker that stays silent on a file for `timeoutMs`, or crashes or exits
+ * twice on it (pool.ts), costs that file only: it is reported, the worker's
+ * other files go back in the queue and a new worker takes its place; if
+ * workers keep failing, the rest is built on this thread.
  */
 function runPool(files: readonly string[], threads: number, script: string, settings: FileJobSettings, timeoutMs: number,
   finish: (i: number, r: FileJobResult) => void, local: (i: number) => FileJobResult): Promise<void> {
@@ -232,71 +234,72 @@ function runPool(files: readonly string[], threads: number, script: string, sett
   let next = 0;
   let remaining = files.length;
   let failures = 0;
-  let degraded = false;
+  /** files a worker crashed or exited on while working on them */
+  const strikes = new Map<number, number>();
+  /** some worker has answered: they can start here */
+  let answered = false;
+  let over = false;
+  type Reply = { i: number } & FileJobResult;
   return new Promise<void>((resolve) => {
-    const slots: Slot[] = [];
-    const feed = (slot: Slot): void => {
-      while (slot.busy.length < 2 && next < order.length) {
+    const slots: WorkerSlot<number, Reply>[] = [];
+    const end = (): void => {
+      if (over) return;
+      over = true;
+      for (const s of slots) s.close();
+      resolve();
+    };
+    const feed = (slot: WorkerSlot<number, Reply>): void => {
+      while (!over && slot.alive && slot.inFlight.length < 2 && next < order.length) {
         const i = order[next++];
-        slot.busy.push(i);
-        slot.worker.postMessage({ i, path: files[i] });
+        slot.send(i, { i, path: files[i] });
       }
-      arm(slot);
     };
-    const arm = (slot: Slot): void => {
-      if (slot.timer) clearTimeout(slot.timer);
-      slot.timer = undefined;
-      if (slot.busy.length) slot.timer = setTimeout(() => hung(slot), timeoutMs);
-    };
-    const complete = (slot: Slot, i: number, r: FileJobResult): void => {
-      const k = slot.busy.indexOf(i);
-      if (k < 0) return; // already given up on
-      slot.busy.splice(k, 1);
-      finish(i, r);
-      remaining--;
-      if (remaining === 0) { shutdown(); resolve(); return; }
-      feed(slot);
-    };
-    const replace = (slot: Slot, reason: string): void => {
-      // the head file is the one being worked on; the rest go back in the queue
-      if (slot.timer) clearTimeout(slot.timer);
-      const [head, ...rest] = slot.busy;
-      slot.busy = [];
-      void slot.worker.terminate().catch(() => undefined);
-      if (rest.length) order.splice(next, 0, ...rest);
-      if (head !== undefined) {
-        finish(head, { path: files[head], size: 0, hash: '', skipped: `internal error: ${reason}; please report this file`, cached: false, error: reason, ms: 0 });
-        remaining--;
-      }
-      if (remaining === 0) { shutdown(); resolve(); return; }
-      if (++failures > 2 * threads + 4) {
-        // workers keep dying (cannot start here?): finish the rest on this thread
-        if (degraded) return;
-        degraded = true;
-        const left = order.slice(next);
-        next = order.length;
-        for (const s of slots) for (const b of s.busy) left.push(b);
-        shutdown();
-        for (const i of left) { finish(i, local(i)); remaining--; }
-        resolve();
-        return;
-      }
-      slots[slots.indexOf(slot)] = spawn();
-    };
-    const hung = (slot: Slot): void => replace(slot, `no result after ${Math.round(timeoutMs / 1000)} s (worker terminated)`);
-    const spawn = (): Slot => {
-      const worker = new Worker(script, { workerData: settings, stdout: false, stderr: false });
-      const slot: Slot = { worker, busy: [] };
-      worker.on('message', (m: { i: number } & FileJobResult) => complete(slot, m.i, m));
-      worker.on('error', (e: Error) => replace(slot, `worker crashed: ${e.stack ?? e.message}`));
-      worker.on('exit', (code) => { if (slot.busy.length) replace(slot, `worker exited with code ${code}`); });
-      feed(slot);
+    const spawn = (): WorkerSlot<number, Reply> => {
+      const slot: WorkerSlot<number, Reply> = new WorkerSlot<number, Reply>({
+        script, workerData: settings, timeoutMs,
+        take: (inFlight, m) => { const k = inFlight.indexOf(m.i); return k < 0 ? undefined : k; },
+      }, {
+        reply: (i, r) => {
+          if (over) return;
+          answered = true;
+          finish(i, r);
+          if (--remaining === 0) { end(); return; }
+          feed(slot);
+        },
+        failed: (lost, reason, kind) => {
+          if (over) return;
+          // the oldest file is the one being worked on. Silent past the timeout: it is reported. Crashed or
+          // exited: reported the second time, once workers have been seen to work (while none has answered, they
+          // may not start at all here: no file is blamed for that, and if it keeps happening the rest is built
+          // on this thread, where an exception is reported per file). The other files go back in the queue.
+          const [head, ...rest] = lost;
+          const worked = answered && head !== undefined;
+          const blame = head !== undefined && (kind === 'silent' || (worked && (strikes.get(head) ?? 0) >= 1));
+          const requeue = blame ? rest : lost;
+          if (worked && !blame) strikes.set(head, (strikes.get(head) ?? 0) + 1);
+          if (requeue.length) order.splice(next, 0, ...requeue);
+          if (blame) {
+            finish(head, { path: files[head], size: 0, hash: '', skipped: `internal error: ${reason}; please report this file`, cached: false, error: reason, ms: 0 });
+            if (--remaining === 0) { end(); return; }
+          }
+          if (++failures > 2 * threads + 4) {
+            // workers keep dying (cannot start here?): finish the rest on this thread
+            const left = order.slice(next);
+            next = order.length;
+            for (const s of slots) if (s !== slot) left.push(...s.inFlight);
+            end();
+            for (const i of left) finish(i, local(i));
+            return;
+          }
+          const fresh = spawn();
+          slots[slots.indexOf(slot)] = fresh;
+          feed(fresh);
+        },
+      });
       return slot;
-    };
-    const shutdown = (): void => {
-      for (const s of slots) { if (s.timer) clearTimeout(s.timer); s.busy = []; void s.worker.terminate().catch(() => undefined); }
     };
     if (remaining === 0) { resolve(); return; }
     for (let k = 0; k < threads; k++) slots.push(spawn());
+    for (const s of slots) feed(s);
   });
 }

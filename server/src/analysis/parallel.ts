@@ -16,7 +16,6 @@
 // Bounded and never fatal: a worker that crashes, exits or stays silent on a
 // batch for `jobTimeoutMs` is terminated and its jobs run on the main thread;
 // if workers cannot start at all, everything runs on the main thread.
-import { Worker } from 'worker_threads';
 import { Knowledge } from '../model/knowledge';
 import { StructTable } from '../model/classes';
 import type { LockorderConfig } from '../model/config';
@@ -28,6 +27,7 @@ import { summaryDeps, FnProduct } from './reuse';
 import { FnJobEnv, productOf, runDataflow } from './fnjob';
 import type { WorkspaceRun } from './workspace';
 import { isRecursive, keyOf } from './callgraph';
+import { WorkerSlot } from './pool';
 
 export interface ParallelOptions {
   /** worker threads (>= 1) */
@@ -193,7 +193,8 @@ function jobOf(run: WorkspaceRun, plan: Plan, products: readonly FnProduct[][], 
   return { k: 'scc', id, recursive: isRecursive(scc), members, reads, summaries };
 }
 
-interface Slot { worker: Worker; batches: number[][]; timer?: NodeJS.Timeout; dead: boolean; sent: Set<string> }
+/** A worker of the pool and the summary versions it already has. */
+interface Slot { w: WorkerSlot<number[], BatchReply>; sent: Set<string> }
 
 /**
  * The products of every component of `run.order`, indexed like it: computed
@@ -242,78 +243,53 @@ export async function runParallel(run: WorkspaceRun, opts: ParallelOptions): Pro
     const finish = (): void => {
       if (finished) return;
       finished = true;
-      for (const s of slots) { if (s.timer) clearTimeout(s.timer); s.dead = true; void s.worker.terminate().catch(() => undefined); }
+      for (const s of slots) s.w.close();
       resolve();
     };
     const pump = (): void => {
       if (finished) return;
-      const workers = slots.filter((s) => !s.dead);
+      const workers = slots.filter((s) => s.w.alive);
       // no worker left: the rest on this thread, in dependency order
       if (workers.length === 0) while (ready.length) runLocal(ready.pop()!);
       for (const s of workers) {
-        while (s.batches.length < inFlight && ready.length) {
+        while (s.w.alive && s.w.inFlight.length < inFlight && ready.length) {
           // share what is ready between the workers, so a narrow part of the call graph is not all sent to one
           const take = Math.max(1, Math.min(batchMax, Math.ceil(ready.length / workers.length)));
           const ids: number[] = [];
           while (ids.length < take && ready.length) ids.push(ready.pop()!);
           const jobs = ids.map((id) => jobOf(run, plans[id]!, products, id, s.sent));
-          try {
-            s.worker.postMessage({ k: 'batch', jobs } satisfies AnalysisBatch);
-            s.batches.push(ids);
-          } catch {
-            // not cloneable (should not happen): these on the main thread
-            for (const j of jobs) for (const v of Object.keys(j.summaries)) s.sent.delete(v);
-            for (const id of ids) runLocal(id);
-          }
+          s.w.send(ids, { k: 'batch', jobs } satisfies AnalysisBatch);
         }
-        arm(s);
       }
       if (done === n) finish();
-    };
-    const arm = (s: Slot): void => {
-      if (s.timer) clearTimeout(s.timer);
-      s.timer = s.batches.length ? setTimeout(() => kill(s), timeoutMs) : undefined;
-    };
-    const kill = (s: Slot): void => {
-      if (s.dead || finished) return;
-      s.dead = true;
-      if (s.timer) clearTimeout(s.timer);
-      void s.worker.terminate().catch(() => undefined);
-      // its jobs run here (their inputs are complete: they were ready)
-      const ids = s.batches.flat().sort((a, b) => a - b);
-      s.batches = [];
-      for (const id of ids) runLocal(id);
-      pump();
     };
     const init: AnalysisInit = {
       k: 'init', config: run.env.know.config, structDefs: run.structDefs, globals: [...run.env.globals], classKeys: [...run.env.classKeys],
       budget: run.env.budget, disabledRules: [...(run.env.disabledRules ?? [])],
     };
     for (let k = 0; k < opts.workers; k++) {
-      let worker: Worker;
-      try {
-        worker = new Worker(opts.script, { workerData: { analysis: true }, stdout: false, stderr: false });
-        worker.postMessage(init);
-      } catch {
-        continue;
-      }
-      const slot: Slot = { worker, batches: [], dead: false, sent: new Set() };
-      worker.on('message', (b: BatchReply) => {
-        if (slot.dead || slot.batches.length === 0) return;
-        // replies come in the order the batches were sent
-        const ids = slot.batches.shift()!;
-        const byId = new Map(b.replies.map((r) => [r.id, r]));
-        for (const id of ids) {
-          const r = byId.get(id);
-          if (r?.products && r.products.length === run.order[id].length) complete(id, r.products);
-          else runLocal(id);
-        }
-        arm(slot);
-        pump();
+      const sent = new Set<string>();
+      // replies come in the order the batches were sent (the slot's default)
+      const w = new WorkerSlot<number[], BatchReply>({ script: opts.script, workerData: { analysis: true }, init, timeoutMs }, {
+        reply: (ids, b) => {
+          if (finished) return;
+          const byId = new Map(b.replies.map((r) => [r.id, r]));
+          for (const id of ids) {
+            const r = byId.get(id);
+            if (r?.products && r.products.length === run.order[id].length) complete(id, r.products);
+            else runLocal(id);
+          }
+          pump();
+        },
+        // crashed, exited, silent for timeoutMs, or sent a batch it could not take: those jobs run here
+        // (their inputs are complete: they were ready), and the summaries it was sent are forgotten with it
+        failed: (lost) => {
+          if (finished) return;
+          for (const id of lost.flat().sort((x, y) => x - y)) runLocal(id);
+          pump();
+        },
       });
-      worker.on('error', () => kill(slot));
-      worker.on('exit', () => kill(slot));
-      slots.push(slot);
+      slots.push({ w, sent });
     }
     pump();
   });
