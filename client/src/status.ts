@@ -1,15 +1,9 @@
 // Status bar item: indexing progress, then the workspace's finding counts.
 import * as vscode from 'vscode';
+// the notification's shape: the server's definition (types only, nothing of the server is bundled)
+import type { StatusParams } from '../../server/src/lsp/protocol';
 
-export interface StatusParams {
-  state: 'starting' | 'indexing' | 'idle';
-  indexed: number;
-  total: number;
-  files: number;
-  functions: number;
-  counts: Record<string, number>;
-  lastAnalysisMs: number;
-}
+export type { StatusParams };
 
 export class StatusItem implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('lockorder.status', vscode.StatusBarAlignment.Left, 10);

@@ -29,7 +29,7 @@ try {
     if (!fs.existsSync(src)) return;
     fs.cpSync(src, path.join(stage, rel), { recursive: true, dereference: true });
   };
-  for (const rel of ['README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'images/icon.png', 'syntaxes', 'dist/server.js', 'dist/client.js', 'dist/worker.js']) copy(rel);
+  for (const rel of ['README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'images/icon.png', 'syntaxes', 'dist/server.js', 'dist/client.js', 'dist/worker.js', 'dist/crossCheckWorker.js']) copy(rel);
   // production dependencies and what they need at run time, found by walking package.json files
   const seen = new Set();
   const walk = (name) => {

@@ -26,17 +26,28 @@ function script(name: string, body: string): string {
 }
 
 /**
- * The real worker, with its message handler wrapped: `misbehave(m, seen)`
- * runs first and may throw (a crash), exit, loop forever, or return true (the
- * message is swallowed: no answer ever comes).
+ * The real worker, with its message handler wrapped: `pick(m, seen)` says
+ * what to do with a message: nothing special (undefined), 'swallow' it (no
+ * answer ever comes), or 'crash' (throw), 'exit' or 'hang' (loop forever)
+ * one event-loop turn later, as the real IR worker builds each file: work
+ * taken earlier is answered first, as it would be by a worker that fails on
+ * this input.
  */
-function wrappedWorker(name: string, misbehave: string): string {
+function wrappedWorker(name: string, pick: string): string {
   return script(name, `
 const wt = require('worker_threads');
 const on = wt.parentPort.on.bind(wt.parentPort);
 let seen = 0;
-// one event-loop turn later, as the real worker builds each file: work taken earlier finishes first
-wt.parentPort.on = (ev, fn) => on(ev, ev !== 'message' ? fn : (m) => setImmediate(() => { seen++; if ((${misbehave})(m, seen)) return; fn(m); }));
+wt.parentPort.on = (ev, fn) => on(ev, ev !== 'message' ? fn : (m) => {
+  const act = (${pick})(m, ++seen);
+  if (!act) return fn(m);
+  if (act === 'swallow') return;
+  setImmediate(() => {
+    if (act === 'crash') throw new Error('misbehaving on purpose');
+    if (act === 'exit') process.exit(5);
+    for (;;);
+  });
+});
 require(${JSON.stringify(REAL_WORKER)});
 `);
 }
@@ -48,8 +59,9 @@ function drive(scriptPath: string, n: number, timeoutMs = 60_000): Promise<Outco
   return new Promise((resolve) => {
     const out: Outcome = { replies: [], failed: [] };
     let settled = 0;
-    const check = (): void => { if (settled === n) setTimeout(() => resolve(out), 50); }; // 50 ms: a late second callback would show
-    const slot = new WorkerSlot<number, { i: number }>({ script: scriptPath, timeoutMs }, {
+    // 50 ms more: a late second callback would show; then the worker is closed (a live one keeps the process up)
+    const check = (): void => { if (settled === n) setTimeout(() => { slot.close(); resolve(out); }, 50); };
+    const slot: WorkerSlot<number, { i: number }> = new WorkerSlot<number, { i: number }>({ script: scriptPath, timeoutMs }, {
       reply: (w, r) => { out.replies.push([w, r.i]); settled++; check(); },
       failed: (lost, reason) => { out.failed.push({ lost: [...lost], reason }); settled += lost.length; check(); },
     });
@@ -74,7 +86,9 @@ describe('worker pools survive misbehaving workers', function () {
 
     it('a crash hands back everything in flight, once', async () => {
       const s = script('crash.js', `const { parentPort } = require('worker_threads');
-parentPort.on('message', (m) => { if (m.i === 2) throw new Error('boom on 2'); parentPort.postMessage({ i: m.i }); });`);
+// the crash a moment later: replies posted just before a crash may otherwise arrive after the 'error' event
+// (a worker answers in order: nothing after the message it fails on)
+parentPort.on('message', (m) => { if (m.i === 2) setTimeout(() => { throw new Error('boom on 2'); }, 100); else if (m.i < 2) parentPort.postMessage({ i: m.i }); });`);
       const o = await drive(s, 5);
       assert.deepStrictEqual(o.replies.map(([w]) => w), [0, 1]);
       assert.strictEqual(o.failed.length, 1);
@@ -84,7 +98,7 @@ parentPort.on('message', (m) => { if (m.i === 2) throw new Error('boom on 2'); p
 
     it('an exit hands back the work in flight and says the exit code', async () => {
       const s = script('exit.js', `const { parentPort } = require('worker_threads');
-parentPort.on('message', (m) => { if (m.i === 1) process.exit(3); parentPort.postMessage({ i: m.i }); });`);
+parentPort.on('message', (m) => { if (m.i === 1) setTimeout(() => process.exit(3), 100); else if (m.i < 1) parentPort.postMessage({ i: m.i }); });`);
       const o = await drive(s, 3);
       assert.deepStrictEqual(o.replies.map(([w]) => w), [0]);
       assert.deepStrictEqual(o.failed, [{ lost: [1, 2], reason: 'worker exited with code 3' }]);
@@ -119,6 +133,7 @@ parentPort.on('message', (m) => { if (m.i < 2) parentPort.postMessage({ i: m.i }
       assert.strictEqual(slot.alive, false);
       assert.strictEqual(slot.send(8, { i: 8 }), false, 'a failed slot takes no more work');
       await new Promise((r) => setTimeout(r, 50));
+      slot.close();
       assert.deepStrictEqual(events, ['send returned', 'failed 7 could not send work to the worker']);
     });
 
@@ -143,12 +158,12 @@ parentPort.on('message', (m) => setTimeout(() => parentPort.postMessage({ i: m.i
       const crashOn = files[1];
       const hangOn = files[4];
       // the hang is a busy loop, as a real one would be: the worker reads no further message
-      const s = wrappedWorker('batch-bad.js', `(m) => { if (m.path === ${JSON.stringify(crashOn)}) throw new Error('parser blew up'); if (m.path === ${JSON.stringify(hangOn)}) for (;;); return false; }`);
+      const s = wrappedWorker('batch-bad.js', `(m) => m.path === ${JSON.stringify(crashOn)} ? 'crash' : m.path === ${JSON.stringify(hangOn)} ? 'hang' : undefined`);
       const r = await buildTree(files, { workers: 2, workerScript: s, inProcessBelowBytes: 0, fileTimeoutMs: 2_000 });
       assert.strictEqual(r.workers, 2, 'built in workers');
       assert.strictEqual(r.files.length, files.length);
       const byPath = new Map(r.files.map((f) => [f.path, f]));
-      assert.match(byPath.get(crashOn)!.skipped ?? '', /^internal error: worker crashed: .*parser blew up.*; please report this file$/s);
+      assert.match(byPath.get(crashOn)!.skipped ?? '', /^internal error: worker crashed: .*misbehaving on purpose.*; please report this file$/s);
       assert.match(byPath.get(hangOn)!.skipped ?? '', /^internal error: no result after 2 s \(worker terminated\); please report this file$/);
       assert.deepStrictEqual(r.errors.map((e) => e.path).sort(), [crashOn, hangOn].sort());
       for (const f of files) {
@@ -162,7 +177,7 @@ parentPort.on('message', (m) => setTimeout(() => parentPort.postMessage({ i: m.i
     it('a worker that crashed once on a file: the file is retried on a new worker and built, nothing reported', async () => {
       const flaky = files[2];
       const marker = path.join(dir, 'crashed-once');
-      const s = wrappedWorker('batch-flaky.js', `(m) => { if (m.path === ${JSON.stringify(flaky)} && !require('fs').existsSync(${JSON.stringify(marker)})) { require('fs').writeFileSync(${JSON.stringify(marker)}, ''); throw new Error('transient'); } return false; }`);
+      const s = wrappedWorker('batch-flaky.js', `(m) => { if (m.path !== ${JSON.stringify(flaky)} || require('fs').existsSync(${JSON.stringify(marker)})) return undefined; require('fs').writeFileSync(${JSON.stringify(marker)}, ''); return 'crash'; }`);
       const r = await buildTree(files, { workers: 2, workerScript: s, inProcessBelowBytes: 0 });
       assert.ok(fs.existsSync(marker), 'the worker did crash');
       assert.deepStrictEqual(r.errors, []);
@@ -187,13 +202,13 @@ parentPort.on('message', (m) => setTimeout(() => parentPort.postMessage({ i: m.i
       return [mk(), mk()];
     };
 
-    for (const [what, misbehave] of [
-      ['a worker that crashes on its first batch', `(m, seen) => { if (m.k === 'batch' && seen === 2) throw new Error('boom'); return false; }`],
-      ['a worker that exits on its first batch', `(m, seen) => { if (m.k === 'batch' && seen === 2) process.exit(5); return false; }`],
-      ['a worker that never answers a batch', `(m) => m.k === 'batch'`],
+    for (const [what, pick] of [
+      ['a worker that crashes on its first batch', `(m, seen) => m.k === 'batch' && seen === 2 ? 'crash' : undefined`],
+      ['a worker that exits on its first batch', `(m, seen) => m.k === 'batch' && seen === 2 ? 'exit' : undefined`],
+      ['a worker that never answers a batch', `(m) => m.k === 'batch' ? 'swallow' : undefined`],
     ] as const) {
       it(`${what}: its jobs run on this thread, same result as the sequential loop`, async () => {
-        const s = wrappedWorker(`par-${what.replace(/\W+/g, '-')}.js`, misbehave);
+        const s = wrappedWorker(`par-${what.replace(/\W+/g, '-')}.js`, pick);
         const [a, b] = twins();
         const seq = a.analyze();
         const par = await b.analyzeParallel({ workers: 2, script: s, inFlight: 1, batch: 1, jobTimeoutMs: 1_000 });

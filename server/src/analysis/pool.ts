@@ -7,7 +7,7 @@
 // told which work it lost. The owner decides what to do with that work
 // (retry elsewhere, run it on the main thread, report it); the slot never
 // throws and never calls back after it has failed or been closed.
-import { Worker } from 'worker_threads';
+import { ResourceLimits, Worker } from 'worker_threads';
 
 export interface SlotHandlers<W, R> {
   /** a reply, with the work item it answers (see `take`) */
@@ -28,6 +28,9 @@ export interface SlotOptions<W, R> {
   timeoutMs: number;
   /** which in-flight item a reply answers (default: the oldest; workers answer in order); undefined: none (ignored) */
   take?: (inFlight: readonly W[], reply: R) => number | undefined;
+  resourceLimits?: ResourceLimits;
+  /** a background worker: neither it nor its timer keeps the process alive */
+  unref?: boolean;
 }
 
 export class WorkerSlot<W, R> {
@@ -42,7 +45,8 @@ export class WorkerSlot<W, R> {
   constructor(private readonly opts: SlotOptions<W, R>, private readonly on: SlotHandlers<W, R>) {
     let worker: Worker | undefined;
     try {
-      worker = new Worker(opts.script, { workerData: opts.workerData, stdout: false, stderr: false });
+      worker = new Worker(opts.script, { workerData: opts.workerData, stdout: false, stderr: false, resourceLimits: opts.resourceLimits });
+      if (opts.unref) worker.unref();
       if (opts.init !== undefined) worker.postMessage(opts.init);
     } catch (e) {
       // reported on the next tick, so the owner has its slot in hand when it hears of the failure
@@ -105,6 +109,7 @@ export class WorkerSlot<W, R> {
     this.timer = undefined;
     if (this.pending.length && !this.over) {
       this.timer = setTimeout(() => this.fail(`no result after ${Math.round(this.opts.timeoutMs / 1000)} s (worker terminated)`, 'silent'), this.opts.timeoutMs);
+      if (this.opts.unref) this.timer.unref();
     }
   }
 

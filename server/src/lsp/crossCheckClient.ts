@@ -11,9 +11,9 @@
 // nothing) is tried on a later analysis, up to MAX_FAILURES times.
 import * as fs from 'fs';
 import * as path from 'path';
-import { Worker } from 'worker_threads';
 import type { AnalysisResult } from '../analysis/workspace';
 import type { Finding } from '../analysis/diagnostic';
+import { WorkerSlot } from '../analysis/pool';
 import { CROSS_CHECKED_RULES, CrossCheckOptions } from '../sim/crosscheck';
 import { CheckReply, CheckRequest, CROSS_CHECK_ROLE, findingKey } from './crossCheckWorker';
 import type { Session } from './session';
@@ -52,9 +52,10 @@ function sameOrder(a: readonly string[], b: readonly string[]): boolean {
 }
 
 export class CrossCheckClient {
-  private worker?: Worker;
+  /** the worker (pool.ts: its timeout, crash and exit handling) */
+  private worker?: WorkerSlot<number, CheckReply>;
   /** the request in flight (the analysis it is about held weakly: a newer one may replace it meanwhile) */
-  private busy?: { id: number; gen: number; result: WeakRef<AnalysisResult>; timer: NodeJS.Timeout };
+  private busy?: { id: number; gen: number; result: WeakRef<AnalysisResult> };
   /** a cross-check became due while the worker was busy */
   private wanted = false;
   /** the worker has been sent the whole state (a new worker starts from nothing) */
@@ -97,19 +98,13 @@ export class CrossCheckClient {
       config: !this.synced || this.configSent !== sync.configVersion ? sync.config : undefined,
       order: !this.synced || !sameOrder(order, this.orderSent) ? order : undefined,
     };
-    try {
-      worker.postMessage(msg);
-    } catch (e) {
-      this.fail(`could not send the request (${(e as Error).message})`);
-      return;
-    }
+    // a message that cannot be posted fails the worker (reported by the slot on the next tick)
+    worker.send(id, msg);
     this.synced = true;
     this.configSent = sync.configVersion;
     this.orderSent = order;
     this.stats.sent++;
-    const timer = setTimeout(() => this.fail(`no answer in ${WORKER_TIMEOUT_MS / 60_000} minutes`), WORKER_TIMEOUT_MS);
-    timer.unref();
-    this.busy = { id, gen, result: new WeakRef(result), timer };
+    this.busy = { id, gen, result: new WeakRef(result) };
   }
 
   dispose(): void {
@@ -117,24 +112,21 @@ export class CrossCheckClient {
     this.stop();
   }
 
-  private ensureWorker(): Worker | undefined {
-    if (this.worker) return this.worker;
+  private ensureWorker(): WorkerSlot<number, CheckReply> | undefined {
+    if (this.worker?.alive) return this.worker;
     if (!this.script) {
       this.log('lockorder: the simulation cross-check worker script (crossCheckWorker.js) is missing; deadlock findings stay "not-run"');
       this.disabled = true;
       return undefined;
     }
-    let w: Worker;
-    try {
-      w = new Worker(this.script, { workerData: { role: CROSS_CHECK_ROLE }, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
-    } catch (e) {
-      this.fail(`could not be started (${(e as Error).message})`);
-      return undefined;
-    }
-    w.unref();
-    w.on('message', (m: CheckReply) => { if (w === this.worker) this.reply(m); });
-    w.on('error', (e) => { if (w === this.worker) this.fail(`stopped (${e?.message ?? e})`, e?.stack); });
-    w.on('exit', (code) => { if (w === this.worker) this.fail(`exited (code ${code})`); });
+    const w: WorkerSlot<number, CheckReply> = new WorkerSlot<number, CheckReply>({
+      script: this.script, workerData: { role: CROSS_CHECK_ROLE }, timeoutMs: WORKER_TIMEOUT_MS, unref: true,
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+      take: (inFlight, m) => { const k = inFlight.indexOf(m.id); return k < 0 ? undefined : k; },
+    }, {
+      reply: (_id, m) => { if (w === this.worker) this.reply(m); },
+      failed: (_lost, reason) => { if (w === this.worker) this.fail(reason); },
+    });
     this.worker = w;
     this.synced = false;
     return w;
@@ -143,7 +135,6 @@ export class CrossCheckClient {
   private reply(m: CheckReply): void {
     const b = this.busy;
     if (!b || m.id !== b.id) return;
-    clearTimeout(b.timer);
     this.busy = undefined;
     if (m.type === 'failed') {
       // its Workspace may be half-updated: start over with a new worker next time
@@ -183,15 +174,18 @@ export class CrossCheckClient {
     this.stop();
     if (this.failures >= MAX_FAILURES) this.disabled = true;
     const next = this.disabled ? `cross-check off after ${this.failures} failures` : 'a new worker is tried after the next analysis';
-    this.log(`lockorder: the simulation cross-check worker ${why}; deadlock findings stay "not-run" (${next})${detail ? `\n${detail}` : ''}`);
+    // one line, then the details (a crash's reason carries its stack)
+    const [first, ...more] = why.split('\n');
+    const rest = [...more, ...(detail ? [detail] : [])].join('\n');
+    this.log(`lockorder: the simulation cross-check worker stopped (${first}); deadlock findings stay "not-run" (${next})${rest ? `\n${rest}` : ''}`);
   }
 
   private stop(): void {
     const w = this.worker;
     this.worker = undefined;
     this.synced = false;
-    if (this.busy) { clearTimeout(this.busy.timer); this.busy = undefined; }
+    this.busy = undefined;
     this.wanted = false;
-    if (w) void w.terminate().catch(() => undefined);
+    w?.close();
   }
 }

@@ -19,20 +19,9 @@ import { inlayHints } from './inlay';
 import { Session } from './session';
 import { parseSettings } from './settings';
 import { isCFile, uriToPath } from './uris';
+import type { StatusParams } from './protocol';
 
 export const SERVER_NAME = 'lockorder';
-
-export interface StatusParams {
-  state: 'starting' | 'indexing' | 'idle';
-  indexed: number;
-  total: number;
-  files: number;
-  functions: number;
-  counts: Record<string, number>;
-  lastAnalysisMs: number;
-  /** the version of each open document (by URI) the analysis these counts come from saw */
-  versions?: Record<string, number>;
-}
 
 export function startServer(conn: Connection): void {
   const session = new Session();
