@@ -3,8 +3,8 @@
 // after every kind of change (open document edited, closed back to disk,
 // indexed file from the IR cache, removed, .lockorder, engine settings) the
 // host's analysis has exactly the server's findings, so the findings asked
-// for by identity are all found. Findings can depend on the order files were
-// added (which site of a cycle reports it), so that order is synced too.
+// for by identity are all found. Both sides analyse files in path order, so
+// the order files were added in (indexing, opening) does not change findings.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -33,17 +33,13 @@ describe('lsp: the simulation worker stays in sync with the server', function ()
       const host = new CrossCheckHost();
       let id = 0;
       let full = true;
-      let order: string[] = [];
       /** sync the host as crossCheckClient.ts does, ask it for every finding of the server; returns the kinds of items sent */
       const check = (what: string): SyncItem['kind'][] => {
         s.flush();
         const sync = s.takeWorkerSync(full);
         full = false;
-        const now = s.ws.fileList();
-        const changed = now.join('\n') !== order.join('\n');
-        order = now;
         const want = s.ws.lastResult!.findings.map(findingKey);
-        const r: CheckReply = host.handle({ type: 'check', id: ++id, engine: sync.engine, config: sync.config, files: sync.files, want, options: { maxFindings: 0 }, order: changed ? now : undefined });
+        const r: CheckReply = host.handle({ type: 'check', id: ++id, engine: sync.engine, config: sync.config, files: sync.files, want, options: { maxFindings: 0 } });
         assert.strictEqual(r.type, 'verdicts', what);
         if (r.type !== 'verdicts') return [];
         assert.deepStrictEqual(r.verdicts.map((v) => v.key), want, `${what}: every finding of the server is found`);
@@ -85,14 +81,14 @@ describe('lsp: the simulation worker stays in sync with the server', function ()
       const fresh = new CrossCheckHost();
       const sync = s.takeWorkerSync(true);
       const want = s.ws.lastResult!.findings.map(findingKey);
-      const r = fresh.handle({ type: 'check', id: 1, engine: sync.engine, config: sync.config, files: sync.files, want, options: { maxFindings: 0 }, order: s.ws.fileList() });
+      const r = fresh.handle({ type: 'check', id: 1, engine: sync.engine, config: sync.config, files: sync.files, want, options: { maxFindings: 0 } });
       assert.ok(r.type === 'verdicts' && r.verdicts.length === want.length && r.findings === want.length);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('keeps the server\'s file order: a file removed and indexed again moves the reported site of a cycle', async () => {
+  it('a file removed and indexed again: the analysis keeps path order, the cycle stays reported in the same place on both sides', async () => {
     const take = (fn: string, first: string, then: string): string =>
       `extern struct mutex alpha_lock;\nextern struct mutex beta_lock;\nvoid ${fn}(void)\n{\n\tmutex_lock(&${first});\n\tmutex_lock(&${then});\n\tmutex_unlock(&${then});\n\tmutex_unlock(&${first});\n}\n`;
     const dir = tempWorkspace({ 'p1.c': take('p1', 'alpha_lock', 'beta_lock'), 'p2.c': take('p2', 'alpha_lock', 'beta_lock'), 'q.c': take('q', 'beta_lock', 'alpha_lock') });
@@ -108,28 +104,20 @@ describe('lsp: the simulation worker stays in sync with the server', function ()
       s.flush();
       const cycleIn = (): string | undefined => s.ws.lastResult!.findings.find((f) => f.rule === 'order-cycle')?.function;
       assert.strictEqual(cycleIn(), 'p1', 'the first file with the edge reports the cycle');
-      const withOrder = new CrossCheckHost();
-      const without = new CrossCheckHost();
-      const ask = (h: CrossCheckHost, full: boolean, order?: string[]): number => {
+      const host = new CrossCheckHost();
+      const ask = (full: boolean): number => {
         const sync = s.takeWorkerSync(full);
-        const r = h.handle({ type: 'check', id: 1, engine: sync.engine, config: sync.config, files: sync.files, want: s.ws.lastResult!.findings.map(findingKey), options: { maxFindings: 0 }, order });
+        const r = host.handle({ type: 'check', id: full ? 1 : 2, engine: sync.engine, config: sync.config, files: sync.files, want: s.ws.lastResult!.findings.map(findingKey), options: { maxFindings: 0 } });
         return r.type === 'verdicts' ? r.verdicts.length : -1;
       };
-      assert.strictEqual(ask(withOrder, true, s.ws.fileList()), 1);
-      assert.strictEqual(ask(without, true), 1);
-      // p1.c leaves the workspace and comes back: in the server's Workspace it is now last, p2 reports the cycle
+      assert.strictEqual(ask(true), 1, 'the worker finds the cycle where the server reports it');
+      // p1.c leaves the workspace and comes back, last: the analysis still reads the files in path order (as the CLI does)
       s.forget(p1);
       await index([p1]);
       s.flush();
-      assert.strictEqual(cycleIn(), 'p2');
-      const delta = s.takeWorkerSync(false);
-      const want = s.ws.lastResult!.findings.map(findingKey);
-      const run = (h: CrossCheckHost, order?: string[]): number => {
-        const r = h.handle({ type: 'check', id: 2, engine: delta.engine, config: delta.config, files: delta.files, want, options: { maxFindings: 0 }, order });
-        return r.type === 'verdicts' ? r.verdicts.length : -1;
-      };
-      assert.strictEqual(run(withOrder, s.ws.fileList()), 1, 'with the order synced the worker reports it in p2 too');
-      assert.strictEqual(run(without), 0, 'without it, the worker would still report it in p1 (this is why the order is synced)');
+      assert.strictEqual(cycleIn(), 'p1', 'the order files were added in does not move the finding');
+      assert.deepStrictEqual(s.ws.fileList(), [p1, p2, q]);
+      assert.strictEqual(ask(false), 1, 'the worker, synced by delta, still finds it in p1');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -78,8 +78,20 @@ function externalSummaries(): Map<string, Summary> {
 
 export const DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024;
 
+/** Path order: by components, each compared as a string (`a/b.c` before `a-b.c`, as a sorted directory walk meets them). */
+export function comparePaths(a: string, b: string): number {
+  const x = a.split(/[\\/]/);
+  const y = b.split(/[\\/]/);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
+  }
+  return x.length - y.length;
+}
+
 export class Workspace {
   private readonly files = new Map<string, FileEntry>();
+  /** the files' paths in analysis order (ordered()), until a file is added or removed */
+  private paths?: string[];
   private know: Knowledge;
   private readonly opts: WorkspaceOptions;
   /** records of the last analysis, kept only with keepStates (editor); relocated ones are relocated when read */
@@ -127,16 +139,37 @@ export class Workspace {
       entry = { path, size: text.length, ir: this.incr.build(path, text) };
     }
     if (entry.skipped) this.incr.forget(path);
-    this.files.set(path, entry);
+    this.put(path, entry);
     return entry;
   }
 
   /** Add a file whose IR was built elsewhere (worker thread, cache). */
   setFileIR(path: string, ir: FileIR, size: number, skipped?: string): void {
-    this.files.set(path, { path, ir, size, skipped });
+    this.put(path, { path, ir, size, skipped });
   }
 
-  removeFile(path: string): void { this.files.delete(path); this.incr.forget(path); }
+  removeFile(path: string): void {
+    if (this.files.delete(path)) this.paths = undefined;
+    this.incr.forget(path);
+  }
+
+  private put(path: string, entry: FileEntry): void {
+    if (!this.files.has(path)) this.paths = undefined;
+    this.files.set(path, entry);
+  }
+
+  /**
+   * The files in path order (component by component, as `lockorder check`
+   * walks a directory), whatever order they were added in: what the
+   * analysis reads first wins ties (which definition of a twice-defined
+   * function callers see, which site of a cycle reports it), so the
+   * language server, whose files arrive as they are opened and indexed,
+   * gives what the CLI gives.
+   */
+  private ordered(): FileEntry[] {
+    this.paths ??= [...this.files.keys()].sort(comparePaths);
+    return this.paths.map((p) => this.files.get(p)!);
+  }
 
   /** Functions named `name` in the last analysis (file given first when it has one). */
   findFunction(name: string, file?: string): { fn: FunctionIR; file: string } | undefined {
@@ -155,7 +188,8 @@ export class Workspace {
     return analyzeFunction(fn, { file, know: this.know, structs: c.structs, globals: c.globals, summaries: c.lookupFor(file), budget: this.opts.budget ?? DEFAULT_BUDGET, entryHeld, classKeys: c.classKeys, ...extra });
   }
   getFile(path: string): FileEntry | undefined { return this.files.get(path); }
-  fileList(): string[] { return [...this.files.keys()]; }
+  /** The files, in analysis order (path order). */
+  fileList(): string[] { return this.ordered().map((f) => f.path); }
 
   /** One analysis over every file, on this thread. */
   analyze(): AnalysisResult {
@@ -187,7 +221,8 @@ export class Workspace {
     const globals = new Map<string, string>();
     const protoAnns = new Map<string, FunctionIR['annotations']>();
     const fns: { fn: FunctionIR; file: string }[] = [];
-    for (const f of this.files.values()) {
+    const files = this.ordered();
+    for (const f of files) {
       structs.add(f.ir.structs);
       structDefs.push(...f.ir.structs);
       for (const g of f.ir.globals) globals.set(g.name, g.type);
@@ -205,7 +240,7 @@ export class Workspace {
     // call graph and bottom-up order (Tarjan's SCCs come out callees first)
     const byName = new Map<string, { fn: FunctionIR; file: string }[]>();
     for (const x of fns) { const l = byName.get(x.fn.name); if (l) l.push(x); else byName.set(x.fn.name, [x]); }
-    const irs = [...this.files.values()].map((f) => f.ir);
+    const irs = files.map((f) => f.ir);
     const opsTargets = opsTargetsOf(irs, byName);
     const classKeys = classKeysOf(fns, this.know);
     const graph = this.graph = callGraph(fns, opsTargets, this.graph);

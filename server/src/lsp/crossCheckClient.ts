@@ -45,12 +45,6 @@ export function resolveCrossCheckScript(dir = __dirname, self = __filename): str
   return undefined;
 }
 
-function sameOrder(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 export class CrossCheckClient {
   /** the worker (pool.ts: its timeout, crash and exit handling) */
   private worker?: WorkerSlot<number, CheckReply>;
@@ -61,8 +55,6 @@ export class CrossCheckClient {
   /** the worker has been sent the whole state (a new worker starts from nothing) */
   private synced = false;
   private configSent = -1;
-  /** the server Workspace's file order the worker was last given */
-  private orderSent: readonly string[] = [];
   private nextId = 1;
   private failures = 0;
   private disabled = false;
@@ -91,18 +83,15 @@ export class CrossCheckClient {
     const worker = this.ensureWorker();
     if (!worker) return;
     const sync = s.takeWorkerSync(!this.synced);
-    const order = s.ws.fileList();
     const id = this.nextId++;
     const msg: CheckRequest = {
       type: 'check', id, engine: sync.engine, files: sync.files, want: want.map(findingKey), options: LSP_CROSS_CHECK,
       config: !this.synced || this.configSent !== sync.configVersion ? sync.config : undefined,
-      order: !this.synced || !sameOrder(order, this.orderSent) ? order : undefined,
     };
     // a message that cannot be posted fails the worker (reported by the slot on the next tick)
     worker.send(id, msg);
     this.synced = true;
     this.configSent = sync.configVersion;
-    this.orderSent = order;
     this.stats.sent++;
     this.busy = { id, gen, result: new WeakRef(result) };
   }

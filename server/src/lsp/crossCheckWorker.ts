@@ -58,12 +58,6 @@ export interface CheckRequest {
   config?: { file?: string; text?: string };
   /** what changed since the previous request (everything, for the first) */
   files: SyncItem[];
-  /**
-   * the server Workspace's files in its order, when it may differ from the
-   * worker's (findings can depend on the order files were added: which site
-   * of a cycle reports it); absent: the order is unchanged
-   */
-  order?: string[];
   /** findingKey() of the findings to simulate, in the server's order */
   want: string[];
   options: CrossCheckOptions;
@@ -100,7 +94,6 @@ export class CrossCheckHost {
     if (m.config) this.config = m.config.text !== undefined && m.config.file ? parseConfig(m.config.text, m.config.file) : emptyConfig();
     const ws = this.workspace(m.engine, !!m.config);
     for (const it of m.files) this.apply(ws, it);
-    if (m.order) reorder(ws, m.order);
     const result = ws.analyze();
     const analysisMs = Date.now() - t0;
     const byKey = new Map<string, Finding>();
@@ -165,25 +158,6 @@ export class CrossCheckHost {
     const r = buildOneFile(it.path, { maxFileBytes, cacheDir: this.cache.dir, cacheEnabled: this.cache.enabled, fingerprint: this.fingerprint }, this.cache, false);
     return { ir: r.ir ?? emptyIR(it.path), size: r.size, skipped: r.skipped };
   }
-}
-
-/**
- * Put the Workspace's files in `order` (the server's): the files from the
- * first difference on are removed and added again in that order, with their
- * IR (only their incremental parse state is lost). Files not in `order` are
- * dropped.
- */
-export function reorder(ws: Workspace, order: readonly string[]): void {
-  const mine = ws.fileList();
-  const want = new Set(order);
-  for (const p of mine) if (!want.has(p)) ws.removeFile(p);
-  const now = ws.fileList();
-  let i = 0;
-  while (i < now.length && i < order.length && now[i] === order[i]) i++;
-  if (i === now.length && i === order.length) return;
-  const tail = order.slice(i).map((p) => ws.getFile(p)).filter((e): e is NonNullable<typeof e> => e !== undefined);
-  for (const e of tail) ws.removeFile(e.path);
-  for (const e of tail) ws.setFileIR(e.path, e.ir, e.size, e.skipped);
 }
 
 /** LOCKORDER_TEST_CROSSCHECK_GATE: announce the request, then wait to be released (tests only). */
