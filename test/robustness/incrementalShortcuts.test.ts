@@ -42,6 +42,14 @@ function verifyingWorkspace(): { ws: Workspace; verified: () => number } {
   return { ws, verified: () => n };
 }
 
+/** A verifying workspace that has analysed `text` as `file` once. */
+function analysedAt(file: string, text: string): Workspace {
+  const { ws } = verifyingWorkspace();
+  ws.setFile(file, text);
+  ws.analyze();
+  return ws;
+}
+
 /** Lines of text with line `i` replaced / inserted / deleted. */
 const lines = (t: string): string[] => t.split('\n');
 
@@ -201,11 +209,9 @@ describe('robustness: incremental shortcuts equal the full work', () => {
   });
 
   it('only the edited function re-runs; functions that only moved are relocated; #ifdef twins keep their products', () => {
-    const { ws } = verifyingWorkspace();
     const file = '/ws/shortcuts.c';
     let text = SRC;
-    ws.setFile(file, text);
-    ws.analyze();
+    const ws = analysedAt(file, text);
     const edit = (fn: (ls: string[]) => void): void => {
       const ls = lines(text);
       fn(ls);
@@ -228,11 +234,9 @@ describe('robustness: incremental shortcuts equal the full work', () => {
   });
 
   it('an edit to a struct re-runs only the functions that looked its fields up', () => {
-    const { ws } = verifyingWorkspace();
     const file = '/ws/structs.c';
     let text = SRC;
-    ws.setFile(file, text);
-    ws.analyze();
+    const ws = analysedAt(file, text);
     const edit = (from: string, to: string): Set<string> => {
       assert.ok(text.includes(from));
       text = text.replace(from, to);
@@ -247,11 +251,9 @@ describe('robustness: incremental shortcuts equal the full work', () => {
   });
 
   it('calls that close or open a cycle change the call graph: findings follow a full analysis', () => {
-    const { ws } = verifyingWorkspace();
     const file = '/ws/cycle.c';
     let text = SRC;
-    ws.setFile(file, text);
-    ws.analyze();
+    const ws = analysedAt(file, text);
     const steps: ((ls: string[]) => void)[] = [
       (ls) => ls.splice(ls.indexOf('\tf->x = 1;'), 0, '\tbottom(f);'), // helper -> bottom -> twin -> leaf: no cycle yet
       (ls) => ls.splice(ls.indexOf('\tret = f->y;'), 0, '\thelper(f);'), // leaf -> helper -> bottom -> twin -> leaf: a cycle

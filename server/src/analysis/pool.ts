@@ -1,6 +1,7 @@
-// One worker thread of a pool, with the lifecycle both whole-tree pools need
-// (batch.ts: one file per message; parallel.ts: batches of call-graph
-// components): work in flight is remembered in the order it was sent, a
+// One worker thread, with the lifecycle every worker of lockorder needs (the
+// whole-tree pools, batch.ts: one file per message, parallel.ts: batches of
+// call-graph components; the language server's simulation worker,
+// lsp/crossCheckClient.ts: one request at a time): work in flight is remembered in the order it was sent, a
 // timer runs while anything is in flight (restarted by every reply), and a
 // crash, an exit, a failed postMessage or a silence longer than the timeout
 // all end the worker the same way: it is terminated once and its owner is

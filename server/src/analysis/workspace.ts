@@ -167,8 +167,10 @@ export class Workspace {
    * gives what the CLI gives.
    */
   private ordered(): FileEntry[] {
-    this.paths ??= [...this.files.keys()].sort(comparePaths);
-    return this.paths.map((p) => this.files.get(p)!);
+    return this.orderedPaths().map((p) => this.files.get(p)!);
+  }
+  private orderedPaths(): readonly string[] {
+    return (this.paths ??= [...this.files.keys()].sort(comparePaths));
   }
 
   /** Functions named `name` in the last analysis (file given first when it has one). */
@@ -189,7 +191,7 @@ export class Workspace {
   }
   getFile(path: string): FileEntry | undefined { return this.files.get(path); }
   /** The files, in analysis order (path order). */
-  fileList(): string[] { return this.ordered().map((f) => f.path); }
+  fileList(): string[] { return [...this.orderedPaths()]; }
 
   /** One analysis over every file, on this thread. */
   analyze(): AnalysisResult {

@@ -111,7 +111,8 @@ export class Session {
   /**
    * What the simulation worker needs to reproduce the current analysis:
    * the paths changed since the previous call (every path when `full`, for
-   * a new worker, in the Workspace's order), the engine options and the
+   * a new worker; order does not matter, both Workspaces analyse in path
+   * order), the engine options and the
    * .lockorder text. Call only when the last analysis covers every change
    * (generation == analyzedGeneration): then the texts here are the texts it
    * analysed.
