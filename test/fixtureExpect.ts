@@ -23,13 +23,23 @@ export function readExpectations(file: string): Expectation[] {
   return out;
 }
 
+/** C files under `dir`, subdirectories included (a fixture can mimic a tree: fs-types/fs/alphafs/...), sorted. */
+function cFilesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const d of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, d.name);
+    if (d.isDirectory()) out.push(...cFilesUnder(p));
+    else if (/\.[ch]$/.test(d.name)) out.push(p);
+  }
+  return out.sort();
+}
+
 /** Fixture workspaces: each directory directly under test-fixtures/ is analysed as one workspace. */
 export function fixtureWorkspaces(root: string): { name: string; files: string[] }[] {
   const out: { name: string; files: string[] }[] = [];
   for (const d of fs.readdirSync(root, { withFileTypes: true })) {
     if (!d.isDirectory()) continue;
-    const dir = path.join(root, d.name);
-    const files = fs.readdirSync(dir).filter((f) => /\.[ch]$/.test(f)).sort().map((f) => path.join(dir, f));
+    const files = cFilesUnder(path.join(root, d.name));
     if (files.length) out.push({ name: d.name, files });
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : 1));

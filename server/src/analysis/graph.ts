@@ -2,7 +2,7 @@
 // "held A while taking B" edges with one example site each, page-fault edges
 // (a may-fault call while holding A: A -> mmap_lock), cycles marked.
 import type { AnalysisResult } from './workspace';
-import { findCycles, observedEdges } from './rules/order-cycle';
+import { crossFs, findCycles, observedEdges } from './rules/order-cycle';
 import { faultSuppressed } from './rules/fault-while-locked';
 
 export interface GraphEdge {
@@ -21,23 +21,33 @@ export interface LockGraph {
 }
 
 export function buildGraph(result: AnalysisResult): LockGraph {
-  const facts = { events: result.events, declared: result.declared, faultPaths: result.faultPaths, called: new Set<string>(), opsMembers: new Map<string, string[]>() };
+  const facts = { events: result.events, declared: result.declared, faultPaths: result.faultPaths, called: new Set<string>(), opsMembers: new Map<string, string[]>(), fsTypes: result.fsTypes };
   const obs = observedEdges(facts);
   const cycles = findCycles(facts, obs);
   const inCycle = new Set(cycles.flatMap((c) => c.map((e) => `${e.from}\u0000${e.to}`)));
   const kinds = new Map<string, string>();
   const edges: GraphEdge[] = [];
+  // one edge per class pair (the observed edges are per filesystem type for per-type classes):
+  // the first example, a violation if some filesystem's pair violates the declared order
+  const byPair = new Map<string, GraphEdge>();
   for (const e of obs.values()) {
     kinds.set(e.from, e.held.kind);
     kinds.set(e.to, e.acq.kind);
-    const reason = result.declared.before(e.to, e.from);
-    edges.push({
+    const reason = crossFs(e.fromFs, e.toFs) ? undefined : result.declared.before(e.to, e.from);
+    const pair = `${e.from}\u0000${e.to}`;
+    const known = byPair.get(pair);
+    if (known) {
+      if (!known.violation && reason) known.violation = `declared ${reason.path.join(' → ')}`;
+      continue;
+    }
+    byPair.set(pair, {
       from: e.from, to: e.to, kind: 'order', heldMode: e.heldMode, acqMode: e.acqMode,
       example: { file: e.ev.file, line: e.acq.pos.line + 1, function: e.ev.fn, via: e.acq.chain.length ? e.acq.chain.join(' → ') : e.acq.via },
       cycle: inCycle.has(`${e.from}\u0000${e.to}`),
       violation: reason ? `declared ${reason.path.join(' → ')}` : undefined,
     });
   }
+  edges.push(...byPair.values());
   const seenFault = new Set<string>();
   for (const ev of result.events) {
     for (const f of ev.faults) {

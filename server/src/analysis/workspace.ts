@@ -5,6 +5,7 @@
 import { Knowledge } from '../model/knowledge';
 import { StructTable } from '../model/classes';
 import { emptyConfig, LockorderConfig } from '../model/config';
+import type { FsTypes } from '../model/fsTypes';
 import { analyzeFunction, Budget, DEFAULT_BUDGET, FnRecords } from './dataflow';
 import type { Finding } from './diagnostic';
 import type { FileIR, FunctionIR, IRNode, StructDef } from './ir';
@@ -58,6 +59,8 @@ export interface AnalysisResult {
   events: FnEvents[];
   faultPaths: Map<string, FaultPath>;
   declared: DeclaredOrder;
+  /** per-filesystem-type lock classes (model/fsTypes.ts) */
+  fsTypes: FsTypes;
 }
 
 const BUILTIN_FILE = '<built-in: kernel knowledge>';
@@ -387,13 +390,14 @@ export class Workspace {
       const l = opsMembers.get(f);
       if (l) l.push(`${o.structType}.${m}`); else opsMembers.set(f, [`${o.structType}.${m}`]);
     }
-    const facts = { events, declared, faultPaths, called, opsMembers };
+    const fsTypes = this.know.fsTypes;
+    const facts = { events, declared, faultPaths, called, opsMembers, fsTypes };
     for (const rule of WORKSPACE_RULES) {
       if (this.opts.disabledRules?.has(rule.name)) continue;
       findings.push(...rule.check(facts));
     }
     findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.pos.line - b.pos.line || a.pos.col - b.pos.col));
-    const result: AnalysisResult = { findings, files: this.files.size, functions: fns.length, summaries, budgetHits: run.budgetHits, events, faultPaths, declared };
+    const result: AnalysisResult = { findings, files: this.files.size, functions: fns.length, summaries, budgetHits: run.budgetHits, events, faultPaths, declared, fsTypes };
     this.lastResult = result;
     return result;
   }

@@ -22,11 +22,13 @@ export interface LockorderConfig {
   mayFault: FaultApi[];
   maySleep: string[];
   noFault: string[];
+  /** classes lockdep keeps per filesystem type, beyond the built-in ones (fsTypes.ts) */
+  perFsClasses: string[];
   errors: ConfigError[];
 }
 
 export function emptyConfig(): LockorderConfig {
-  return { locks: [], orders: [], mayFault: [], maySleep: [], noFault: [], errors: [] };
+  return { locks: [], orders: [], mayFault: [], maySleep: [], noFault: [], perFsClasses: [], errors: [] };
 }
 
 const KINDS: ReadonlySet<string> = new Set<LockKind>(['mutex', 'spinlock', 'rwlock', 'rwsem', 'percpu_rwsem', 'semaphore', 'seqlock', 'glock', 'journal', 'folio', 'rcu', 'srcu', 'preempt', 'irq', 'bitlock']);
@@ -67,6 +69,12 @@ export function parseConfig(text: string, file: string): LockorderConfig {
         }
         return;
       }
+      case 'per-fs-class': {
+        const cls = rest[0];
+        if (!cls || rest.length > 1 || !/^[A-Za-z_][\w.]*$/.test(cls)) return err('per-fs-class needs one lock class (struct.field or a global name)');
+        cfg.perFsClasses.push(cls);
+        return;
+      }
       case 'lock': {
         const [name, op, ...opts] = rest;
         if (!name || !IDENT.test(name)) return err('lock needs a function name');
@@ -97,7 +105,7 @@ export function parseConfig(text: string, file: string): LockorderConfig {
         return;
       }
       default:
-        err(`unknown directive "${word}" (expected lock, order, may-fault, may-sleep or no-fault)`);
+        err(`unknown directive "${word}" (expected lock, order, may-fault, may-sleep, no-fault or per-fs-class)`);
     }
   });
   return cfg;

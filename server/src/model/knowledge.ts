@@ -4,6 +4,7 @@ import { BUILTIN_LOCK_APIS, GUARD_TYPES, LockApi } from './lockApi';
 import { BUILTIN_FAULT_APIS, BUILTIN_SLEEP_APIS, FaultApi, NOFAULT_SUFFIX, GFP_ALLOCATORS, ATOMIC_GFP } from './faultApi';
 import { BUILTIN_ORDERS, OrderChain } from './order';
 import { emptyConfig, LockorderConfig } from './config';
+import { FsTypes } from './fsTypes';
 
 export class Knowledge {
   private readonly locks = new Map<string, LockApi>();
@@ -12,6 +13,8 @@ export class Knowledge {
   private readonly noFault = new Set<string>();
   readonly orders: OrderChain[];
   readonly config: LockorderConfig;
+  /** per-filesystem-type lock classes and which filesystem a file's code is */
+  readonly fsTypes: FsTypes;
 
   constructor(config: LockorderConfig = emptyConfig()) {
     this.config = config;
@@ -23,6 +26,7 @@ export class Knowledge {
     for (const s of config.maySleep) this.sleeps.add(s);
     for (const n of config.noFault) { this.noFault.add(n); this.faults.delete(n); }
     this.orders = [...BUILTIN_ORDERS, ...config.orders];
+    this.fsTypes = new FsTypes(config.perFsClasses ?? []);
   }
 
   lockApi(name: string): LockApi | undefined {

@@ -5,6 +5,7 @@ import type { FnEvents, HeldLite } from '../events';
 import type { FaultPath, FaultTake } from '../faultpath';
 import type { Pos } from '../ir';
 import type { DeclaredOrder } from '../orders';
+import type { FsTypes } from '../../model/fsTypes';
 import { describeMode } from '../state';
 
 export interface WorkspaceFacts {
@@ -15,6 +16,8 @@ export interface WorkspaceFacts {
   called: ReadonlySet<string>;
   /** function name -> the ops members it is registered as (`file_operations.fallocate`) */
   opsMembers: ReadonlyMap<string, string[]>;
+  /** which classes lockdep keeps per filesystem type, and whose code a file is */
+  fsTypes: FsTypes;
 }
 
 export function wsFinding(ev: FnEvents, rule: RuleName, pos: Pos, message: string, related: Related[] = [], severity: Severity = 'warning'): Finding {

@@ -3,23 +3,42 @@
 // strong-path rule for readers: a recursive-read acquisition (rcu,
 // read_lock) followed by a shared hold does not close a deadlock.
 // Edges that violate the declared order are reported by order-violation.
+// Classes lockdep keeps per filesystem type (i_rwsem, invalidate_lock,
+// sb_writers, ...: model/fsTypes.ts) are nodes per filesystem: btrfs's
+// i_rwsem and f2fs's are two classes, and VFS or library code (generic)
+// stands for every filesystem's.
 import type { Finding } from '../diagnostic';
 import type { FnEvents, AcqEvent, HeldLite } from '../events';
 import type { Pos } from '../ir';
+import { fsClassPhrase } from '../../model/fsTypes';
 import { sameBase, WorkspaceFacts, wsFinding } from './facts';
 
 export interface ObservedEdge {
   from: string; to: string;
+  /** the filesystem type of a per-type class (undefined: generic code, or a class lockdep keeps once) */
+  fromFs?: string; toFs?: string;
   heldMode: string; acqMode: string;
   ev: FnEvents; acq: AcqEvent; held: HeldLite;
+  /** a generic edge instantiated for one filesystem type (in the cycle search only) */
+  instantiated?: boolean;
 }
 
-/** Blocking edges held-class -> acquired-class observed in the workspace, one example per (from, to). */
+/** The node of a class in the order graph: one per filesystem type for per-type classes. */
+export const nodeKey = (cls: string, fs: string | undefined): string => (fs ? `${cls}\u0001${fs}` : cls);
+
+/** Two per-type classes attributed to two different filesystems: not the same lockdep classes' order. */
+export function crossFs(fromFs: string | undefined, toFs: string | undefined): boolean {
+  return fromFs !== undefined && toFs !== undefined && fromFs !== toFs;
+}
+
+/** Blocking edges held-class -> acquired-class observed in the workspace, one example per (from, to) node pair. */
 export function observedEdges(facts: WorkspaceFacts): Map<string, ObservedEdge> {
   const edges = new Map<string, ObservedEdge>();
+  const types = facts.fsTypes;
   for (const ev of facts.events) {
     for (const a of ev.acquires) {
       if (a.try) continue;
+      const toFs = types.acquired(ev.file, a.cls, a.innerFile);
       for (const h of a.held) {
         if (sameBase(h.cls, a.cls) || h.demotable) continue;
         if (h.kind === 'preempt' || h.kind === 'irq' || a.kind === 'rcu' || a.kind === 'preempt' || a.kind === 'irq') continue;
@@ -27,10 +46,11 @@ export function observedEdges(facts: WorkspaceFacts): Map<string, ObservedEdge> 
         if (h.kind === 'glock' && a.kind === 'glock') continue;
         // folio locks and bit locks are per-object bits lockdep does not track: a class-level cycle means nothing
         if (h.kind === 'folio' || a.kind === 'folio' || h.kind === 'bitlock' || a.kind === 'bitlock') continue;
-        const key = `${h.cls}\u0000${a.cls}`;
+        const fromFs = types.held(ev.file, h.cls);
+        const key = `${nodeKey(h.cls, fromFs)}\u0000${nodeKey(a.cls, toFs)}`;
         const prev = edges.get(key);
         // keep one example: prefer exclusive modes (they make the strongest edge)
-        if (!prev || (prev.acqMode !== 'W' && a.mode === 'W')) edges.set(key, { from: h.cls, to: a.cls, heldMode: h.mode, acqMode: a.mode, ev, acq: a, held: h });
+        if (!prev || (prev.acqMode !== 'W' && a.mode === 'W')) edges.set(key, { from: h.cls, to: a.cls, fromFs, toFs, heldMode: h.mode, acqMode: a.mode, ev, acq: a, held: h });
       }
     }
   }
@@ -49,41 +69,127 @@ function strong(cycle: ObservedEdge[]): boolean {
   return true;
 }
 
-export function findCycles(facts: WorkspaceFacts, edges: Map<string, ObservedEdge>): ObservedEdge[][] {
-  const adj = new Map<string, ObservedEdge[]>();
-  for (const e of edges.values()) {
-    if (facts.declared.before(e.to, e.from)) continue; // a declared-order violation, reported as such
-    const l = adj.get(e.from);
-    if (l) l.push(e); else adj.set(e.from, [e]);
+/**
+ * Generic edges over per-type classes, instantiated for each filesystem type
+ * among the edges (VFS code holding sb_writers while taking i_rwsem does so
+ * on one filesystem's objects, any filesystem's).
+ */
+function instantiate(facts: WorkspaceFacts, edges: readonly ObservedEdge[]): ObservedEdge[] {
+  const types = new Set<string>();
+  for (const e of edges) { if (e.fromFs) types.add(e.fromFs); if (e.toFs) types.add(e.toFs); }
+  const out: ObservedEdge[] = [];
+  if (types.size === 0) return out;
+  const sorted = [...types].sort();
+  for (const e of edges) {
+    const gFrom = !e.fromFs && facts.fsTypes.perFsType(e.from);
+    const gTo = !e.toFs && facts.fsTypes.perFsType(e.to);
+    if (!gFrom && !gTo) continue;
+    for (const t of sorted) out.push({ ...e, fromFs: gFrom ? t : e.fromFs, toFs: gTo ? t : e.toFs, instantiated: true });
   }
-  for (const l of adj.values()) l.sort((a, b) => (a.to < b.to ? -1 : a.to > b.to ? 1 : 0));
+  return out;
+}
+
+/** An edge of the cycle search with its two node keys (computed once). */
+interface Arc { e: ObservedEdge; fk: string; tk: string }
+
+/** Strongly connected components of the graph (iterative Tarjan): a cycle stays inside one. */
+function components(adj: Map<string, Arc[]>): Map<string, number> {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const comp = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  let next = 0;
+  let ncomp = 0;
+  for (const root of adj.keys()) {
+    if (index.has(root)) continue;
+    const work: [string, number][] = [[root, 0]];
+    index.set(root, next); low.set(root, next); next++; stack.push(root); onStack.add(root);
+    while (work.length) {
+      const top = work[work.length - 1];
+      const [v, i] = top;
+      const out = adj.get(v) ?? [];
+      if (i < out.length) {
+        top[1]++;
+        const w = out[i].tk;
+        if (!index.has(w)) {
+          index.set(w, next); low.set(w, next); next++; stack.push(w); onStack.add(w);
+          work.push([w, 0]);
+        } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+        continue;
+      }
+      work.pop();
+      if (work.length) { const u = work[work.length - 1][0]; low.set(u, Math.min(low.get(u)!, low.get(v)!)); }
+      if (low.get(v) === index.get(v)) {
+        for (;;) { const w = stack.pop()!; onStack.delete(w); comp.set(w, ncomp); if (w === v) break; }
+        ncomp++;
+      }
+    }
+  }
+  return comp;
+}
+
+/** Arcs by their start node. */
+function adjacency(arcs: Iterable<Arc>): Map<string, Arc[]> {
+  const adj = new Map<string, Arc[]>();
+  for (const arc of arcs) {
+    const l = adj.get(arc.fk);
+    if (l) l.push(arc); else adj.set(arc.fk, [arc]);
+  }
+  return adj;
+}
+
+export function findCycles(facts: WorkspaceFacts, edges: Map<string, ObservedEdge>): ObservedEdge[][] {
+  // every cycle over per-filesystem nodes is a cycle over plain classes: edges outside the plain
+  // classes' strongly connected components cannot be on one (this keeps the instantiation small)
+  const plain = [...edges.values()].map((e) => ({ e, fk: e.from, tk: e.to }));
+  const plainComp = components(adjacency(plain));
+  const plainSize = new Map<number, number>();
+  for (const c of plainComp.values()) plainSize.set(c, (plainSize.get(c) ?? 0) + 1);
+  const observed = plain.filter((a) => plainComp.get(a.fk) === plainComp.get(a.tk) && (plainSize.get(plainComp.get(a.fk)!) ?? 0) > 1).map((a) => a.e);
+  const adj = new Map<string, Arc[]>();
+  for (const e of [...observed, ...instantiate(facts, observed)]) {
+    // a declared-order violation, reported as such (not across two filesystems' classes)
+    if (!crossFs(e.fromFs, e.toFs) && facts.declared.before(e.to, e.from)) continue;
+    const arc = { e, fk: nodeKey(e.from, e.fromFs), tk: nodeKey(e.to, e.toFs) };
+    const l = adj.get(arc.fk);
+    if (l) l.push(arc); else adj.set(arc.fk, [arc]);
+  }
+  for (const l of adj.values()) l.sort((a, b) => (a.tk < b.tk ? -1 : a.tk > b.tk ? 1 : 0));
+  const comp = components(adj);
+  const size = new Map<number, number>();
+  for (const c of comp.values()) size.set(c, (size.get(c) ?? 0) + 1);
   const cycles: ObservedEdge[][] = [];
   const reported = new Set<string>();
-  const nodes = [...adj.keys()].sort();
-  // shortest cycle through each node (BFS), deduplicated by its class set
+  const nodes = [...adj.keys()].filter((k) => (size.get(comp.get(k)!) ?? 0) > 1).sort();
+  // shortest cycle through each node (BFS inside its component), deduplicated by its node set
   for (const start of nodes) {
-    const prev = new Map<string, ObservedEdge>();
+    const c = comp.get(start);
+    const prev = new Map<string, Arc>();
     const queue = [start];
     const seen = new Set([start]);
-    let closing: ObservedEdge | undefined;
-    while (queue.length && !closing) {
-      const x = queue.shift()!;
-      for (const e of adj.get(x) ?? []) {
-        if (e.to === start) { closing = e; break; }
-        if (seen.has(e.to)) continue;
-        seen.add(e.to);
-        prev.set(e.to, e);
-        queue.push(e.to);
+    let closing: Arc | undefined;
+    for (let qi = 0; qi < queue.length && !closing; qi++) {
+      for (const arc of adj.get(queue[qi]) ?? []) {
+        const to = arc.tk;
+        if (to === start) { closing = arc; break; }
+        if (seen.has(to) || comp.get(to) !== c) continue;
+        seen.add(to);
+        prev.set(to, arc);
+        queue.push(to);
       }
     }
     if (!closing) continue;
-    const cyc: ObservedEdge[] = [closing];
-    let cur = closing.from;
-    while (cur !== start) { const e = prev.get(cur)!; cyc.unshift(e); cur = e.from; }
-    const key = cyc.map((e) => e.from).sort().join('|');
-    if (reported.has(key) || !strong(cyc)) continue;
+    const cyc: Arc[] = [closing];
+    let cur = closing.fk;
+    while (cur !== start) { const a = prev.get(cur)!; cyc.unshift(a); cur = a.fk; }
+    // generic code only, instantiated for one filesystem: the generic cycle reports it
+    if (cyc.every((a) => a.e.instantiated)) continue;
+    const key = cyc.map((a) => a.fk).sort().join('|');
+    const edgesOf = cyc.map((a) => a.e);
+    if (reported.has(key) || !strong(edgesOf)) continue;
     reported.add(key);
-    cycles.push(cyc);
+    cycles.push(edgesOf);
   }
   return cycles;
 }
@@ -99,16 +205,18 @@ export function checkOrderCycle(facts: WorkspaceFacts): Finding[] {
     const sorted = [...cyc].sort((a, b) => (site(a).file < site(b).file ? -1 : site(a).file > site(b).file ? 1 : site(a).pos.line - site(b).pos.line));
     const here = sorted[0];
     const others = cyc.filter((e) => e !== here);
-    const desc = (e: ObservedEdge): string => `${e.ev.fn}() takes ${e.to}${e.acq.chain.length ? ` (via ${e.acq.chain.join(' → ')})` : ''} while holding ${e.from} (${e.ev.file}:${e.acq.pos.line + 1})`;
-    const ring = [...cyc.map((e) => e.from), cyc[0].from].join(' → ');
+    const to = (e: ObservedEdge): string => fsClassPhrase(e.to, e.toFs);
+    const from = (e: ObservedEdge): string => fsClassPhrase(e.from, e.fromFs);
+    const desc = (e: ObservedEdge): string => `${e.ev.fn}() takes ${to(e)}${e.acq.chain.length ? ` (via ${e.acq.chain.join(' → ')})` : ''} while holding ${from(e)} (${e.ev.file}:${e.acq.pos.line + 1})`;
+    const ring = [...cyc.map(from), from(cyc[0])].join(' → ');
     const msg = cyc.length === 2
       ? `ABBA deadlock: ${desc(here)}, but ${desc(others[0])}. Two tasks running these paths can each hold one lock and wait for the other. Pick one order (add it with /* lockorder: ${here.from} -> ${here.to} */ or in .lockorder) and fix the other path.`
       : `lock-order cycle ${ring}: ${cyc.map(desc).join('; ')}. Tasks running these paths concurrently can deadlock; pick one order and fix the path that breaks it.`;
     const f = wsFinding(here.ev, 'order-cycle', here.acq.pos, msg, [
-      { file: here.ev.file, pos: here.held.site, message: `${here.from} taken here` },
+      { file: here.ev.file, pos: here.held.site, message: `${from(here)} taken here` },
       ...others.flatMap((e) => [
-        { file: e.ev.file, pos: e.acq.pos, message: `${e.ev.fn}() takes ${e.to} here while holding ${e.from}` },
-        { file: e.ev.file, pos: e.held.site, message: `${e.from} taken here` },
+        { file: e.ev.file, pos: e.acq.pos, message: `${e.ev.fn}() takes ${to(e)} here while holding ${from(e)}` },
+        { file: e.ev.file, pos: e.held.site, message: `${from(e)} taken here` },
       ]),
     ]);
     f.simHint = { partners: others.map((e) => ({ fn: e.ev.fn, file: e.ev.file })) };

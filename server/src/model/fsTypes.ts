@@ -1,0 +1,115 @@
+// Lock classes that lockdep keeps per filesystem type, and which filesystem
+// a piece of code works on. The VFS gives every file_system_type its own
+// lock_class_key for these locks (include/linux/fs.h, struct
+// file_system_type; set in fs/inode.c inode_init_always() and fs/super.c
+// alloc_super()), so btrfs's i_rwsem and f2fs's i_rwsem are two classes:
+// btrfs holding its device_list_mutex while taking a btrfs mapping's
+// invalidate_lock, and f2fs taking its internal_rwsem under an f2fs
+// mapping's invalidate_lock, do not close a cycle. Order rules qualify these
+// classes with the filesystem whose code takes them (the directory under
+// fs/), leave them generic in VFS and library code (fs/*.c, fs/iomap,
+// mm/, ...), which runs on any filesystem's objects, and match a generic
+// class with every filesystem's.
+
+/** Base classes (before any `/subclass`) that have one lockdep class per filesystem type. */
+export const PER_FS_TYPE_CLASSES: readonly { cls: string; key: string }[] = [
+  { cls: 'inode.i_rwsem', key: 'i_mutex_key / i_mutex_dir_key' },
+  { cls: 'inode.i_lock', key: 'i_lock_key' },
+  { cls: 'address_space.invalidate_lock', key: 'invalidate_lock_key' },
+  { cls: 'super_block.s_umount', key: 's_umount_key' },
+  { cls: 's_vfs_rename_mutex', key: 's_vfs_rename_key' },
+  { cls: 'super_block.s_vfs_rename_mutex', key: 's_vfs_rename_key' },
+  { cls: 'sb_writers', key: 's_writers_key[SB_FREEZE_WRITE]' },
+  { cls: 'sb_pagefaults', key: 's_writers_key[SB_FREEZE_PAGEFAULT]' },
+  { cls: 'sb_internal', key: 's_writers_key[SB_FREEZE_FS]' },
+  // mnt_want_write() is sb_start_write() on the mount's superblock
+  { cls: 'mnt_writers', key: 's_writers_key[SB_FREEZE_WRITE] (through mnt_want_write)' },
+];
+
+/**
+ * Directories under fs/ that are not a filesystem type: libraries and VFS
+ * clients that run on other filesystems' objects (their code is generic,
+ * like fs/*.c). Longest match wins (`smb/server` before `smb`).
+ */
+export const GENERIC_FS_DIRS: readonly string[] = [
+  'crypto', 'dlm', 'exportfs', 'iomap', 'jbd2', 'lockd', 'netfs', 'nfs_common', 'nfsd', 'nls', 'notify',
+  'quota', 'tests', 'unicode', 'verity', 'smb/common', 'smb/server',
+];
+
+/**
+ * Stacking code: what it takes itself is its own filesystem's, but what the
+ * VFS helpers it calls take (vfs_iter_write(), backing_file_write_iter()
+ * on the real file) belongs to the filesystem underneath. A directory, or
+ * one file (`fuse/passthrough.c`: fuse is a filesystem of its own).
+ */
+export const STACKING_FS_PATHS: readonly string[] = ['overlayfs', 'ecryptfs', 'coda', 'cachefiles', 'fuse/passthrough.c'];
+
+/** The filesystem-type view of the engine: which classes are per type, and which type a file's code works on. */
+export class FsTypes {
+  private readonly perType: ReadonlySet<string>;
+  private readonly memo = new Map<string, { fs?: string; stacking: boolean }>();
+
+  constructor(extraClasses: readonly string[] = []) {
+    this.perType = new Set([...PER_FS_TYPE_CLASSES.map((c) => c.cls), ...extraClasses]);
+  }
+
+  /** Does lockdep keep this class (or its base, before `/subclass`) per filesystem type? */
+  perFsType(cls: string): boolean {
+    const slash = cls.indexOf('/');
+    return this.perType.has(slash < 0 ? cls : cls.slice(0, slash));
+  }
+
+  /**
+   * The filesystem whose code this file is (`btrfs` for .../fs/btrfs/ioctl.c,
+   * after the last `/fs/` of the path), undefined for generic code: VFS core
+   * (fs/namei.c), the libraries in GENERIC_FS_DIRS, anything outside fs/.
+   */
+  fsOf(file: string): string | undefined {
+    return this.place(file).fs;
+  }
+
+  /** The filesystem a per-type class held in `file` belongs to (undefined: generic, or not a per-type class). */
+  held(file: string, cls: string): string | undefined {
+    return this.perFsType(cls) ? this.fsOf(file) : undefined;
+  }
+
+  /**
+   * The filesystem a per-type class acquired in `file` belongs to: the
+   * file's, except in stacking code when a VFS helper outside it takes the
+   * lock (`innerFile`): then the filesystem underneath (`lower:overlayfs`).
+   */
+  acquired(file: string, cls: string, innerFile?: string): string | undefined {
+    if (!this.perFsType(cls)) return undefined;
+    const here = this.place(file);
+    if (!here.fs) return undefined;
+    if (here.stacking && innerFile !== undefined && this.place(innerFile).fs !== here.fs) return `lower:${here.fs}`;
+    return here.fs;
+  }
+
+  private place(file: string): { fs?: string; stacking: boolean } {
+    let p = this.memo.get(file);
+    if (!p) {
+      p = placeOf(file.replace(/\\/g, '/'));
+      this.memo.set(file, p);
+    }
+    return p;
+  }
+}
+
+function placeOf(path: string): { fs?: string; stacking: boolean } {
+  const i = path.lastIndexOf('/fs/');
+  const at = i >= 0 ? i + 1 : path.startsWith('fs/') ? 0 : -1;
+  if (at < 0) return { stacking: false };
+  const rest = path.slice(at + 3); // after "fs/"
+  const parts = rest.split('/');
+  if (parts.length < 2) return { stacking: false }; // fs/namei.c: VFS core
+  if (GENERIC_FS_DIRS.some((d) => rest.startsWith(`${d}/`))) return { stacking: false };
+  const fs = parts[0];
+  return { fs, stacking: STACKING_FS_PATHS.some((s) => rest === s || rest.startsWith(`${s}/`)) };
+}
+
+/** How a class attributed to a filesystem reads in a message: `inode.i_rwsem (btrfs)`. */
+export function fsClassPhrase(cls: string, fs: string | undefined): string {
+  if (!fs) return cls;
+  return fs.startsWith('lower:') ? `${cls} (the filesystem under ${fs.slice(6)})` : `${cls} (${fs})`;
+}
