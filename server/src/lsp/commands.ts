@@ -1,10 +1,15 @@
 // workspace/executeCommand: lockorder.simulate (the runtime simulator on a
 // function, sim/scenarios.ts) and lockorder.graph (the engine's observed
 // lock-order graph, analysis/graph.ts). Positions go out 0-based with URIs.
+// The simulation runs in the simulation worker (crossCheckClient.ts) when
+// there is one, so the main thread keeps serving; when the worker cannot
+// answer, on the main thread, with the same result.
 import type { Scenario } from '../sim';
 import { DEFAULT_MMAP_LOCK } from '../sim';
-import { simulate as runSimulator, SCENARIO_KINDS, ScenarioKind, SimOutcome, SimulateError } from '../sim/scenarios';
+import { simulate as runSimulator, SCENARIO_KINDS, ScenarioKind, SimulateError } from '../sim/scenarios';
 import { lockGraph, LockGraph } from '../analysis/query';
+import type { SimulateAnswer, SimulateAsk } from './crossCheckClient';
+import type { PortableSimOutcome } from './crossCheckWorker';
 import type { Session } from './session';
 import { uriToPath } from './uris';
 
@@ -49,16 +54,43 @@ export function targetFunction(session: Session, file: string, args: SimulateArg
   return fn?.name;
 }
 
-export async function simulate(session: Session, raw: unknown, uriOf: (p: string) => string): Promise<SimulateResponse> {
+/** Where the simulation runs off the main thread (CrossCheckClient.simulate). */
+export interface SimulationWorker { simulate(ask: SimulateAsk): Promise<SimulateAnswer> }
+
+/**
+ * lockorder.simulate. With `worker`, the simulation runs there (it is sent
+ * the current analysis's texts); if the worker cannot answer, that is logged
+ * in one line and the simulation runs here, on the current analysis. Errors
+ * are answered ({ok: false}), never thrown.
+ */
+export async function simulate(session: Session, raw: unknown, uriOf: (p: string) => string,
+  via: { worker?: SimulationWorker; log?: (s: string) => void } = {}): Promise<SimulateResponse> {
   const args = (raw ?? {}) as SimulateArgs;
   if (!args || typeof args.uri !== 'string') return { ok: false, error: 'lockorder.simulate needs {uri, function | position, scenario?}' };
   const file = uriToPath(args.uri);
   await session.ready();
-  if (!session.ws.getFile(file)) return { ok: false, error: `${args.uri} is not part of the analysed workspace (open it or add it to a workspace folder)` };
+  const notAnalysed: SimulateResponse = { ok: false, error: `${args.uri} is not part of the analysed workspace (open it or add it to a workspace folder)` };
+  if (!session.ws.getFile(file)) return notAnalysed;
   const fn = targetFunction(session, file, args);
   if (!fn) return { ok: false, error: 'no function at this position' };
   const scenario = (args.scenario ?? 'auto') as ScenarioKind;
   if (!SCENARIO_KINDS.includes(scenario)) return { ok: false, function: fn, uri: args.uri, error: `unknown scenario "${args.scenario}" (${SCENARIO_KINDS.join(', ')})` };
+  if (via.worker) {
+    // sent now, before any await: the worker gets the texts this analysis saw
+    let why: string;
+    try {
+      const a = await via.worker.simulate({ file, fn, scenario });
+      if (a.kind === 'outcome') return adaptSimResult(a.outcome, fn, args.uri, uriOf);
+      if (a.kind === 'error') return { ok: false, function: fn, uri: args.uri, error: a.error };
+      why = a.reason;
+    } catch (e) {
+      why = `asking the simulation worker failed: ${(e as Error).message}`;
+    }
+    via.log?.(`lockorder: lockorder.simulate of ${fn}() runs on the main thread: ${why.split('\n')[0]}`);
+    // the worker was awaited: edits may have arrived meanwhile, simulate the analysis of the current texts
+    await session.ready();
+    if (!session.ws.getFile(file)) return notAnalysed;
+  }
   try {
     return adaptSimResult(runSimulator(session.ws, { file, fn, scenario }), fn, args.uri, uriOf);
   } catch (e) {
@@ -66,8 +98,8 @@ export async function simulate(session: Session, raw: unknown, uriOf: (p: string
   }
 }
 
-/** Map the simulator's outcome onto the response the clients render (0-based positions, URIs, lock labels). */
-export function adaptSimResult(o: SimOutcome, fn: string, uri: string, uriOf: (p: string) => string): SimulateResponse {
+/** Map the simulator's outcome (here or from the worker) onto the response the clients render (0-based positions, URIs, lock labels). */
+export function adaptSimResult(o: PortableSimOutcome, fn: string, uri: string, uriOf: (p: string) => string): SimulateResponse {
   const scenarios = SCENARIO_KINDS.filter((k) => k !== 'auto');
   const tried = o.tried.map((t) => ({ kind: t.kind, title: t.title, verdict: t.verdict, summary: t.summary }));
   if (o.verdict === 'not-run' || !o.result) {
@@ -87,7 +119,7 @@ export function adaptSimResult(o: SimOutcome, fn: string, uri: string, uriOf: (p
   };
 }
 
-function lockLabel(sc: Scenario | undefined, id: string): string {
+function lockLabel(sc: Pick<Scenario, 'locks'> | undefined, id: string): string {
   const l = sc?.locks?.[id];
   return l ? (l.label || l.id) : id === DEFAULT_MMAP_LOCK ? 'mm->mmap_lock' : id;
 }

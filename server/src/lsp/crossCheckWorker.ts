@@ -1,19 +1,25 @@
 // The language server's simulation worker (worker_threads): the simulator
-// cross-check of open files' deadlock findings runs here, never on the
-// server's main thread. Bundled to dist/crossCheckWorker.js and compiled to
+// runs here, never on the server's main thread: the cross-check of open
+// files' deadlock findings, and the lockorder.simulate command. Bundled to
+// dist/crossCheckWorker.js and compiled to
 // out/server/src/lsp/crossCheckWorker.js; started by crossCheckClient.ts.
 //
-// The worker keeps its own Workspace, synced lazily: each request carries
-// only what changed since the previous one (open documents' texts, files
-// read from disk, indexed files as their IR-cache key, removals, the
-// .lockorder text, the engine options). It re-runs the (incremental)
-// analysis, finds the requested findings by identity (findingKey) and runs
-// crossCheck() on them; the verdicts go back keyed by that identity. It
-// holds no per-node states (keepStates off): the simulator re-runs the
-// functions it needs.
+// The worker keeps its own Workspace, synced lazily: each request of
+// either kind carries only what changed since the previous one (open
+// documents' texts, files read from disk, indexed files as their IR-cache
+// key, removals, the .lockorder text, the engine options); requests are
+// handled in the order they were sent. It re-runs the (incremental)
+// analysis, then for a check finds the requested findings by identity
+// (findingKey) and runs crossCheck() on them, the verdicts going back keyed
+// by that identity; for a simulate request it runs simulate() on the named
+// function, as the command would on the server's Workspace, and sends the
+// outcome back without the scenario's thread programs. It holds no
+// per-node states (keepStates off): the simulator re-runs the functions it
+// needs.
 //
 // Test hooks (environment): LOCKORDER_TEST_CROSSCHECK_FAIL=start throws
-// when the worker starts, =check throws while handling a request;
+// when the worker starts, =check throws while handling any request,
+// =simulate throws while handling a simulate request;
 // LOCKORDER_TEST_CROSSCHECK_GATE=DIR makes each request, after its
 // analysis, create DIR/started-<id> and wait for DIR/release-<id> or
 // DIR/release-all before simulating.
@@ -26,9 +32,11 @@ import { buildOneFile, emptyIR, isFileIR } from '../analysis/batch';
 import { DiskCache, engineFingerprint } from '../analysis/cache';
 import type { Finding } from '../analysis/diagnostic';
 import type { FileIR } from '../analysis/ir';
-import { Workspace } from '../analysis/workspace';
+import { AnalysisResult, Workspace } from '../analysis/workspace';
 import { emptyConfig, LockorderConfig, parseConfig } from '../model/config';
 import { crossCheck, CrossCheckOptions } from '../sim/crosscheck';
+import type { Scenario } from '../sim/program';
+import { simulate, ScenarioKind, SimOutcome, SimulateError } from '../sim/scenarios';
 
 /** workerData.role of this worker (the server bundle can serve as its script too: see crossCheckClient.ts). */
 export const CROSS_CHECK_ROLE = 'lockorder-lsp-crosscheck';
@@ -50,17 +58,44 @@ export interface EngineOptions {
   disabledRules: string[];
 }
 
-export interface CheckRequest {
-  type: 'check';
-  id: number;
+/** What every request carries to bring the worker's Workspace to the server's state (Session.takeWorkerSync). */
+export interface SyncFields {
   engine: EngineOptions;
   /** the .lockorder in force (absent: unchanged since the previous request) */
   config?: { file?: string; text?: string };
-  /** what changed since the previous request (everything, for the first) */
+  /** what changed since the previous request, of either kind (everything, for the first) */
   files: SyncItem[];
+}
+
+export interface CheckRequest extends SyncFields {
+  type: 'check';
+  id: number;
   /** findingKey() of the findings to simulate, in the server's order */
   want: string[];
   options: CrossCheckOptions;
+}
+
+/** lockorder.simulate: simulate() on one function, with the simulator's default options (as the command on the main thread). */
+export interface SimulateRequest extends SyncFields {
+  type: 'simulate';
+  id: number;
+  file: string;
+  fn: string;
+  scenario: ScenarioKind;
+}
+
+export type WorkerRequest = CheckRequest | SimulateRequest;
+
+/**
+ * SimOutcome as it crosses the thread: its scenario keeps the threads and
+ * the locks (what adaptSimResult reads), not the thread programs (the
+ * analysed functions' whole CFGs).
+ */
+export type PortableSimOutcome = Omit<SimOutcome, 'scenario'> & { scenario?: Pick<Scenario, 'title' | 'threads' | 'locks'> };
+
+export function portableOutcome(o: SimOutcome): PortableSimOutcome {
+  const sc = o.scenario;
+  return { ...o, scenario: sc ? { title: sc.title, threads: sc.threads, locks: sc.locks } : undefined };
 }
 
 export interface Verdict {
@@ -70,10 +105,20 @@ export interface Verdict {
   witness?: string;
 }
 
+/** An exception while handling a request (its Workspace may be half-updated): the server replaces the worker. */
+export interface FailedReply { type: 'failed'; id: number; error: string }
+
 export type CheckReply =
   /** `findings`: how many the worker's analysis gave (the server's should be the same); `heapUsed`: the worker's V8 heap, in bytes */
   | { type: 'verdicts'; id: number; verdicts: Verdict[]; findings: number; analysisMs: number; simMs: number; heapUsed: number }
-  | { type: 'failed'; id: number; error: string };
+  | FailedReply;
+
+export type SimulateReply =
+  /** `outcome`: what simulate() returned; `error`: the SimulateError it threw instead (no such function): the command's answer either way */
+  | { type: 'simulated'; id: number; outcome?: PortableSimOutcome; error?: string; analysisMs: number; simMs: number; heapUsed: number }
+  | FailedReply;
+
+export type WorkerReply = CheckReply | SimulateReply;
 
 /** A finding's identity across the two workspaces. */
 export function findingKey(f: Finding): string {
@@ -89,12 +134,10 @@ export class CrossCheckHost {
   private readonly cache = new DiskCache();
   private readonly fingerprint = engineFingerprint('ir');
 
+  /** A cross-check request: the verdicts of the wanted findings. */
   handle(m: CheckRequest, gate?: (id: number) => void): CheckReply {
     const t0 = Date.now();
-    if (m.config) this.config = m.config.text !== undefined && m.config.file ? parseConfig(m.config.text, m.config.file) : emptyConfig();
-    const ws = this.workspace(m.engine, !!m.config);
-    for (const it of m.files) this.apply(ws, it);
-    const result = ws.analyze();
+    const { ws, result } = this.sync(m);
     const analysisMs = Date.now() - t0;
     const byKey = new Map<string, Finding>();
     for (const f of result.findings) byKey.set(findingKey(f), f);
@@ -109,6 +152,33 @@ export class CrossCheckHost {
     if (todo.length) crossCheck(ws, todo.map((t) => t.f), m.options);
     const verdicts = todo.map(({ key, f }) => ({ key, simulation: f.simulation, simulationDetail: f.simulationDetail, witness: f.witness }));
     return { type: 'verdicts', id: m.id, verdicts, findings: result.findings.length, analysisMs, simMs: Date.now() - t1, heapUsed: v8.getHeapStatistics().used_heap_size };
+  }
+
+  /** A simulate request: the outcome of simulate() on the function, over the same texts as the server's analysis. */
+  simulate(m: SimulateRequest, gate?: (id: number) => void): SimulateReply {
+    const t0 = Date.now();
+    const { ws } = this.sync(m);
+    const analysisMs = Date.now() - t0;
+    gate?.(m.id);
+    const t1 = Date.now();
+    let outcome: PortableSimOutcome | undefined;
+    let error: string | undefined;
+    try {
+      outcome = portableOutcome(simulate(ws, { file: m.file, fn: m.fn, scenario: m.scenario }));
+    } catch (e) {
+      // an answer (the command reports it), not a failure of the worker; anything else is one (the message loop)
+      if (!(e instanceof SimulateError)) throw e;
+      error = e.message;
+    }
+    return { type: 'simulated', id: m.id, outcome, error, analysisMs, simMs: Date.now() - t1, heapUsed: v8.getHeapStatistics().used_heap_size };
+  }
+
+  /** Apply a request's delta (config, engine options, files, in that order) and analyse. */
+  private sync(m: SyncFields): { ws: Workspace; result: AnalysisResult } {
+    if (m.config) this.config = m.config.text !== undefined && m.config.file ? parseConfig(m.config.text, m.config.file) : emptyConfig();
+    const ws = this.workspace(m.engine, !!m.config);
+    for (const it of m.files) this.apply(ws, it);
+    return { ws, result: ws.analyze() };
   }
 
   /** The Workspace for these options: a new one when they changed (parsed IR carried over unless the size limit moved). */
@@ -188,11 +258,12 @@ export function runCrossCheckWorker(): void {
   const gateDir = process.env.LOCKORDER_TEST_CROSSCHECK_GATE;
   const gate = gateDir ? testGate(gateDir) : undefined;
   const host = new CrossCheckHost();
-  port.on('message', (m: CheckRequest) => {
+  port.on('message', (m: WorkerRequest) => {
     if (fail === 'check') throw new Error('LOCKORDER_TEST_CROSSCHECK_FAIL=check: the cross-check worker fails on a request');
-    let reply: CheckReply;
+    if (fail === 'simulate' && m.type === 'simulate') throw new Error('LOCKORDER_TEST_CROSSCHECK_FAIL=simulate: the cross-check worker fails on a simulate request');
+    let reply: WorkerReply;
     try {
-      reply = host.handle(m, gate);
+      reply = m.type === 'simulate' ? host.simulate(m, gate) : host.handle(m, gate);
     } catch (e) {
       reply = { type: 'failed', id: m.id, error: (e as Error).stack ?? String(e) };
     }

@@ -222,7 +222,7 @@ export function startServer(conn: Connection): void {
   conn.onExecuteCommand(guarded('executeCommand', () => undefined, async (p) => {
     const arg = p.arguments?.[0];
     switch (p.command) {
-      case 'lockorder.simulate': return simulate(session, arg, publisher.uriOf);
+      case 'lockorder.simulate': return simulate(session, arg, publisher.uriOf, { worker: crossCheck, log: (s) => conn.console.error(s) });
       case 'lockorder.graph': return graph(session, publisher.uriOf);
       default: return { ok: false, error: `unknown command ${p.command}` };
     }
