@@ -781,11 +781,14 @@ export function relevantFacts(fn: FunctionIR, know: Knowledge): { vars: Set<stri
   const known = new Set<string>();
   const returned = new Set<string>();
   const storedAtoms = new Set<string>();
+  /** `ret = err1;`: the variables whose value a variable takes */
+  const copies = new Map<string, Set<string>>();
   const bump = (m: Map<string, number>, k: string): void => { m.set(k, (m.get(k) ?? 0) + 1); };
   const fromOp = (op: Op): void => {
     switch (op.k) {
       case 'assign':
         if (op.value.k === 'const' || op.value.k === 'var' || op.value.k === 'not') known.add(op.lhs);
+        if (op.value.k === 'var') { const l = copies.get(op.lhs); if (l) l.add(op.value.name); else copies.set(op.lhs, new Set([op.value.name])); }
         if (op.value.k === 'const' && !/^[A-Za-z_$]\w*$/.test(op.lhs)) storedAtoms.add(op.lhs);
         break;
       case 'call': {
@@ -818,6 +821,10 @@ export function relevantFacts(fn: FunctionIR, know: Knowledge): { vars: Set<stri
     }
   };
   for (const n of fn.nodes) if (n.op) fromOp(n.op);
+  // what is copied into a returned variable is returned too (`if (err1 && ...) err = err1; return err;`)
+  for (const work = [...returned]; work.length;) {
+    for (const src of copies.get(work.pop()!) ?? []) if (!returned.has(src)) { returned.add(src); work.push(src); }
+  }
   const vars = new Set<string>(['$call', '$test', '$ret', '$not']);
   for (const [v, n] of tested) if (n >= 2 || known.has(v)) vars.add(v);
   // returned after a test (`if (IS_ERR(dent)) { unlock; } return dent;`): the exit's value says success or failure

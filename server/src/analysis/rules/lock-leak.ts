@@ -64,7 +64,12 @@ export function checkLockLeak(rec: FnRecords): Finding[] {
     // else down_read()`) say nothing about it
     // (a failed trylock is not a release either)
     const releasedHere = `: ${inst} released`;
-    const released = free.filter((ex) => ex.state.notHeld.includes(inst) && trailOf(ex.state).some((t) => t.what.endsWith(releasedHere) || t.what.includes(`${releasedHere} `)));
+    const isRelease = (t: { what: string }): boolean => t.what.endsWith(releasedHere) || t.what.includes(`${releasedHere} `);
+    // a return above the place the lock is taken, reached after releasing it, is an early return of a
+    // later attempt (`goto again` / `while (1)` retry) that never got to take it: it says nothing either
+    const takenAt = Math.min(...held.map((ex) => (ex.state.held.find((x) => x.inst === inst && !x.entry) ?? h0).site.line));
+    const retried = (ex: ExitRec): boolean => ex.pos.line < takenAt;
+    const released = free.filter((ex) => ex.state.notHeld.includes(inst) && trailOf(ex.state).some(isRelease) && !retried(ex));
     if (released.length === 0) continue;
     const heldSigns = held.reduce((m, e) => m | e.ret, 0);
     const freeSigns = released.reduce((m, e) => m | e.ret, 0);
