@@ -13,6 +13,7 @@ import { FsTypes } from '../server/src/model/fsTypes';
 import { parseConfig } from '../server/src/model/config';
 import { Workspace } from '../server/src/analysis/workspace';
 import { buildGraph } from '../server/src/analysis/graph';
+import { fsOf as faultPathFs } from '../server/src/analysis/faultpath';
 import type { LockorderConfig } from '../server/src/model/config';
 
 const FIX = path.join(__dirname, '..', '..', 'test-fixtures', 'fs-types');
@@ -47,6 +48,14 @@ describe('per-filesystem-type lock classes', () => {
     for (const generic of ['/src/linux/fs/namei.c', 'fs/iomap/buffered-io.c', 'fs/jbd2/transaction.c', 'fs/nfsd/vfs.c', 'fs/smb/server/vfs.c', 'mm/filemap.c', 'test-fixtures/gfs2-dio/toy.c']) {
       assert.strictEqual(t.fsOf(generic), undefined, generic);
     }
+  });
+
+  it('fault paths are per filesystem too: a filesystem\'s subdirectories share its fault handlers; elsewhere a directory is one', () => {
+    assert.strictEqual(faultPathFs('/k/fs/xfs/scrub/dir_repair.c'), faultPathFs('/k/fs/xfs/xfs_file.c'));
+    assert.strictEqual(faultPathFs('/k/fs/xfs/xfs_file.c'), '/k/fs/xfs');
+    assert.notStrictEqual(faultPathFs('/k/fs/ext4/inode.c'), faultPathFs('/k/fs/xfs/xfs_file.c'));
+    assert.strictEqual(faultPathFs('/w/test-fixtures/fuse-dax/toy_dax.c'), '/w/test-fixtures/fuse-dax');
+    assert.strictEqual(faultPathFs('/k/fs/iomap/buffered-io.c'), '/k/fs/iomap');
   });
 
   it('which classes lockdep keeps per filesystem type', () => {

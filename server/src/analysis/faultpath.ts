@@ -7,6 +7,7 @@ import type { LockKind, Mode } from '../model/lockApi';
 import { FAULT_MEMBERS } from '../model/externals';
 import type { FileIR, Pos } from './ir';
 import type { Summary } from './summaryTypes';
+import { filesystemDir } from '../model/fsTypes';
 
 export interface FaultHandler { fs: string; member: string; name: string; opsVar: string; opsFile: string; opsPos: Pos }
 
@@ -22,9 +23,13 @@ export interface FaultTake {
 
 export interface FaultPath { fs: string; handlers: FaultHandler[]; takes: FaultTake[] }
 
-/** A filesystem is the directory its files live in (fs/gfs2, fs/fuse, a fixture directory). */
+/**
+ * A filesystem is fs/<name>/ with its subdirectories (fs/xfs/scrub is xfs:
+ * model/fsTypes.ts); outside a kernel tree's fs/ (a fixture, a module
+ * built out of tree), the directory its files live in.
+ */
 export function fsOf(file: string): string {
-  return path.dirname(file);
+  return filesystemDir(file) ?? path.dirname(file);
 }
 
 export function faultHandlers(files: readonly FileIR[]): FaultHandler[] {

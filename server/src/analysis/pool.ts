@@ -1,7 +1,8 @@
 // One worker thread, with the lifecycle every worker of lockorder needs (the
 // whole-tree pools, batch.ts: one file per message, parallel.ts: batches of
 // call-graph components; the language server's simulation worker,
-// lsp/crossCheckClient.ts: one request at a time): work in flight is remembered in the order it was sent, a
+// lsp/crossCheckClient.ts: a cross-check and the simulate commands in flight):
+// work in flight is remembered in the order it was sent, a
 // timer runs while anything is in flight (restarted by every reply), and a
 // crash, an exit, a failed postMessage or a silence longer than the timeout
 // all end the worker the same way: it is terminated once and its owner is

@@ -96,6 +96,19 @@ export class FsTypes {
   }
 }
 
+/**
+ * The directory of the filesystem a file belongs to: `.../fs/xfs` for
+ * `.../fs/xfs/scrub/dir.c` (a filesystem's subdirectories are part of it),
+ * undefined for generic code (VFS core, libraries, anything outside fs/).
+ */
+export function filesystemDir(file: string): string | undefined {
+  const p = file.replace(/\\/g, '/');
+  const place = placeOf(p);
+  if (!place.fs) return undefined;
+  const i = p.lastIndexOf('/fs/');
+  return `${i >= 0 ? p.slice(0, i + 4) : 'fs/'}${place.fs}`;
+}
+
 function placeOf(path: string): { fs?: string; stacking: boolean } {
   const i = path.lastIndexOf('/fs/');
   const at = i >= 0 ? i + 1 : path.startsWith('fs/') ? 0 : -1;

@@ -3,7 +3,8 @@
 // ->fault / ->page_mkwrite handler takes in a conflicting mode (seed 001:
 // gfs2 direct I/O holds the inode glock DF across iomap_dio_rw(), whose fault
 // runs gfs2_page_mkwrite wanting the same glock EX), or a lock declared after
-// mmap_lock. pagefault_disable() stops manual faults; only iter->nofault
+// mmap_lock (not for get_user_pages() and the other GUP calls made with
+// mmap_lock held by contract). pagefault_disable() stops manual faults; only iter->nofault
 // (FOLL_NOFAULT) stops get_user_pages(); a glock holder with
 // gfs2_holder_allow_demote() in effect is given up instead of deadlocking.
 import type { Finding, Related } from '../diagnostic';
@@ -12,6 +13,7 @@ import type { FaultEvent, HeldLite } from '../events';
 import { fsOf } from '../faultpath';
 import type { FaultTake } from '../faultpath';
 import { compatible, heldPhrase, takePhrase, WorkspaceFacts, wsFinding } from './facts';
+import { GUP_UNDER_MMAP_LOCK } from '../../model/faultApi';
 
 const MMAP = 'mm_struct.mmap_lock';
 
@@ -21,6 +23,9 @@ export function faultSuppressed(f: FaultEvent): boolean {
 }
 
 function remedy(f: FaultEvent, h: HeldLite): string {
+  if (h.cls === MMAP && f.gup) {
+    return `${f.api}() takes mmap_lock itself when it has to fault pages in: call it after dropping ${h.inst}, or keep the lock and use the variant that expects it held (get_user_pages_remote() / pin_user_pages_remote()).`;
+  }
   const faultIn = f.toUser ? 'fault_in_iov_iter_writeable()' : 'fault_in_iov_iter_readable()';
   if (h.kind === 'glock') {
     return `Disable page faults around the call (pagefault_disable(); iter->nofault = true; ... ; iter->nofault = false; pagefault_enable()), and on a short copy let the glock go with gfs2_holder_allow_demote() and fault in with ${faultIn} before retrying, as gfs2_file_direct_read does.`;
@@ -43,6 +48,8 @@ export function checkFaultWhileLocked(facts: WorkspaceFacts): Finding[] {
         let related: Related[] = [{ file: ev.file, pos: h.site, message: h.entry ? `${h.inst} held on entry` : `${h.inst} taken here by ${h.via}()` }];
         const via = f.chain.length ? `${f.chain[0]}() may fault (${[...f.chain, f.api].join(' → ')})` : `${f.api}() ${f.faultIn ? 'faults the user pages in' : 'may fault on the user buffer'}`;
         if (h.cls === MMAP) {
+          // get_user_pages() and friends are called with mmap_lock held: their faults run under it
+          if (f.gup && GUP_UNDER_MMAP_LOCK.has(f.api)) continue;
           if (h.mode === 'W') why = 'the page fault takes mmap_lock shared: with mmap_lock held for write this deadlocks at once';
           else why = 'the page fault takes mmap_lock shared again; if another thread queues for mmap_lock (mmap_write_lock, e.g. mmap/munmap) between your read lock and the fault, rw_semaphore writer preference blocks the fault behind the writer, which waits for you: deadlock';
         } else {

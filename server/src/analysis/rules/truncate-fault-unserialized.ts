@@ -14,6 +14,7 @@ import { fsOf } from '../faultpath';
 import type { FaultTake } from '../faultpath';
 import type { FnEvents, TruncEvent } from '../events';
 import { WorkspaceFacts, wsFinding } from './facts';
+import { NO_FAULT_CONTEXTS } from '../../model/faultApi';
 
 const SHARED = new Set(['R', 'SH', 'DF']);
 const EXCLUSIVE = new Set(['W', 'EX']);
@@ -54,6 +55,7 @@ export function checkTruncateFaultUnserialized(facts: WorkspaceFacts): Finding[]
     for (const ev of evs) {
       if (fp.handlers.some((h) => h.name === ev.fn)) continue;
       if (facts.called.has(ev.fn)) continue; // judged where its callers truncate through it
+      if (NO_FAULT_CONTEXTS.some((c) => c.pattern.test(ev.fn))) continue; // e.g. mount: nothing is mapped yet
       const members = facts.opsMembers.get(ev.fn);
       if (members && !members.some((m) => TRUNCATE_ENTRY_MEMBERS.test(m))) continue;
       const seen = new Set<string>();
