@@ -9,33 +9,15 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { Diagnostic } from 'vscode-languageserver-protocol';
 import { ROOT, TestClient, tempWorkspace } from './harness';
+import { CONFIRMED, crossStats, faults, logs, release, released, startedIds, waitFor, withGatedServer, withServer } from './gated';
 
 const FIX = path.join(ROOT, 'test-fixtures');
 const read = (rel: string): string => fs.readFileSync(path.join(FIX, rel), 'utf8');
 const GFS2 = read('gfs2-dio/toyfs_file.c');
 
-interface CrossStats { sent: number; applied: number; dropped: number; failures: number }
-const crossStats = async (c: TestClient): Promise<CrossStats> => (await c.request<{ crossCheck: CrossStats }>('lockorder/stats', {})).crossCheck;
-const CONFIRMED = /\[simulation confirmed: deadlock in \d+ steps/;
-const faults = (d: Diagnostic[]): Diagnostic[] => d.filter((x) => x.code === 'fault-while-locked');
-const logs = (c: TestClient): string[] => c.notes.filter((n) => n.method === 'window/logMessage').map((n) => (n.params as { message: string }).message);
 const statusVersion = (c: TestClient, uri: string, v: number): boolean =>
   c.notes.some((n) => n.method === 'lockorder/status' && (n.params as { versions?: Record<string, number> }).versions?.[uri] === v);
-
-/** Wait for a file to appear (the gated worker announces each request this way). */
-async function fileAppears(c: TestClient, pred: () => string | undefined, what: string, ms = 30000): Promise<string> {
-  const t0 = Date.now();
-  for (;;) {
-    const f = pred();
-    if (f) return f;
-    if (c.exited) throw new Error(`server exited while waiting for ${what}; stderr: ${c.stderr.slice(-2000)}`);
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-const startedIds = (gate: string): number[] => fs.readdirSync(gate).filter((f) => f.startsWith('started-')).map((f) => Number(f.slice(8))).sort((a, b) => a - b);
 
 describe('lsp: simulation cross-check in a worker thread', function () {
   this.timeout(120000);
@@ -64,51 +46,37 @@ describe('lsp: simulation cross-check in a worker thread', function () {
   });
 
   it('an edit sent while the worker simulates is published at once; the stale verdict is dropped, the new one applied', async () => {
-    const dir = tempWorkspace({ 'toyfs_file.c': GFS2 });
-    const gate = fs.mkdtempSync(path.join(os.tmpdir(), 'lockorder-gate-'));
-    const c = new TestClient({ root: dir, env: { LOCKORDER_TEST_CROSSCHECK_GATE: gate } });
-    try {
-      await c.initialize(dir);
-      await c.indexed();
+    await withGatedServer({ 'toyfs_file.c': GFS2 }, async (c, dir, gate) => {
       const uri = c.open(path.join(dir, 'toyfs_file.c'));
       const v1 = await c.diagnostics(uri, (x) => faults(x).length === 2);
       assert.deepStrictEqual(faults(v1).map((x) => x.range.start.line), [82, 103]);
       // the worker has analysed v1 and now waits before simulating
-      const first = Number(await fileAppears(c, () => String(startedIds(gate)[0] ?? ''), 'the first cross-check to start'));
+      const first = await waitFor(c, () => startedIds(gate)[0], 'the first cross-check to start');
       c.change(uri, [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '\n' }]);
       // published while the worker is still held: the main thread does not wait for it
       const v2 = await c.diagnostics(uri, (x) => faults(x).length === 2 && faults(x)[0].range.start.line === 83);
       await c.until('status for version 2', () => statusVersion(c, uri, 2));
-      assert.ok(!fs.existsSync(path.join(gate, `release-${first}`)), 'the first cross-check is still held');
+      assert.ok(!released(gate, first), 'the first cross-check is still held');
       assert.ok(faults(v2).every((x) => !x.message.includes('[simulation')), 'no verdict yet');
       // let the first (now stale) cross-check finish: its verdict must not be applied to version 2
-      fs.writeFileSync(path.join(gate, `release-${first}`), '');
+      release(gate, first);
       // the request for version 2 is sent only once the stale reply was handled
-      await fileAppears(c, () => (startedIds(gate).some((i) => i > first) ? 'yes' : undefined), 'the cross-check of version 2 to start');
+      await waitFor(c, () => startedIds(gate).some((i) => i > first), 'the cross-check of version 2 to start');
       const mid = await crossStats(c); // a round trip: every notification sent before it has arrived
       assert.strictEqual(mid.dropped, 1, JSON.stringify(mid));
       assert.strictEqual(mid.applied, 0, JSON.stringify(mid));
       assert.ok(faults(c.diagnosticsFor(uri)!).every((x) => !x.message.includes('[simulation') && x.range.start.line >= 83), JSON.stringify(c.diagnosticsFor(uri)));
-      fs.writeFileSync(path.join(gate, 'release-all'), '');
+      release(gate, 'all');
       const done = await c.diagnostics(uri, (x) => faults(x).length === 2 && faults(x).every((y) => CONFIRMED.test(y.message)));
       assert.deepStrictEqual(faults(done).map((x) => x.range.start.line), [83, 104]);
       const end = await crossStats(c);
       assert.ok(end.applied >= 1 && end.failures === 0, JSON.stringify(end));
-    } finally {
-      try { fs.writeFileSync(path.join(gate, 'release-all'), ''); } catch { /* gone */ }
-      await c.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
-      fs.rmSync(gate, { recursive: true, force: true });
-    }
+    });
   });
 
   for (const when of ['start', 'check']) {
     it(`a worker that fails at ${when}: logged, findings stay "not-run", the server keeps serving`, async () => {
-      const dir = tempWorkspace({ 'toyfs_file.c': GFS2 });
-      const c = new TestClient({ root: dir, env: { LOCKORDER_TEST_CROSSCHECK_FAIL: when } });
-      try {
-        await c.initialize(dir);
-        await c.indexed();
+      await withServer({ 'toyfs_file.c': GFS2 }, { LOCKORDER_TEST_CROSSCHECK_FAIL: when }, async (c, dir) => {
         const file = path.join(dir, 'toyfs_file.c');
         const uri = c.open(file);
         await c.diagnostics(uri, (x) => faults(x).length === 2);
@@ -133,10 +101,7 @@ describe('lsp: simulation cross-check in a worker thread', function () {
         assert.strictEqual(s.failures, 3, JSON.stringify(s));
         assert.strictEqual(s.applied, 0);
         assert.ok(!c.exited);
-      } finally {
-        await c.stop();
-        fs.rmSync(dir, { recursive: true, force: true });
-      }
+      });
     });
   }
 

@@ -9,9 +9,7 @@
 // timing assertions.
 import * as assert from 'assert';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import type { Diagnostic } from 'vscode-languageserver-protocol';
 import { Workspace } from '../../server/src/analysis/workspace';
 import { emptyConfig } from '../../server/src/model/config';
 import { simulate as runSimulator, ScenarioKind } from '../../server/src/sim/scenarios';
@@ -21,18 +19,14 @@ import { Session } from '../../server/src/lsp/session';
 import { DEFAULT_SETTINGS, workspaceOptions } from '../../server/src/lsp/settings';
 import { pathToUri } from '../../server/src/lsp/uris';
 import { ROOT, TestClient, tempWorkspace } from './harness';
+import { CONFIRMED, CrossStats, crossStats as stats, faults, logs, release, started, waitFor, withGatedServer, withServer } from './gated';
 
 const GFS2 = fs.readFileSync(path.join(ROOT, 'test-fixtures', 'gfs2-dio', 'toyfs_file.c'), 'utf8');
 const FN = 'toy_direct_read_buggy';
-const CONFIRMED = /\[simulation confirmed: deadlock in \d+ steps/;
-const faults = (d: Diagnostic[]): Diagnostic[] => d.filter((x) => x.code === 'fault-while-locked');
-const logs = (c: TestClient): string[] => c.notes.filter((n) => n.method === 'window/logMessage').map((n) => (n.params as { message: string }).message);
 const fellBack = (c: TestClient): string[] => logs(c).filter((m) => /lockorder\.simulate of .* runs on the main thread/.test(m));
 
-interface Stats { sent: number; applied: number; dropped: number; failures: number; simSent: number; simAnswered: number; simFallbacks: number }
-const stats = async (c: TestClient): Promise<Stats> => (await c.request<{ crossCheck: Stats }>('lockorder/stats', {})).crossCheck;
 /** Ask for the stats until `pred` holds (or fail after `ms`). */
-async function statsUntil(c: TestClient, what: string, pred: (s: Stats) => boolean, ms = 30000): Promise<Stats> {
+async function statsUntil(c: TestClient, what: string, pred: (s: CrossStats) => boolean, ms = 30000): Promise<CrossStats> {
   const t0 = Date.now();
   for (;;) {
     const s = await stats(c);
@@ -56,17 +50,6 @@ const untimed = (r: SimulateResponse): SimulateResponse => (r.timeline === undef
 const simulateReq = async (c: TestClient, uri: string, fn = FN): Promise<SimulateResponse> =>
   untimed(await c.request<SimulateResponse>('workspace/executeCommand', { command: 'lockorder.simulate', arguments: [{ uri, function: fn }] }));
 
-/** Wait for a file to appear (the gated worker announces each request this way). */
-async function appears(c: TestClient, pred: () => boolean, what: string, ms = 30000): Promise<void> {
-  const t0 = Date.now();
-  while (!pred()) {
-    if (c.exited) throw new Error(`server exited while waiting for ${what}; stderr: ${c.stderr.slice(-2000)}`);
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-const started = (gate: string, id: number): boolean => fs.existsSync(path.join(gate, `started-${id}`));
-const release = (gate: string, what: number | 'all'): void => fs.writeFileSync(path.join(gate, `release-${what}`), '');
 const insertLines = (c: TestClient, uri: string, n: number): void =>
   c.change(uri, [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '\n'.repeat(n) }]);
 
@@ -75,17 +58,12 @@ describe('lsp: lockorder.simulate runs in the simulation worker', function () {
 
   it('answers as simulate() on the same texts, unsaved edits included; queued behind a cross-check, whose stale reply is dropped', async () => {
     // on disk the function has another name: the worker must simulate the editor's text, not the file
-    const dir = tempWorkspace({ 'toyfs_file.c': GFS2.split(FN).join('toy_direct_read_on_disk') });
-    const gate = fs.mkdtempSync(path.join(os.tmpdir(), 'lockorder-gate-'));
-    const c = new TestClient({ root: dir, env: { LOCKORDER_TEST_CROSSCHECK_GATE: gate } });
-    try {
-      await c.initialize(dir);
-      await c.indexed();
+    await withGatedServer({ 'toyfs_file.c': GFS2.split(FN).join('toy_direct_read_on_disk') }, async (c, dir, gate) => {
       const file = path.join(dir, 'toyfs_file.c');
       const uri = c.open(file, GFS2);
       await c.diagnostics(uri, (x) => faults(x).length === 2);
       // the first cross-check (request 1: the whole state) is held in the worker after its analysis
-      await appears(c, () => started(gate, 1), 'the first cross-check to start');
+      await waitFor(c, () => started(gate, 1), 'the first cross-check to start');
       // an unsaved edit while it is held: analysed and published at once; its cross-check waits (one at a time)
       insertLines(c, uri, 3);
       await c.diagnostics(uri, (x) => faults(x).length === 2 && faults(x)[0].range.start.line === 85);
@@ -97,7 +75,7 @@ describe('lsp: lockorder.simulate runs in the simulation worker', function () {
       assert.strictEqual(s0.sent, 1, JSON.stringify(s0));
       release(gate, 1);
       // request 2 is the simulation; the stale cross-check's reply was dropped before the edit's was sent (3)
-      await appears(c, () => started(gate, 2), 'the simulation to start in the worker');
+      await waitFor(c, () => started(gate, 2), 'the simulation to start in the worker');
       const mid = await statsUntil(c, 'the stale cross-check reply', (s) => s.dropped + s.applied > 0);
       assert.strictEqual(mid.dropped, 1, JSON.stringify(mid));
       assert.strictEqual(mid.applied, 0, JSON.stringify(mid));
@@ -116,30 +94,20 @@ describe('lsp: lockorder.simulate runs in the simulation worker', function () {
       assert.deepStrictEqual({ simSent: end.simSent, simAnswered: end.simAnswered, simFallbacks: end.simFallbacks, failures: end.failures }, { simSent: 2, simAnswered: 2, simFallbacks: 0, failures: 0 });
       assert.ok(end.applied >= 1, JSON.stringify(end));
       assert.deepStrictEqual(fellBack(c), []);
-    } finally {
-      try { release(gate, 'all'); } catch { /* gone */ }
-      await c.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
-      fs.rmSync(gate, { recursive: true, force: true });
-    }
+    });
   });
 
   it('while the worker simulates, hovers are answered and an edit is analysed and published', async () => {
-    const dir = tempWorkspace({ 'toyfs_file.c': GFS2 });
-    const gate = fs.mkdtempSync(path.join(os.tmpdir(), 'lockorder-gate-'));
-    const c = new TestClient({ root: dir, env: { LOCKORDER_TEST_CROSSCHECK_GATE: gate } });
-    try {
-      await c.initialize(dir);
-      await c.indexed();
+    await withGatedServer({ 'toyfs_file.c': GFS2 }, async (c, dir, gate) => {
       const file = path.join(dir, 'toyfs_file.c');
       const uri = c.open(file);
-      await appears(c, () => started(gate, 1), 'the first cross-check to start');
+      await waitFor(c, () => started(gate, 1), 'the first cross-check to start');
       release(gate, 1);
       await c.diagnostics(uri, (x) => faults(x).length === 2 && faults(x).every((y) => CONFIRMED.test(y.message)));
       let answer: SimulateResponse | undefined;
       const pending = simulateReq(c, uri).then((r) => { answer = r; return r; });
       // the simulation (request 2) is held in the worker: everything below is served meanwhile
-      await appears(c, () => started(gate, 2), 'the simulation to start in the worker');
+      await waitFor(c, () => started(gate, 2), 'the simulation to start in the worker');
       const line = GFS2.split('\n').findIndex((l) => l.includes('ret = iomap_dio_rw(iocb, to,'));
       const h = await c.request<{ contents: { value: string } } | null>('textDocument/hover', { textDocument: { uri }, position: { line, character: 10 } });
       assert.ok(h && /fault/i.test(h.contents.value), JSON.stringify(h));
@@ -153,21 +121,12 @@ describe('lsp: lockorder.simulate runs in the simulation worker', function () {
       const s = await stats(c);
       assert.deepStrictEqual({ simAnswered: s.simAnswered, simFallbacks: s.simFallbacks, failures: s.failures }, { simAnswered: 1, simFallbacks: 0, failures: 0 });
       assert.deepStrictEqual(fellBack(c), []);
-    } finally {
-      try { release(gate, 'all'); } catch { /* gone */ }
-      await c.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
-      fs.rmSync(gate, { recursive: true, force: true });
-    }
+    });
   });
 
   for (const when of ['start', 'simulate'] as const) {
     it(`a worker that fails at ${when}: the command answers from the main thread, logged in one line`, async () => {
-      const dir = tempWorkspace({ 'toyfs_file.c': GFS2 });
-      const c = new TestClient({ root: dir, env: { LOCKORDER_TEST_CROSSCHECK_FAIL: when } });
-      try {
-        await c.initialize(dir);
-        await c.indexed();
+      await withServer({ 'toyfs_file.c': GFS2 }, { LOCKORDER_TEST_CROSSCHECK_FAIL: when }, async (c, dir) => {
         const file = path.join(dir, 'toyfs_file.c');
         const uri = c.open(file);
         if (when === 'start') await c.until('the cross-check worker failure logged', () => logs(c).some((m) => /simulation cross-check worker .*stay "not-run"/.test(m)));
@@ -196,10 +155,7 @@ describe('lsp: lockorder.simulate runs in the simulation worker', function () {
           await c.diagnostics(uri, (x) => faults(x).length === 2 && faults(x)[0].range.start.line === 83 && faults(x).every((y) => CONFIRMED.test(y.message)));
         }
         assert.ok(!c.exited);
-      } finally {
-        await c.stop();
-        fs.rmSync(dir, { recursive: true, force: true });
-      }
+      });
     });
   }
 
