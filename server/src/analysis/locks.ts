@@ -100,7 +100,11 @@ export class Resolver implements TypeEnv {
   kindFor(api: LockApi, inst: string, raw: string): LockKind {
     if (api.kind) return api.kind;
     // lockdep_assert_held(&x): kind from the declared type of the field / global
-    return this.declaredKind(raw) ?? this.declaredKind(inst) ?? 'mutex';
+    const declared = this.declaredKind(raw) ?? this.declaredKind(inst);
+    if (declared) return declared;
+    // might_lock(&x) of a lock of unknown type: it sits where the code may take x, in the same context, so
+    // it is not a sleeping lock taken in atomic context by its author's own account (a spinlock, say)
+    return api.op === 'might' ? 'spinlock' : 'mutex';
   }
 
   /** Lock kind from the declared type of a global or a struct field (`spinlock_t cl_lock;`), if known. */

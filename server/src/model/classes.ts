@@ -23,6 +23,7 @@ export const BUILTIN_FIELDS: Readonly<Record<string, Readonly<Record<string, str
   kiocb: { ki_filp: 'file' },
   task_struct: { mm: 'mm_struct' },
   super_block: { s_umount: 'rw_semaphore' },
+  seqlock_t: { lock: 'spinlock_t' },
   gfs2_inode: { i_inode: 'inode', i_gl: 'gfs2_glock', i_rw_mutex: 'rw_semaphore' },
   xfs_inode: { i_lock: 'rw_semaphore', i_mount: 'xfs_mount' },
   fuse_inode: { inode: 'inode', i_mmap_sem: 'rw_semaphore', mutex: 'mutex', lock: 'spinlock_t' },
