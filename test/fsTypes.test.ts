@@ -13,6 +13,7 @@ import { FsTypes } from '../server/src/model/fsTypes';
 import { parseConfig } from '../server/src/model/config';
 import { Workspace } from '../server/src/analysis/workspace';
 import { buildGraph } from '../server/src/analysis/graph';
+import { hoverAt, sitesTaking } from '../server/src/analysis/query';
 import { fsOf as faultPathFs } from '../server/src/analysis/faultpath';
 import type { LockorderConfig } from '../server/src/model/config';
 
@@ -101,6 +102,22 @@ describe('per-filesystem-type lock classes', () => {
     assert.deepStrictEqual(cfg.errors, []);
     assert.deepStrictEqual(analyse(files, cfg), []);
     assert.deepStrictEqual(parseConfig('per-fs-class\nper-fs-class a b\n', '.lockorder').errors.map((e) => e.line), [1, 2]);
+  });
+
+  it('the lock hover lists opposite-order sites of the same filesystem only', () => {
+    const w = new Workspace({ keepStates: true });
+    const files = Object.entries(fixtureTexts()).map(([f, t]) => [path.join('/k', f), t] as const);
+    for (const [f, t] of files) w.setFile(f, t);
+    w.analyze();
+    const [alpha, text] = files.find(([f]) => f.endsWith('alpha_file.c'))!;
+    const lines = text.split('\n');
+    const line = lines.findIndex((l) => l.includes('filemap_invalidate_lock(mapping);'));
+    const h = hoverAt(w, alpha, line, lines[line].indexOf('filemap_invalidate_lock') + 2);
+    assert.ok(h && h.kind === 'lock', JSON.stringify(h));
+    const lock = h.locks.find((l) => l.cls === 'address_space.invalidate_lock')!;
+    assert.deepStrictEqual(lock.opposite, [], 'betafs takes the registry under its own invalidate_lock: another class');
+    // the same question without a filesystem to ask from finds betafs's site
+    assert.deepStrictEqual(sitesTaking(w, 'address_space.invalidate_lock', 'toy_registry_lock').map((o) => o.fn), ['beta_evict_mapping']);
   });
 
   it('lockorder graph keeps one edge per class pair', () => {

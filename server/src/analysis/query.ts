@@ -168,12 +168,25 @@ export function orderVerdicts(ws: Workspace, cls: string, held: readonly HeldDes
   return out;
 }
 
-/** Where, in the analysed workspace, `second` is taken while `first` is held (directly or inside a callee). */
-export function sitesTaking(ws: Workspace, first: string, second: string, max = 5): OppositeSite[] {
+/**
+ * Where, in the analysed workspace, `second` is taken while `first` is held
+ * (directly or inside a callee). Seen from `fromFile`: a class lockdep keeps
+ * per filesystem type (model/fsTypes.ts) held or taken in another
+ * filesystem's code is another class, so those sites are left out.
+ */
+export function sitesTaking(ws: Workspace, first: string, second: string, max = 5, fromFile?: string): OppositeSite[] {
   const out: OppositeSite[] = [];
   const a = baseClass(first);
   const b = baseClass(second);
+  const types = ws.knowledge.fsTypes;
+  const other = (file: string, cls: string): boolean => {
+    if (fromFile === undefined) return false;
+    const here = types.held(fromFile, cls);
+    const there = types.held(file, cls);
+    return here !== undefined && there !== undefined && here !== there;
+  };
   for (const rec of ws.records.values()) {
+    if (other(rec.file, a) || other(rec.file, b)) continue;
     for (const acq of rec.acquires) {
       if (baseClass(acq.ref.cls) !== b) continue;
       if (!acq.before.held.some((h) => baseClass(h.cls) === a && h.inst !== acq.ref.inst)) continue;
@@ -347,7 +360,7 @@ function lockHover(ws: Workspace, rec: FnRecords, call: Call, api: LockApi, name
         const hc = baseClass(h.cls);
         if (seen.has(hc) || hc === baseClass(l.cls)) continue;
         seen.add(hc);
-        l.opposite.push(...sitesTaking(ws, l.cls, hc, 3));
+        l.opposite.push(...sitesTaking(ws, l.cls, hc, 3, rec.file));
       }
     }
   }
