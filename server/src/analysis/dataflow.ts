@@ -130,6 +130,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
   const budget = ctx.budget ?? DEFAULT_BUDGET;
   const resolver = new Resolver(fn, ctx.structs, ctx.globals, ctx.classKeys);
   const relevant = pathFacts ? relevantFacts(fn, ctx.know) : { vars: new Set<string>(['$call', '$test', '$ret']), atoms: new Set<string>() };
+  const outClobbers = outParamClobbers(fn, ctx.know);
   const firstLock = new Map<number, string>();
   let uniform = true;
   const rec: FnRecords = {
@@ -309,6 +310,40 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
     return { ...s, softReleased: [...(s.softReleased ?? []), inst].sort() };
   };
 
+  /**
+   * A call that may drop a lock and says so through `&v` (GUP's `int *locked`): where this path holds
+   * the lock, two outcomes, still held with v nonzero or released with v zero, so a later
+   * `if (locked) mmap_read_unlock(mm)` follows the right one. NULL passed there: the lock is kept.
+   * A lock this path does not hold (the caller's, or `locked = 0`: the callee takes and drops it
+   * itself), or an out-parameter that is not `&v`: the lock state stays, v is forgotten.
+   * (The `&v` clobber op after the call leaves v to this: see `outClobbers`.)
+   */
+  const mayReleaseOut = (s0: State, api: LockApi, call: Call): State[] => {
+    const v = heldOutVar(api, call);
+    if (v === null) return [s0];
+    const forget = (s: State): State => (v ? forgetReleased(setVar(s, v, ANY), v, true) : s);
+    const refs = resolver.refs(api, call).map((r) => heldAs(s0, r)).filter((r) => findHeld(s0, r.inst));
+    if (refs.length === 0 || !v) return [forget(s0)];
+    const track = relevant.vars.has(v);
+    const nonzero = (varSign(s0, v) & (N | P)) || (N | P);
+    const insts = refs.map((r) => r.inst).join(', ');
+    const kept = withTrail(forgetReleased(setVar(s0, v, track ? nonzero : ANY), v, true), { line: call.pos.line, what: `${call.name}() kept ${insts} (${v} != 0)` });
+    let dropped = s0;
+    for (const r of refs) dropped = release(dropped, r, call.pos);
+    dropped = withTrail(forgetReleased(setVar(dropped, v, track ? Z : ANY), v, true), { line: call.pos.line, what: `${call.name}() dropped ${insts} (${v} = 0)` });
+    return [kept, dropped];
+  };
+  /**
+   * The held lock a may-release call names: its instance, else the one held lock of its class and
+   * kind (populate_vma_page_range(vma, ...) drops `vma->vm_mm->mmap_lock`, the caller took `mm->mmap_lock`;
+   * the callee requires it held, so with one mmap_lock held that is the one).
+   */
+  const heldAs = (s: State, ref: LockRef): LockRef => {
+    if (findHeld(s, ref.inst)) return ref;
+    const cands = s.held.filter((h) => h.kind === ref.kind && sameClass(h.cls, ref.cls) && !h.inst.includes('@'));
+    return cands.length === 1 ? { ...ref, inst: cands[0].inst } : ref;
+  };
+
   /** Apply a lock-table call; returns the resulting states, each with the call's return sign in `$call`. */
   const applyApi = (s0: State, api: LockApi, call: Call): State[] => {
     const pos = call.pos;
@@ -332,6 +367,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
         return [ok, fail];
       }
       case 'release': {
+        if (api.heldOut !== undefined) return mayReleaseOut(s0, api, call);
         let s = s0;
         const refs = resolver.refs(api, call);
         if (api.name === '__release' && refs.every((r) => !findHeld(s, r.inst))) {
@@ -444,8 +480,12 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
     }
   };
 
-  /** Apply a callee's summary at a call site. */
-  const applySummary = (s0: State, sum: Summary, call: Call): State => {
+  /**
+   * Apply a callee's summary at a call site. `lockEffects` false: the lock table says what the call
+   * does to held locks (a may-release GUP call with a body in the workspace); the summary still
+   * gives what it takes inside and what it may hand over.
+   */
+  const applySummary = (s0: State, sum: Summary, call: Call, lockEffects = true): State => {
     let s = s0;
     const pos = call.pos;
     for (const inner of sum.inner) {
@@ -460,7 +500,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
       const hands = (h: Held): boolean => !h.handedOff && may.some((c) => sameClass(c.split('/')[0], h.cls.split('/')[0]));
       if (s.held.some(hands)) s = { ...s, held: s.held.map((h) => (hands(h) ? { ...h, handedOff: true } : h)) };
     }
-    if (sum.incomplete || sum.conditional) return s;
+    if (!lockEffects || sum.incomplete || sum.conditional) return s;
     for (const r of sum.releases) {
       const inst = resolver.instance(r.template, call.args);
       s = release(s, { inst, cls: r.cls, kind: r.kind, mode: r.mode, via: `${sum.name}()`, indexed: isIndexed(inst) }, pos, false);
@@ -486,15 +526,18 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
       api = ctx.know.lockApi(call.name);
     }
     const fault = call.indirect ? undefined : ctx.know.faultApi(callName);
-    const sum = api ? undefined : call.indirect ? ctx.summaries?.indirect?.(call.name) : ctx.summaries?.get(call.name);
+    // a may-release GUP call (`heldOut`) is an ordinary call too: its body's summary still counts,
+    // the table decides only what happens to the lock it names
+    const plain = !api || api.heldOut !== undefined;
+    const sum = !plain ? undefined : call.indirect ? ctx.summaries?.indirect?.(call.name) : ctx.summaries?.get(call.name);
     const sleeps = !call.indirect && ctx.know.maySleep(callName, call.args);
-    if ((fault || sum || sleeps || !api) && once(`c|${call.pos.line}|${call.pos.col}|${heldKey(s0)}`)) {
+    if ((fault || sum || sleeps || plain) && once(`c|${call.pos.line}|${call.pos.col}|${heldKey(s0)}`)) {
       rec.calls.push({ call, before: s0, fault, callee: sum, sleeps });
     }
-    if (api) states = applyApi(s0, api, call);
+    if (api) states = applyApi(sum ? applySummary(s0, sum, call, false) : s0, api, call);
     else if (sum) states = [applySummary(s0, sum, call)];
     else states = [s0];
-    if (!api) states = states.map((x) => folioPassedOn(x, call));
+    if (plain) states = states.map((x) => folioPassedOn(x, call));
     // a call may change anything reachable through pointer arguments; locals keep their facts
     return states.map((s) => {
       let out = s;
@@ -509,7 +552,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
         }
       }
       if (out.vars.$call !== undefined) out = setVar(out, '$call', ANY);
-      if (!api) out = forgetClobbered(out, fn);
+      if (plain) out = forgetClobbered(out, fn);
       return out;
     });
   };
@@ -595,7 +638,9 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
       case 'clobber': {
         let out = s;
         // `&v` passed on: v may now point elsewhere (but `spin_unlock(&lock)` does not make `lock` another lock)
-        for (const v of op.vars) out = forgetReleased(setVar(out, v, ANY), v, true);
+        // (the `&locked` of a may-release call was set by the call itself)
+        const keep = outClobbers.get(op);
+        for (const v of op.vars) if (!keep?.has(v)) out = forgetReleased(setVar(out, v, ANY), v, true);
         return [out];
       }
       default: return [s];
@@ -768,6 +813,53 @@ function mentionsRoot(inst: string, v: string): boolean {
 }
 
 /**
+ * The out-parameter of a may-release call (`heldOut`): the local `v` of `&v`; null when the call is
+ * given NULL (it keeps the lock); undefined for anything else (a pointer passed on: not followed).
+ */
+export function heldOutVar(api: LockApi, call: Call): string | null | undefined {
+  if (api.heldOut === undefined) return undefined;
+  const a = call.args[api.heldOut < 0 ? call.args.length + api.heldOut : api.heldOut];
+  if (a === undefined) return undefined;
+  if (a === 'NULL' || a === '0') return null;
+  return /^&([A-Za-z_]\w*)$/.exec(a)?.[1];
+}
+
+/**
+ * The `clobber` ops (`&v` passed to a call) right after a may-release call whose out-parameter is
+ * `&v`, with that v: the call sets or forgets v itself, the clobber must not undo it. The clobber
+ * follows its call as the next CFG node, or the next op in a condition's `seq`.
+ */
+function outParamClobbers(fn: FunctionIR, know: Knowledge): Map<Op, Set<string>> {
+  const out = new Map<Op, Set<string>>();
+  const outVar = (op: Op | undefined): string | undefined => {
+    if (!op || op.k !== 'call' || op.call.indirect) return undefined;
+    const api = know.lockApi(op.call.name);
+    return api ? heldOutVar(api, op.call) ?? undefined : undefined;
+  };
+  const mark = (clob: Op | undefined, v: string): void => {
+    if (clob?.k === 'clobber' && clob.vars.includes(v)) out.set(clob, new Set([...(out.get(clob) ?? []), v]));
+  };
+  const inOps = (ops: readonly Op[]): void => {
+    ops.forEach((op, i) => {
+      const v = outVar(op);
+      if (v) mark(ops[i + 1], v);
+      if (op.k === 'branch') inCond(op.cond);
+    });
+  };
+  const inCond = (c: Cond): void => {
+    if (c.k === 'not') inCond(c.e);
+    else if (c.k === 'and' || c.k === 'or') { inCond(c.a); inCond(c.b); } else if (c.k === 'seq') { inOps(c.pre); inCond(c.c); }
+  };
+  for (const n of fn.nodes) {
+    if (!n.op) continue;
+    if (n.op.k === 'branch') inCond(n.op.cond);
+    const v = outVar(n.op);
+    if (v) for (const t of n.succ) mark(fn.nodes[t]?.op, v);
+  }
+  return out;
+}
+
+/**
  * Which variables and condition atoms are worth remembering along a path.
  * A fact pays only if a later test can use it: a variable tested twice
  * (`if (lock_inode) ... if (lock_inode)`), or tested or returned after being
@@ -794,6 +886,9 @@ export function relevantFacts(fn: FunctionIR, know: Knowledge): { vars: Set<stri
       case 'call': {
         const api = op.call.indirect ? undefined : know.lockApi(op.call.name);
         if (op.assignTo && api && (api.op === 'try' || api.op === 'holder_nq' || api.op === 'holder_nq_init' || api.op === 'holder_queued')) known.add(op.assignTo);
+        // `&locked` given to a may-release GUP call: zero after it means the lock was dropped
+        const out = api ? heldOutVar(api, op.call) : undefined;
+        if (out) known.add(out);
         break;
       }
       case 'return':
@@ -809,6 +904,7 @@ export function relevantFacts(fn: FunctionIR, know: Knowledge): { vars: Set<stri
       case 'and': case 'or': fromCond(c.a); fromCond(c.b); break;
       case 'seq': c.pre.forEach(fromOp); fromCond(c.c); break;
       case 'test': {
+        if (c.s.k === 'call' && !c.s.call.indirect) fromOp({ k: 'call', call: c.s.call });
         if (c.s.k === 'var') bump(tested, c.s.name);
         else if (c.s.k === 'atom') {
           const m = /^([A-Z_]+)\(([A-Za-z_]\w*)\)$/.exec(c.s.text);

@@ -1,8 +1,9 @@
 // `.lockorder`: the user's extension of the built-in tables. Line based:
 //
 //   # comment
-//   lock  NAME OP [arg=N] [kind=K] [mode=M] [instance=TEMPLATE] [class=CLASS] [success=P|Z|N] [failure=P|Z|N]
+//   lock  NAME OP [arg=N] [kind=K] [mode=M] [instance=TEMPLATE] [class=CLASS] [success=P|Z|N] [failure=P|Z|N] [held-out=N]
 //         OP: acquire | release | try | assert
+//         held-out (release only): the `int *` argument saying whether the lock is still held (GUP's &locked)
 //   order A -> B [-> C ...]
 //   may-fault NAME [iter=N]
 //   may-sleep NAME
@@ -93,9 +94,14 @@ export function parseConfig(text: string, file: string): LockorderConfig {
             case 'class': api.cls = v; break;
             case 'success': if (!SIGNS.has(v)) return err(`lock ${name}: success must be P, Z or N`); api.success = v as Sign; break;
             case 'failure': if (!SIGNS.has(v)) return err(`lock ${name}: failure must be P, Z or N`); api.failure = v as Sign; break;
+            case 'held-out':
+              if (!/^-?\d+$/.test(v)) return err(`lock ${name}: held-out must be an argument index (negative counts from the end: -1 is the last), got "${v}"`);
+              api.heldOut = Number(v);
+              break;
             default: return err(`lock ${name}: unknown option "${k}"`);
           }
         }
+        if (api.heldOut !== undefined && api.op !== 'release') return err(`lock ${name}: held-out applies to release only (a call that may drop the lock and says so through an int * argument)`);
         if (api.op === 'try' && (!api.success || !api.failure)) {
           api.success = api.success ?? 'P';
           api.failure = api.failure ?? 'Z';

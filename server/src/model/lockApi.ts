@@ -67,6 +67,12 @@ export interface LockApi {
   subclassArg?: number;
   /** the release of a shared acquisition */
   shared?: boolean;
+  /**
+   * release: the callee MAY release the lock and says so through the `int *` out-parameter at this
+   * index: `*p != 0` still held, `*p == 0` released (GUP's `&locked`). Negative counts from the end
+   * (-1: the last argument). NULL there: the lock is kept. Without it, a release always releases.
+   */
+  heldOut?: number;
   /** entries added by `.lockorder` carry their origin for error messages */
   origin?: string;
 }
@@ -126,6 +132,17 @@ export const BUILTIN_LOCK_APIS: readonly LockApi[] = e([
   { name: 'mmap_write_downgrade', op: 'downgrade', kind: 'rwsem', mode: 'R', arg: 0, instance: '$0->mmap_lock', cls: 'mm_struct.mmap_lock' },
   { name: 'mmap_assert_locked', op: 'assert', kind: 'rwsem', mode: 'R', arg: 0, instance: '$0->mmap_lock', cls: 'mm_struct.mmap_lock' },
   { name: 'mmap_assert_write_locked', op: 'assert', kind: 'rwsem', mode: 'W', arg: 0, instance: '$0->mmap_lock', cls: 'mm_struct.mmap_lock' },
+  // GUP with `int *locked`: called with mmap_lock held for read, may drop it (a fault that retried) and then
+  // sets *locked = 0; the caller unlocks only `if (locked)`. The locked argument is the last one (6.1's
+  // *_remote() had a `vmas` argument before it, so an index from the end serves both). populate_vma_page_range() and 6.1's faultin_vma_page_range()
+  // name the mm through the vma. (These are also may-fault GUP calls, model/faultApi.ts.)
+  ...['get_user_pages_remote', 'pin_user_pages_remote', 'faultin_page_range'].map((name): LockApi =>
+    ({ name, op: 'release', kind: 'rwsem', mode: 'R', arg: 0, instance: '$0->mmap_lock', cls: 'mm_struct.mmap_lock', shared: true, heldOut: -1 })),
+  ...['populate_vma_page_range', 'faultin_vma_page_range'].map((name): LockApi =>
+    ({ name, op: 'release', kind: 'rwsem', mode: 'R', arg: 0, instance: '$0->vm_mm->mmap_lock', cls: 'mm_struct.mmap_lock', shared: true, heldOut: -1 })),
+  // mm/gup.c's own: `locked` is second to last (6.12: mm, start, nr_pages, pages, locked, flags; 6.1: a vmas
+  // argument before it). Called with *locked == 0 it takes and drops mmap_lock itself: nothing held here then.
+  { name: '__get_user_pages_locked', op: 'release', kind: 'rwsem', mode: 'R', arg: 0, instance: '$0->mmap_lock', cls: 'mm_struct.mmap_lock', shared: true, heldOut: -2 },
   // ---- generic rw_semaphore
   ...family('rwsem', { acq: ['down_write', 'down_write_nested', 'down_write_non_owner'], rel: ['up_write'], tryNz: ['down_write_trylock'], tryZ: ['down_write_killable', 'down_write_killable_nested'] }, 'W'),
   ...family('rwsem', { acq: ['down_read', 'down_read_nested', 'down_read_non_owner'], rel: ['up_read', 'up_read_non_owner'], tryNz: ['down_read_trylock'], tryZ: ['down_read_killable', 'down_read_interruptible', 'down_read_killable_nested'] }, 'R', undefined, undefined, true),
