@@ -80,6 +80,12 @@ export class ProgramBuilder {
     return this;
   }
 
+  /** get_user_pages() with mmap_lock held by the caller: the fault runs the handler under that lock. */
+  gupFault(file: string, at?: At, label?: string): this {
+    this.push(label === undefined ? { kind: 'fault', file, underMmap: true } : { kind: 'fault', file, label, underMmap: true }, at);
+    return this;
+  }
+
   faultIn(file: string, at?: At, label?: string): this {
     this.push(label === undefined ? { kind: 'fault_in', file } : { kind: 'fault_in', file, label }, at);
     return this;

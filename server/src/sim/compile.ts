@@ -15,7 +15,7 @@ export type COp =
   | { k: 'allow_demote'; lock: number }
   | { k: 'disallow_demote'; lock: number }
   | { k: 'holder_queued'; lock: number; ifQueued: number; ifNot: number }
-  | { k: 'fault'; file: number; label: string }
+  | { k: 'fault'; file: number; label: string; underMmap: boolean }
   | { k: 'fault_in'; file: number; label: string }
   | { k: 'pagefault_disable' }
   | { k: 'pagefault_enable' }
@@ -69,6 +69,8 @@ export interface CompiledScenario {
   files: string[];
   /** faultProg[mm lock index][file index] → synthetic program index. */
   faultProg: Map<number, number[]>;
+  /** faultProgHeld[file index] → synthetic program of a GUP fault under the caller's mmap_lock (the handler only). */
+  faultProgHeld: number[];
   /**
    * contended[lock]: some two requests on the lock (any threads, any programs,
    * same mode included) are incompatible. Operations on an uncontended lock
@@ -156,8 +158,10 @@ export function compileScenario(sc: Scenario): CompiledScenario {
           node.succ = [];
           break;
         case 'fault':
+          c = { k: 'fault', file: intern(files, fileIdx, op.file), label: op.label ?? op.file, underMmap: !!op.underMmap };
+          break;
         case 'fault_in':
-          c = { k: op.kind, file: intern(files, fileIdx, op.file), label: op.label ?? op.file };
+          c = { k: 'fault_in', file: intern(files, fileIdx, op.file), label: op.label ?? op.file };
           break;
         case 'pagefault_disable':
         case 'pagefault_enable':
@@ -204,6 +208,16 @@ export function compileScenario(sc: Scenario): CompiledScenario {
     }
     faultProg.set(mm, row);
   }
+  // GUP under the caller's mmap_lock: handle_mm_fault → handler, no mmap_read_lock of its own
+  const faultProgHeld: number[] = files.map((file) => {
+    const handler = sc.faultHandlers[file];
+    const hp = handler === undefined ? -1 : (progIdx.get(handler) as number);
+    const nodes: CNode[] = [
+      { succ: [], op: hp < 0 ? null : { k: 'call', prog: hp, name: handler }, header: -1, text: hp < 0 ? 'handle_mm_fault under the caller\'s mmap_lock (no fs handler)' : `handle_mm_fault → ${handler} (under the caller's mmap_lock)` },
+    ];
+    programs.push({ name: `<gup fault ${file}>`, nodes, entry: 0, nHeaders: 0, synthetic: true });
+    return programs.length - 1;
+  });
 
   const threads: CThread[] = sc.threads.map((t) => ({
     name: t.name,
@@ -220,6 +234,7 @@ export function compileScenario(sc: Scenario): CompiledScenario {
     threads,
     files,
     faultProg,
+    faultProgHeld,
     contended: contention(locks, programs),
     footprint: [],
     leakHangs: !!sc.leakedLockIsDeadlock,
@@ -310,7 +325,8 @@ function computeFootprints(cs: CompiledScenario): Uint32Array[][] {
     const out = edgesOf(n).map((s) => base[p] + s);
     const op = n.op;
     if (op && op.k === 'call' && op.prog >= 0) out.push(base[op.prog] + cs.programs[op.prog].entry);
-    if (op && (op.k === 'fault' || op.k === 'fault_in')) out.push(...faultEntries(op.file));
+    if (op && op.k === 'fault' && op.underMmap) out.push(base[cs.faultProgHeld[op.file]]);
+    else if (op && (op.k === 'fault' || op.k === 'fault_in')) out.push(...faultEntries(op.file));
     return out;
   };
   const own = (g: number, into: Uint32Array): void => {

@@ -21,6 +21,7 @@ import type { LockKind as EngineKind } from '../model/lockApi';
 import type { LockKind, LockMode, SimLock, SimNode, SimOp, ThreadProgram } from './program';
 import { minimizeProgramWithin } from './minimize';
 import type { Summary } from '../analysis/summaryTypes';
+import { GUP_UNDER_MMAP_LOCK } from '../model/faultApi';
 
 /** The key of "the file whose pages the user buffer maps": one inode per scenario. */
 export const SAME_FILE = 'file';
@@ -153,10 +154,12 @@ function nodeEffects(ws: Workspace, rec: FnRecords, fnFile: string, op: Op | und
     if (call.indirect) continue;
     const fault = know.faultApi(call.name);
     if (fault) {
-      out.push({ op: fault.faultIn ? { kind: 'fault_in', file: SAME_FILE, label: call.name } : { kind: 'fault', file: SAME_FILE, label: call.name }, pos: call.pos, text: `${call.name}(${call.args.join(', ')})` });
+      out.push({ op: fault.faultIn ? { kind: 'fault_in', file: SAME_FILE, label: call.name } : { kind: 'fault', file: SAME_FILE, label: call.name, underMmap: GUP_UNDER_MMAP_LOCK.has(call.name) }, pos: call.pos, text: `${call.name}(${call.args.join(', ')})` });
       continue;
     }
-    if (know.lockApi(call.name)) continue;
+    // a lock call's effect is in the product graph; one that may drop its lock (GUP's `&locked`) also runs a body
+    const lockApi = know.lockApi(call.name);
+    if (lockApi && lockApi.heldOut === undefined) continue;
     const sleeps = know.maySleep(call.name, call.args);
     if (sleeps) out.push({ op: { kind: 'sleep', label: call.name }, pos: call.pos, text: `${call.name}(${call.args.join(', ')})` });
     const sum = lookup ? lookup.get(`${fnFile}::${call.name}`) ?? summaryByName(lookup, call.name) : undefined;
@@ -173,7 +176,7 @@ function nodeEffects(ws: Workspace, rec: FnRecords, fnFile: string, op: Op | und
     if (sum.sleep && !sleeps && !sum.sleep.releasedBefore?.length) {
       out.push({ op: { kind: 'sleep', label: `${call.name}() → ${sum.sleep.api}` }, pos: call.pos, text: `${call.name}() may sleep (${[call.name, ...sum.sleep.chain, sum.sleep.api].join(' → ')})` });
     }
-    if (sum.fault) out.push({ op: { kind: 'fault', file: SAME_FILE, label: `${call.name}() → ${sum.fault.api}` }, pos: call.pos, text: `${call.name}() may fault (${[call.name, ...sum.fault.chain, sum.fault.api].join(' → ')})` });
+    if (sum.fault) out.push({ op: { kind: 'fault', file: SAME_FILE, label: `${call.name}() → ${sum.fault.api}`, underMmap: GUP_UNDER_MMAP_LOCK.has(sum.fault.api) }, pos: call.pos, text: `${call.name}() may fault (${[call.name, ...sum.fault.chain, sum.fault.api].join(' → ')})` });
   }
   void rec;
   return out;

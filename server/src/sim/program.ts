@@ -42,8 +42,12 @@ export type SimOp =
    */
   | { kind: 'acquire'; lock: string; mode: LockMode; try?: boolean; onFail?: number }
   | { kind: 'release'; lock: string }
-  /** Touch a user buffer that may fault; `file` names the mmapped file (key into `faultHandlers`). */
-  | { kind: 'fault'; file: string; label?: string }
+  /**
+   * Touch a user buffer that may fault; `file` names the mmapped file (key into `faultHandlers`).
+   * `underMmap`: get_user_pages() and the other GUP calls made with mmap_lock held by contract: the
+   * fault runs the handler under the caller's mmap_lock instead of taking it again.
+   */
+  | { kind: 'fault'; file: string; label?: string; underMmap?: boolean }
   | { kind: 'pagefault_disable' }
   | { kind: 'pagefault_enable' }
   | { kind: 'nofault_set'; iter: string }

@@ -245,7 +245,8 @@ export function settle(c: Ctx, t: number, th: ThreadState): void {
           return;
         } else {
           emit(c, t, th, { op: 'fault', note: op.label });
-          enterFaultPath(c, t, th, op.file);
+          if (op.underMmap) pushFrame(c, th, c.cs.faultProgHeld[op.file]);
+          else enterFaultPath(c, t, th, op.file);
         }
         break;
       case 'fault_in':
