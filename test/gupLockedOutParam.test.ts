@@ -6,6 +6,9 @@ import * as assert from 'assert';
 import { Workspace } from '../server/src/analysis/workspace';
 import { parseConfig } from '../server/src/model/config';
 import type { Finding } from '../server/src/analysis/diagnostic';
+import * as fs from 'fs';
+import * as path from 'path';
+import { hoverAt } from '../server/src/analysis/query';
 
 const CONFIG = `
 lock  io_lock        acquire arg=0 kind=mutex mode=W instance=$0->io_lock class=myobj.io_lock
@@ -100,5 +103,22 @@ describe('lock table: a release reported through an int * out-parameter (held-ou
   it('without held-out the same entry is a plain release, and every unlock after it is a double unlock', () => {
     const got = warnings(SRC, CONFIG.replace(' held-out=1', '')).map((f) => `${f.function}:${f.pos.line + 1} ${f.rule}`).sort();
     assert.deepStrictEqual(got, ['kept_with_null:49 unlock-unheld', 'quiet:12 unlock-unheld', 'retake:22 unlock-unheld', 'retake:28 unlock-unheld', 'unlock_always:39 unlock-unheld']);
+  });
+
+  it('a hover on a GUP call with &locked explains the fault (under the caller\'s mmap_lock), not only the lock it may drop', () => {
+    const file = path.join(__dirname, '..', '..', 'test-fixtures', 'fs-precision', 'gup-locked-outparam.c');
+    const text = fs.readFileSync(file, 'utf8');
+    const ws = new Workspace({ keepStates: true });
+    ws.setFile(file, text);
+    ws.analyze();
+    const lines = text.split('\n');
+    const line = lines.findIndex((l) => l.includes('pin_user_pages_remote('));
+    const h = hoverAt(ws, file, line, lines[line].indexOf('pin_user_pages_remote') + 2);
+    assert.ok(h && h.kind === 'fault', JSON.stringify(h && h.kind));
+    assert.match(h.kind === 'fault' ? h.why : '', /caller holds mmap_lock/);
+    // a may-drop lock call that does not fault (populate_vma_page_range) keeps the lock hover
+    const pl = lines.findIndex((l) => l.includes('populate_vma_page_range('));
+    const p = hoverAt(ws, file, pl, lines[pl].indexOf('populate_vma_page_range') + 2);
+    assert.ok(p && p.kind === 'lock', JSON.stringify(p && p.kind));
   });
 });

@@ -317,8 +317,9 @@ export function hoverAt(ws: Workspace, file: string, line: number, col: number):
   const name = call.guard !== undefined ? (ws.knowledge.guard(call.guard)?.acquire ?? call.name) : call.name;
   const range: Pos = { line: call.pos.line, col: call.pos.col, endLine: call.pos.line, endCol: call.pos.col + (call.guard ?? call.name).length };
   const api = call.indirect ? undefined : ws.knowledge.lockApi(name);
-  if (api) return lockHover(ws, rec, call, api, name, range);
   const fault = call.indirect ? undefined : ws.knowledge.faultApi(name);
+  // a call that may fault and may drop its lock on the way (GUP with `&locked`): what matters there is the fault
+  if (api && !(fault && api.heldOut !== undefined)) return lockHover(ws, rec, call, api, name, range);
   const calleeSum = !call.indirect ? summaryOf(ws, file, call.name) : undefined;
   if (fault || calleeSum?.fault) return faultHover(ws, rec, call, fault, calleeSum, range);
   if (calleeSum) {
