@@ -80,34 +80,23 @@ function gfs2Scenario(title: string, fixed: boolean, withFaultThread: boolean): 
   });
 }
 
-/** mmap_read_lock() held across copy_from_user(): the fault takes mmap_lock shared again. */
-function mmapReadScenario(withWriter: boolean): Scenario {
+/**
+ * mmap_read_lock() held across a user-memory access: copy_from_user()'s fault
+ * takes mmap_lock shared again (a deadlock behind a queued writer), while
+ * get_user_pages_remote() (get_arg_page) faults under the caller's lock.
+ */
+function mmapReadScenario(withWriter: boolean, gup = false): Scenario {
+  const access = gup ? 'get_user_pages_remote under mmap_read_lock' : 'mmap_read_lock across copy_from_user';
+  const reader = prog(gup ? 'get_arg_page' : 'ioctl_walk_vmas', gup ? 'fs/exec.c' : 'drivers/example.c')
+    .acquire('mm.mmap_lock', 'R', { line: 10, text: 'mmap_read_lock(mm)' });
+  if (gup) reader.gupFault('anon', { line: 12, text: 'get_user_pages_remote(mm, pos, 1, gup_flags, &page, NULL)' }, 'get_user_pages_remote (mmap_lock held by the caller)');
+  else reader.fault('anon', { line: 12, text: 'copy_from_user(&arg, uarg, sizeof(arg))' }, 'user buffer');
+  reader.release('mm.mmap_lock', { line: 14, text: 'mmap_read_unlock(mm)' });
   return scenario({
-    title: withWriter ? 'mmap_read_lock across copy_from_user vs mmap_write_lock' : 'mmap_read_lock across copy_from_user (alone)',
-    threads: withWriter ? [['T0', 'ioctl_walk_vmas'], ['T1', 'munmap']] : [['T0', 'ioctl_walk_vmas']],
+    title: withWriter ? `${access} vs mmap_write_lock` : `${access} (alone)`,
+    threads: withWriter ? [['T0', reader.name], ['T1', 'munmap']] : [['T0', reader.name]],
     programs: [
-      prog('ioctl_walk_vmas', 'drivers/example.c')
-        .acquire('mm.mmap_lock', 'R', { line: 10, text: 'mmap_read_lock(current->mm)' })
-        .fault('anon', { line: 12, text: 'copy_from_user(&arg, uarg, sizeof(arg))' }, 'user buffer')
-        .release('mm.mmap_lock', { line: 14, text: 'mmap_read_unlock(current->mm)' }),
-      prog('munmap', 'mm/mmap.c')
-        .acquire('mm.mmap_lock', 'W', { text: 'mmap_write_lock(mm)' })
-        .release('mm.mmap_lock', { text: 'mmap_write_unlock(mm)' }),
-    ],
-    locks: [lock('mm.mmap_lock', 'rwsem', 'mm->mmap_lock')],
-  });
-}
-
-/** get_user_pages_remote() under mmap_read_lock() (get_arg_page): GUP faults under the caller's lock, never takes it again. */
-function gupUnderMmapScenario(): Scenario {
-  return scenario({
-    title: 'get_user_pages_remote under mmap_read_lock vs mmap_write_lock',
-    threads: [['T0', 'get_arg_page'], ['T1', 'munmap']],
-    programs: [
-      prog('get_arg_page', 'fs/exec.c')
-        .acquire('mm.mmap_lock', 'R', { line: 219, text: 'mmap_read_lock(bprm->mm)' })
-        .gupFault('anon', { line: 225, text: 'get_user_pages_remote(bprm->mm, pos, 1, gup_flags, &page, NULL)' }, 'get_user_pages_remote (mmap_lock held by the caller)')
-        .release('mm.mmap_lock', { line: 226, text: 'mmap_read_unlock(bprm->mm)' }),
+      reader,
       prog('munmap', 'mm/mmap.c')
         .acquire('mm.mmap_lock', 'W', { text: 'mmap_write_lock(mm)' })
         .release('mm.mmap_lock', { text: 'mmap_write_unlock(mm)' }),
@@ -238,7 +227,7 @@ export function seedExamples(): Example[] {
     { id: 'gfs2-dio-read-fixed-vs-fault', seed: '001', expect: 'no-deadlock', description: 'fixed direct read vs a task faulting on the same file', scenario: gfs2Scenario('gfs2 direct read, fixed, vs fault', true, true) },
     { id: 'mmap-read-across-copy', seed: '—', expect: 'no-deadlock', description: 'mmap_read_lock across copy_from_user, no writer', scenario: mmapReadScenario(false) },
     { id: 'mmap-read-across-copy-vs-writer', seed: '—', expect: 'deadlock', description: 'mmap_read_lock across copy_from_user vs mmap_write_lock', scenario: mmapReadScenario(true) },
-    { id: 'gup-under-mmap-read-vs-writer', seed: '—', expect: 'no-deadlock', description: 'get_user_pages_remote under mmap_read_lock vs mmap_write_lock: the GUP fault runs under the caller\'s lock', scenario: gupUnderMmapScenario() },
+    { id: 'gup-under-mmap-read-vs-writer', seed: '—', expect: 'no-deadlock', description: 'get_user_pages_remote under mmap_read_lock vs mmap_write_lock: the GUP fault runs under the caller\'s lock', scenario: mmapReadScenario(true, true) },
     { id: 'abba', seed: '—', expect: 'deadlock', description: 'two mutexes taken in opposite orders', scenario: abbaScenario(false) },
     { id: 'abba-trylock', seed: '—', expect: 'no-deadlock', description: 'ABBA where the second path trylocks and backs off', scenario: abbaScenario(true) },
     { id: 'fuse-truncate-vs-fault', seed: '000', expect: 'no-deadlock', description: 'fuse dax truncate (inode_lock → i_mmap_sem W) vs write + fault', scenario: fuseScenario(false) },
