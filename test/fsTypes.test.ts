@@ -73,6 +73,13 @@ describe('per-filesystem-type lock classes', () => {
     assert.strictEqual(t.acquired('fs/overlayfs/file.c', 'inode.i_rwsem'), 'overlayfs');
     assert.strictEqual(t.acquired('fs/fuse/passthrough.c', 'sb_writers', 'fs/backing-file.c'), 'lower:fuse');
     assert.strictEqual(t.acquired('fs/fuse/file.c', 'inode.i_rwsem', 'mm/filemap.c'), 'fuse', 'fuse itself is not stacking');
+    // objects underneath named the stacking filesystem's way, taken directly
+    assert.strictEqual(t.acquired('fs/overlayfs/file.c', 'sb_writers', undefined, 'file_inode(real.file)->i_sb:sb_writers'), 'lower:overlayfs');
+    assert.strictEqual(t.held('fs/overlayfs/dir.c', 'inode.i_rwsem', 'd_inode(upperdir)->i_rwsem'), 'lower:overlayfs');
+    assert.strictEqual(t.held('fs/overlayfs/file.c', 'inode.i_rwsem', 'file_inode(file)->i_rwsem'), 'overlayfs');
+    assert.strictEqual(t.acquired('fs/ecryptfs/inode.c', 'inode.i_rwsem', undefined, 'd_inode(lower_dir_dentry)->i_rwsem'), 'lower:ecryptfs');
+    // cachefiles has no objects of its own: all it locks is the cache filesystem's, like a VFS client
+    assert.strictEqual(t.fsOf('fs/cachefiles/namei.c'), undefined);
   });
 
   it('laid out as filesystems, the fixture reports only the same-filesystem cycle and violations; the same code as one filesystem also reports the cross-filesystem ones', () => {
@@ -89,6 +96,7 @@ describe('per-filesystem-type lock classes', () => {
     const flatRules = flat.map((f) => `${path.basename(f.file)}:${f.line} ${f.rule}`);
     assert.ok(flat.some((f) => f.rule === 'order-cycle' && /toy_registry_lock/.test(f.message) && /address_space\.invalidate_lock/.test(f.message)), flatRules.join('\n'));
     assert.ok(flat.some((f) => f.rule === 'order-violation' && /toy_vfs_iter_write\(\) takes sb_writers/.test(f.message)), flatRules.join('\n'));
+    assert.ok(flat.some((f) => f.rule === 'order-violation' && f.message.includes('file_inode(realfile)->i_sb:sb_writers')), flatRules.join('\n'));
   });
 
   it('.lockorder per-fs-class adds a class: a project lock keyed per filesystem type stops joining two filesystems', () => {

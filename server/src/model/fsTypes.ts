@@ -32,22 +32,33 @@ export const PER_FS_TYPE_CLASSES: readonly { cls: string; key: string }[] = [
  * like fs/*.c). Longest match wins (`smb/server` before `smb`).
  */
 export const GENERIC_FS_DIRS: readonly string[] = [
-  'crypto', 'dlm', 'exportfs', 'iomap', 'jbd2', 'lockd', 'netfs', 'nfs_common', 'nfsd', 'nls', 'notify',
+  'cachefiles', 'crypto', 'dlm', 'exportfs', 'iomap', 'jbd2', 'lockd', 'netfs', 'nfs_common', 'nfsd', 'nls', 'notify',
   'quota', 'tests', 'unicode', 'verity', 'smb/common', 'smb/server',
 ];
 
 /**
- * Stacking code: what it takes itself is its own filesystem's, but what the
- * VFS helpers it calls take (vfs_iter_write(), backing_file_write_iter()
- * on the real file) belongs to the filesystem underneath. A directory, or
- * one file (`fuse/passthrough.c`: fuse is a filesystem of its own).
+ * Stacking code: what it takes on its own objects is its own filesystem's,
+ * but what the VFS helpers it calls take (vfs_iter_write(),
+ * backing_file_write_iter() on the real file), and what it takes on the
+ * objects underneath by their usual names (`real.file`, `upperdir`,
+ * `lower_dentry`, `host_file`), belongs to the filesystem underneath. A
+ * directory, or one file (`fuse/passthrough.c`: fuse is a filesystem of its
+ * own). (cachefiles has no objects of its own: it is in GENERIC_FS_DIRS.)
  */
-export const STACKING_FS_PATHS: readonly string[] = ['overlayfs', 'ecryptfs', 'coda', 'cachefiles', 'fuse/passthrough.c'];
+export const STACKING_FS_PATHS: readonly { path: string; lower: RegExp }[] = [
+  // ovl_inode_real(), ovl_dentry_upper(), realfile, real.file, upperdir, ofs->workdir
+  { path: 'overlayfs', lower: /real|upper|lower|workdir/ },
+  // ecryptfs_inode_to_lower(), lower_dentry, lower_file
+  { path: 'ecryptfs', lower: /lower/ },
+  // host_file, cfi->cfi_container
+  { path: 'coda', lower: /host|container/ },
+  { path: 'fuse/passthrough.c', lower: /backing/ },
+];
 
 /** The filesystem-type view of the engine: which classes are per type, and which type a file's code works on. */
 export class FsTypes {
   private readonly perType: ReadonlySet<string>;
-  private readonly memo = new Map<string, { fs?: string; stacking: boolean }>();
+  private readonly memo = new Map<string, Place>();
 
   constructor(extraClasses: readonly string[] = []) {
     this.perType = new Set([...PER_FS_TYPE_CLASSES.map((c) => c.cls), ...extraClasses]);
@@ -68,9 +79,16 @@ export class FsTypes {
     return this.place(file).fs;
   }
 
-  /** The filesystem a per-type class held in `file` belongs to (undefined: generic, or not a per-type class). */
-  held(file: string, cls: string): string | undefined {
-    return this.perFsType(cls) ? this.fsOf(file) : undefined;
+  /**
+   * The filesystem a per-type class held in `file` belongs to (undefined:
+   * generic, or not a per-type class); in stacking code, the one underneath
+   * when the instance names an object underneath (`file_inode(real.file)`).
+   */
+  held(file: string, cls: string, inst?: string): string | undefined {
+    if (!this.perFsType(cls)) return undefined;
+    const here = this.place(file);
+    if (here.stacking && inst !== undefined && here.stacking.test(inst)) return `lower:${here.fs}`;
+    return here.fs;
   }
 
   /**
@@ -78,15 +96,15 @@ export class FsTypes {
    * file's, except in stacking code when a VFS helper outside it takes the
    * lock (`innerFile`): then the filesystem underneath (`lower:overlayfs`).
    */
-  acquired(file: string, cls: string, innerFile?: string): string | undefined {
+  acquired(file: string, cls: string, innerFile?: string, inst?: string): string | undefined {
     if (!this.perFsType(cls)) return undefined;
     const here = this.place(file);
     if (!here.fs) return undefined;
-    if (here.stacking && innerFile !== undefined && this.place(innerFile).fs !== here.fs) return `lower:${here.fs}`;
+    if (here.stacking && ((innerFile !== undefined && this.place(innerFile).fs !== here.fs) || (inst !== undefined && here.stacking.test(inst)))) return `lower:${here.fs}`;
     return here.fs;
   }
 
-  private place(file: string): { fs?: string; stacking: boolean } {
+  private place(file: string): Place {
     let p = this.memo.get(file);
     if (!p) {
       p = placeOf(file.replace(/\\/g, '/'));
@@ -109,16 +127,19 @@ export function filesystemDir(file: string): string | undefined {
   return `${i >= 0 ? p.slice(0, i + 4) : 'fs/'}${place.fs}`;
 }
 
-function placeOf(path: string): { fs?: string; stacking: boolean } {
+/** Where a file is: the filesystem it belongs to, and for stacking code what names the objects underneath. */
+interface Place { fs?: string; stacking?: RegExp }
+
+function placeOf(path: string): Place {
   const i = path.lastIndexOf('/fs/');
   const at = i >= 0 ? i + 1 : path.startsWith('fs/') ? 0 : -1;
-  if (at < 0) return { stacking: false };
+  if (at < 0) return {};
   const rest = path.slice(at + 3); // after "fs/"
   const parts = rest.split('/');
-  if (parts.length < 2) return { stacking: false }; // fs/namei.c: VFS core
-  if (GENERIC_FS_DIRS.some((d) => rest.startsWith(`${d}/`))) return { stacking: false };
+  if (parts.length < 2) return {}; // fs/namei.c: VFS core
+  if (GENERIC_FS_DIRS.some((d) => rest.startsWith(`${d}/`))) return {};
   const fs = parts[0];
-  return { fs, stacking: STACKING_FS_PATHS.some((s) => rest === s || rest.startsWith(`${s}/`)) };
+  return { fs, stacking: STACKING_FS_PATHS.find((s) => rest === s.path || rest.startsWith(`${s.path}/`))?.lower };
 }
 
 /** How a class attributed to a filesystem reads in a message: `inode.i_rwsem (btrfs)`. */

@@ -38,7 +38,7 @@ export function observedEdges(facts: WorkspaceFacts): Map<string, ObservedEdge> 
   for (const ev of facts.events) {
     for (const a of ev.acquires) {
       if (a.try) continue;
-      const toFs = types.acquired(ev.file, a.cls, a.innerFile);
+      const toFs = types.acquired(ev.file, a.cls, a.innerFile, a.inst);
       for (const h of a.held) {
         if (sameBase(h.cls, a.cls) || h.demotable) continue;
         if (h.kind === 'preempt' || h.kind === 'irq' || a.kind === 'rcu' || a.kind === 'preempt' || a.kind === 'irq') continue;
@@ -46,7 +46,7 @@ export function observedEdges(facts: WorkspaceFacts): Map<string, ObservedEdge> 
         if (h.kind === 'glock' && a.kind === 'glock') continue;
         // folio locks and bit locks are per-object bits lockdep does not track: a class-level cycle means nothing
         if (h.kind === 'folio' || a.kind === 'folio' || h.kind === 'bitlock' || a.kind === 'bitlock') continue;
-        const fromFs = types.held(ev.file, h.cls);
+        const fromFs = types.held(ev.file, h.cls, h.inst);
         const key = `${nodeKey(h.cls, fromFs)}\u0000${nodeKey(a.cls, toFs)}`;
         const prev = edges.get(key);
         // keep one example: prefer exclusive modes (they make the strongest edge)

@@ -16,12 +16,12 @@ export function checkOrderViolation(facts: WorkspaceFacts): Finding[] {
       // a callee's lock on an object it found itself (a system inode from the superblock),
       // not one derived from this function's arguments: not the documented relationship
       if (a.chain.length > 0 && a.inst.startsWith('?')) continue;
-      const acqFs = facts.fsTypes.acquired(ev.file, a.cls, a.innerFile);
+      const acqFs = facts.fsTypes.acquired(ev.file, a.cls, a.innerFile, a.inst);
       for (const h of a.held) {
         if (sameBase(h.cls, a.cls) || h.demotable) continue;
         // per-filesystem-type classes of two filesystems (stacking code: its own inode, the real file's
         // sb_writers): the declared order is within one filesystem
-        if (crossFs(facts.fsTypes.held(ev.file, h.cls), acqFs)) continue;
+        if (crossFs(facts.fsTypes.held(ev.file, h.cls, h.inst), acqFs)) continue;
         const reason = facts.declared.before(a.cls, h.cls);
         if (!reason) continue;
         const key = `${a.pos.line}:${a.pos.col}:${a.cls}:${h.cls}`;
