@@ -19,6 +19,7 @@ import { FUNCTION_RULES } from './rules';
 import { buildGraph } from './graph';
 import { keyOf } from './callgraph';
 import { parseC, ParsedFile, SyntaxNode } from '../parse/parser';
+import { crossFs } from './rules/order-cycle';
 
 // ------------------------------------------------------------------ positions
 
@@ -179,14 +180,10 @@ export function sitesTaking(ws: Workspace, first: string, second: string, max = 
   const a = baseClass(first);
   const b = baseClass(second);
   const types = ws.knowledge.fsTypes;
-  const other = (file: string, cls: string): boolean => {
-    if (fromFile === undefined) return false;
-    const here = types.held(fromFile, cls);
-    const there = types.held(file, cls);
-    return here !== undefined && there !== undefined && here !== there;
-  };
+  const hereA = fromFile === undefined ? undefined : types.held(fromFile, a);
+  const hereB = fromFile === undefined ? undefined : types.held(fromFile, b);
   for (const rec of ws.records.values()) {
-    if (other(rec.file, a) || other(rec.file, b)) continue;
+    if (crossFs(hereA, types.held(rec.file, a)) || crossFs(hereB, types.held(rec.file, b))) continue;
     for (const acq of rec.acquires) {
       if (baseClass(acq.ref.cls) !== b) continue;
       if (!acq.before.held.some((h) => baseClass(h.cls) === a && h.inst !== acq.ref.inst)) continue;

@@ -58,7 +58,6 @@ export const STACKING_FS_PATHS: readonly { path: string; lower: RegExp }[] = [
 /** The filesystem-type view of the engine: which classes are per type, and which type a file's code works on. */
 export class FsTypes {
   private readonly perType: ReadonlySet<string>;
-  private readonly memo = new Map<string, Place>();
 
   constructor(extraClasses: readonly string[] = []) {
     this.perType = new Set([...PER_FS_TYPE_CLASSES.map((c) => c.cls), ...extraClasses]);
@@ -76,7 +75,7 @@ export class FsTypes {
    * (fs/namei.c), the libraries in GENERIC_FS_DIRS, anything outside fs/.
    */
   fsOf(file: string): string | undefined {
-    return this.place(file).fs;
+    return placeOf(file).fs;
   }
 
   /**
@@ -86,31 +85,21 @@ export class FsTypes {
    */
   held(file: string, cls: string, inst?: string): string | undefined {
     if (!this.perFsType(cls)) return undefined;
-    const here = this.place(file);
+    const here = placeOf(file);
     if (here.stacking && inst !== undefined && here.stacking.test(inst)) return `lower:${here.fs}`;
     return here.fs;
   }
 
   /**
-   * The filesystem a per-type class acquired in `file` belongs to: the
-   * file's, except in stacking code when a VFS helper outside it takes the
-   * lock (`innerFile`): then the filesystem underneath (`lower:overlayfs`).
+   * The filesystem a per-type class acquired in `file` belongs to: as
+   * held(), and in stacking code also the filesystem underneath when a VFS
+   * helper outside it takes the lock (`innerFile`: `lower:overlayfs`).
    */
   acquired(file: string, cls: string, innerFile?: string, inst?: string): string | undefined {
-    if (!this.perFsType(cls)) return undefined;
-    const here = this.place(file);
-    if (!here.fs) return undefined;
-    if (here.stacking && ((innerFile !== undefined && this.place(innerFile).fs !== here.fs) || (inst !== undefined && here.stacking.test(inst)))) return `lower:${here.fs}`;
-    return here.fs;
-  }
-
-  private place(file: string): Place {
-    let p = this.memo.get(file);
-    if (!p) {
-      p = placeOf(file.replace(/\\/g, '/'));
-      this.memo.set(file, p);
-    }
-    return p;
+    const fs = this.held(file, cls, inst);
+    const here = placeOf(file);
+    if (fs === here.fs && here.stacking && innerFile !== undefined && placeOf(innerFile).fs !== here.fs) return `lower:${here.fs}`;
+    return fs;
   }
 }
 
@@ -120,17 +109,28 @@ export class FsTypes {
  * undefined for generic code (VFS core, libraries, anything outside fs/).
  */
 export function filesystemDir(file: string): string | undefined {
-  const p = file.replace(/\\/g, '/');
-  const place = placeOf(p);
-  if (!place.fs) return undefined;
-  const i = p.lastIndexOf('/fs/');
-  return `${i >= 0 ? p.slice(0, i + 4) : 'fs/'}${place.fs}`;
+  return placeOf(file).dir;
 }
 
-/** Where a file is: the filesystem it belongs to, and for stacking code what names the objects underneath. */
-interface Place { fs?: string; stacking?: RegExp }
+/**
+ * Where a file is: the filesystem it belongs to and its directory, and for
+ * stacking code what names the objects underneath. Memoised per path: the
+ * rules ask for every function's events on every analysis.
+ */
+interface Place { fs?: string; dir?: string; stacking?: RegExp }
 
-function placeOf(path: string): Place {
+const places = new Map<string, Place>();
+
+function placeOf(file: string): Place {
+  let p = places.get(file);
+  if (!p) {
+    p = locate(file.replace(/\\/g, '/'));
+    places.set(file, p);
+  }
+  return p;
+}
+
+function locate(path: string): Place {
   const i = path.lastIndexOf('/fs/');
   const at = i >= 0 ? i + 1 : path.startsWith('fs/') ? 0 : -1;
   if (at < 0) return {};
@@ -139,7 +139,7 @@ function placeOf(path: string): Place {
   if (parts.length < 2) return {}; // fs/namei.c: VFS core
   if (GENERIC_FS_DIRS.some((d) => rest.startsWith(`${d}/`))) return {};
   const fs = parts[0];
-  return { fs, stacking: STACKING_FS_PATHS.find((s) => rest === s.path || rest.startsWith(`${s.path}/`))?.lower };
+  return { fs, dir: path.slice(0, at + 3) + fs, stacking: STACKING_FS_PATHS.find((s) => rest === s.path || rest.startsWith(`${s.path}/`))?.lower };
 }
 
 /** How a class attributed to a filesystem reads in a message: `inode.i_rwsem (btrfs)`. */

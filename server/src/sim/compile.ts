@@ -190,17 +190,21 @@ export function compileScenario(sc: Scenario): CompiledScenario {
     return { name, nodes: all, entry: at(p.entry), nHeaders: markLoopHeaders(all, at(p.entry)), synthetic: false };
   });
 
+  // The fault handler's part of a synthetic fault path: handle_mm_fault → the file's handler, if any.
+  const handlerNode = (file: string, succ: number[], where: string): CNode => {
+    const handler = sc.faultHandlers[file];
+    const hp = handler === undefined ? -1 : (progIdx.get(handler) as number);
+    return { succ, op: hp < 0 ? null : { k: 'call', prog: hp, name: handler }, header: -1, text: `handle_mm_fault${where}${hp < 0 ? ' (no fs handler)' : ` → ${handler}`}` };
+  };
   // Synthetic fault path per (mm, file): mmap_read_lock → handler → mmap_read_unlock.
   const faultProg = new Map<number, number[]>();
   for (const mmId of [...mmIds].sort()) {
     const mm = lockIdx.get(mmId) as number;
     const row: number[] = [];
     for (const file of files) {
-      const handler = sc.faultHandlers[file];
-      const hp = handler === undefined ? -1 : (progIdx.get(handler) as number);
       const nodes: CNode[] = [
         { succ: [1], op: { k: 'acquire', lock: mm, mode: 'R', try: false, onFail: -1 }, header: -1, text: 'page fault: mmap_read_lock(mm)' },
-        { succ: [2], op: hp < 0 ? null : { k: 'call', prog: hp, name: handler }, header: -1, text: hp < 0 ? 'handle_mm_fault (no fs handler)' : `handle_mm_fault → ${handler}` },
+        handlerNode(file, [2], ''),
         { succ: [], op: { k: 'release', lock: mm }, header: -1, text: 'page fault done: mmap_read_unlock(mm)' },
       ];
       row.push(programs.length);
@@ -210,12 +214,7 @@ export function compileScenario(sc: Scenario): CompiledScenario {
   }
   // GUP under the caller's mmap_lock: handle_mm_fault → handler, no mmap_read_lock of its own
   const faultProgHeld: number[] = files.map((file) => {
-    const handler = sc.faultHandlers[file];
-    const hp = handler === undefined ? -1 : (progIdx.get(handler) as number);
-    const nodes: CNode[] = [
-      { succ: [], op: hp < 0 ? null : { k: 'call', prog: hp, name: handler }, header: -1, text: hp < 0 ? 'handle_mm_fault under the caller\'s mmap_lock (no fs handler)' : `handle_mm_fault → ${handler} (under the caller's mmap_lock)` },
-    ];
-    programs.push({ name: `<gup fault ${file}>`, nodes, entry: 0, nHeaders: 0, synthetic: true });
+    programs.push({ name: `<gup fault ${file}>`, nodes: [handlerNode(file, [], ' under the caller\'s mmap_lock')], entry: 0, nHeaders: 0, synthetic: true });
     return programs.length - 1;
   });
 

@@ -129,6 +129,15 @@ function components(adj: Map<string, Arc[]>): Map<string, number> {
   return comp;
 }
 
+/** The component of each node that lies on a cycle (a component of two nodes or more; no class orders against itself). */
+function cyclic(adj: Map<string, Arc[]>): Map<string, number> {
+  const comp = components(adj);
+  const size = new Map<number, number>();
+  for (const c of comp.values()) size.set(c, (size.get(c) ?? 0) + 1);
+  for (const [k, c] of comp) if ((size.get(c) ?? 0) < 2) comp.delete(k);
+  return comp;
+}
+
 /** Arcs by their start node. */
 function adjacency(arcs: Iterable<Arc>): Map<string, Arc[]> {
   const adj = new Map<string, Arc[]>();
@@ -143,25 +152,17 @@ export function findCycles(facts: WorkspaceFacts, edges: Map<string, ObservedEdg
   // every cycle over per-filesystem nodes is a cycle over plain classes: edges outside the plain
   // classes' strongly connected components cannot be on one (this keeps the instantiation small)
   const plain = [...edges.values()].map((e) => ({ e, fk: e.from, tk: e.to }));
-  const plainComp = components(adjacency(plain));
-  const plainSize = new Map<number, number>();
-  for (const c of plainComp.values()) plainSize.set(c, (plainSize.get(c) ?? 0) + 1);
-  const observed = plain.filter((a) => plainComp.get(a.fk) === plainComp.get(a.tk) && (plainSize.get(plainComp.get(a.fk)!) ?? 0) > 1).map((a) => a.e);
-  const adj = new Map<string, Arc[]>();
-  for (const e of [...observed, ...instantiate(facts, observed)]) {
+  const plainComp = cyclic(adjacency(plain));
+  const observed = plain.filter((a) => plainComp.has(a.fk) && plainComp.get(a.fk) === plainComp.get(a.tk)).map((a) => a.e);
+  const adj = adjacency([...observed, ...instantiate(facts, observed)]
     // a declared-order violation, reported as such (not across two filesystems' classes)
-    if (!crossFs(e.fromFs, e.toFs) && facts.declared.before(e.to, e.from)) continue;
-    const arc = { e, fk: nodeKey(e.from, e.fromFs), tk: nodeKey(e.to, e.toFs) };
-    const l = adj.get(arc.fk);
-    if (l) l.push(arc); else adj.set(arc.fk, [arc]);
-  }
+    .filter((e) => crossFs(e.fromFs, e.toFs) || !facts.declared.before(e.to, e.from))
+    .map((e) => ({ e, fk: nodeKey(e.from, e.fromFs), tk: nodeKey(e.to, e.toFs) })));
   for (const l of adj.values()) l.sort((a, b) => (a.tk < b.tk ? -1 : a.tk > b.tk ? 1 : 0));
-  const comp = components(adj);
-  const size = new Map<number, number>();
-  for (const c of comp.values()) size.set(c, (size.get(c) ?? 0) + 1);
+  const comp = cyclic(adj);
   const cycles: ObservedEdge[][] = [];
   const reported = new Set<string>();
-  const nodes = [...adj.keys()].filter((k) => (size.get(comp.get(k)!) ?? 0) > 1).sort();
+  const nodes = [...comp.keys()].sort();
   // shortest cycle through each node (BFS inside its component), deduplicated by its node set
   for (const start of nodes) {
     const c = comp.get(start);
