@@ -3,6 +3,9 @@
 // Measured in one run, on the extracted fs/ of the Debian linux-source-6.12
 // tarball (bench/.work/, reused, never committed):
 //   1. plain tree-sitter parse of every .c/.h file, one thread (parsePlain);
+//      and, as a floor, the same parse plus one TreeCursor visit of every node
+//      on the check's worker threads (what building any IR from the trees costs
+//      at least);
 //   2. `lockorder check` cold (fresh cache directory) and warm (same cache),
 //      wall time of the real CLI process, each as a ratio to (1), and the
 //      check process's peak RSS (worker threads included);
@@ -19,6 +22,7 @@
 //                                [--edit-file PATH [--seed N]]  (only the edit latency of one file)
 // LOCKORDER_BENCH_SERVER_ARGS: node options for the language server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p".
 import { spawn } from 'child_process';
+import { Worker } from 'worker_threads';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -110,6 +114,53 @@ async function editLatency(file: string, n: number, seed: number): Promise<EditS
   }
 }
 
+/**
+ * A floor under any analysis whose IR is built from tree-sitter trees in this
+ * runtime: parse every file and visit every node once with a TreeCursor (what
+ * building an IR must do at least), spread over `threads` worker threads the
+ * way `lockorder check` spreads files (texts read before the clock starts, as
+ * for the plain parse). Wall time and nodes visited.
+ */
+async function parseAndWalk(files: string[], threads: number): Promise<{ wall: number; nodes: number }> {
+  const script = `
+const { parentPort, workerData } = require('worker_threads');
+const { parsePlain } = require(workerData.parser);
+const texts = workerData.files.map((f) => require('fs').readFileSync(f, 'utf8'));
+parentPort.once('message', () => {
+  let nodes = 0;
+  for (const t of texts) {
+    const c = parsePlain(t).walk();
+    for (let done = false; !done;) {
+      nodes++;
+      if (c.gotoFirstChild()) continue;
+      while (!c.gotoNextSibling()) if (!c.gotoParent()) { done = true; break; }
+    }
+  }
+  parentPort.postMessage(nodes);
+});
+parentPort.postMessage('ready');`;
+  // files dealt by size, largest first, to the least loaded thread
+  const shares: { files: string[]; bytes: number }[] = Array.from({ length: threads }, () => ({ files: [], bytes: 0 }));
+  for (const f of [...files].sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)) {
+    const s = shares.reduce((m, x) => (x.bytes < m.bytes ? x : m));
+    s.files.push(f);
+    s.bytes += fs.statSync(f).size;
+  }
+  const parser = path.join(__dirname, '..', 'server', 'src', 'parse', 'parser.js');
+  const workers = shares.map((s) => new Worker(script, { eval: true, workerData: { files: s.files, parser } }));
+  const next = (w: Worker): Promise<unknown> => new Promise((res, rej) => { w.once('message', res); w.once('error', rej); });
+  try {
+    await Promise.all(workers.map(next));
+    const t0 = performance.now();
+    const counts = workers.map(next);
+    for (const w of workers) w.postMessage('go');
+    const nodes = (await Promise.all(counts)).reduce((a: number, n) => a + (n as number), 0);
+    return { wall: performance.now() - t0, nodes };
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
 async function main(): Promise<void> {
   if (EDIT_FILE) {
     // one file's edit latency (profiling an edit path): the same script as the full run, seed 1000 unless given
@@ -147,6 +198,12 @@ async function main(): Promise<void> {
   console.log(`\nplain tree-sitter parse, 1 thread: ${ms(plain)} wall, ${ms(plainCpu)} CPU (${(bytes / 1048576 / (plain / 1000)).toFixed(1)} MiB/s)`);
   results.plainParseMs = plain;
   results.plainParseCpuMs = plainCpu;
+  // 1b. the floor of a tree-sitter-built IR on this machine's threads (why cold <= 1.0x is out of reach here)
+  const threads = os.availableParallelism?.() ?? os.cpus().length;
+  const floor = await parseAndWalk(files, threads);
+  console.log(`floor of any IR built from these trees: parse + one TreeCursor visit of all ${(floor.nodes / 1e6).toFixed(1)}M nodes, ${threads} worker threads: ` +
+    `${ms(floor.wall)} = ${(floor.wall / plain).toFixed(2)}x plain parse`);
+  results.parseWalkFloor = { ...floor, threads, ratio: floor.wall / plain };
 
   // 2. lockorder check, cold and warm: the default command (simulator cross-check on), and the engine alone (--no-simulate)
   if (!argv.includes('--skip-check')) {

@@ -312,6 +312,9 @@ export class AnalysisReuse {
     if (needRecords && !prevRec) return { store };
     if (e.fn === fn && e.annotations === annotations && sums.every((x, i) => this.same(x, e.sums[i]))) {
       this.next.set(id, e);
+      // a summary relocated in an earlier run keeps what is known of it (its shape) while it is reused
+      const known = this.movedPrev.get(e.product.summary);
+      if (known) this.movedNow.set(e.product.summary, known);
       this.stats.reused++;
       return { hit: e.product, store: () => undefined };
     }

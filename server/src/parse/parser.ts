@@ -23,12 +23,12 @@ export function cParser(): Parser {
 
 /** Maps string offsets (UTF-16 code units, as tree-sitter's node binding reports them) to lines/columns. */
 export class LineIndex {
-  private readonly starts: number[];
-  constructor(text: string, starts?: number[]) {
+  private readonly starts: ArrayLike<number>;
+  constructor(text: string, starts?: ArrayLike<number>) {
     if (starts) { this.starts = starts; return; }
-    starts = [0];
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
-    this.starts = starts;
+    const all = [0];
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) all.push(i + 1);
+    this.starts = all;
   }
   /**
    * The index of `text`, which is the old text with [start, oldEnd) replaced
@@ -38,12 +38,16 @@ export class LineIndex {
   edited(text: string, start: number, oldEnd: number, newEnd: number): LineIndex {
     const old = this.starts;
     const delta = newEnd - oldEnd;
-    const starts: number[] = [];
-    let i = 0;
-    while (i < old.length && old[i] <= start) starts.push(old[i++]);
-    for (let k = start; k < newEnd; k++) if (text.charCodeAt(k) === 10) starts.push(k + 1);
-    while (i < old.length && old[i] <= oldEnd) i++;
-    while (i < old.length) starts.push(old[i++] + delta);
+    // one exact-size typed array (this runs on every keystroke of a large file)
+    const kept = this.lineOf(start) + 1; // line starts <= start (the first is 0)
+    const after = Math.max(kept, this.lineOf(oldEnd) + 1); // and those <= oldEnd, replaced
+    let added = 0;
+    for (let k = start; k < newEnd; k++) if (text.charCodeAt(k) === 10) added++;
+    const starts = new Int32Array(kept + added + old.length - after);
+    let n = 0;
+    for (let i = 0; i < kept; i++) starts[n++] = old[i];
+    for (let k = start; k < newEnd; k++) if (text.charCodeAt(k) === 10) starts[n++] = k + 1;
+    for (let i = after; i < old.length; i++) starts[n++] = old[i] + delta;
     return new LineIndex(text, starts);
   }
   /** 0-based line of an offset. */
