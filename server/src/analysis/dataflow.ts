@@ -490,7 +490,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
     const pos = call.pos;
     for (const inner of sum.inner) {
       const inst = resolver.instance(inner.template, call.args);
-      const ref: LockRef = { inst, cls: inner.cls, kind: inner.kind, mode: inner.mode, via: `${sum.name}()`, indexed: isIndexed(inst) };
+      const ref: LockRef = { inst, cls: inner.cls, kind: inner.kind, mode: inner.mode, via: sum.name, indexed: isIndexed(inst) };
       // the callee may drop locks we hold before it takes this one (a __releases helper)
       const before = inner.releasedBefore?.length ? { ...s, held: withoutReleased(s.held, inner.releasedBefore, (t) => resolver.instance(t, call.args)) } : s;
       if (once(`ai|${pos.line}|${pos.col}|${inner.cls}|${heldKey(before)}`)) rec.acquires.push({ ref, before, pos, try: false, callee: sum, chain: [sum.name, ...inner.chain], args: call.args });
@@ -503,11 +503,11 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
     if (!lockEffects || sum.incomplete || sum.conditional) return s;
     for (const r of sum.releases) {
       const inst = resolver.instance(r.template, call.args);
-      s = release(s, { inst, cls: r.cls, kind: r.kind, mode: r.mode, via: `${sum.name}()`, indexed: isIndexed(inst) }, pos, false);
+      s = release(s, { inst, cls: r.cls, kind: r.kind, mode: r.mode, via: sum.name, indexed: isIndexed(inst) }, pos, false);
     }
     for (const a of sum.acquires) {
       const inst = resolver.instance(a.template, call.args);
-      s = acquire(s, { inst, cls: a.cls, kind: a.kind, mode: a.mode, via: `${sum.name}()`, indexed: isIndexed(inst) }, pos, false);
+      s = acquire(s, { inst, cls: a.cls, kind: a.kind, mode: a.mode, via: sum.name, indexed: isIndexed(inst) }, pos, false);
     }
     return s;
   };
@@ -535,7 +535,11 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
       rec.calls.push({ call, before: s0, fault, callee: sum, sleeps });
     }
     if (api) states = applyApi(sum ? applySummary(s0, sum, call, false) : s0, api, call);
-    else if (sum) states = [applySummary(s0, sum, call)];
+    else if (sum) {
+      const s1 = applySummary(s0, sum, call);
+      // a callee whose return value has one sign on every path (`return true;`): the caller's `x = f()` knows it
+      states = [sum.returns && !sum.incomplete ? setVar(s1, '$call', signOf(sum.returns === 'N' ? -1 : sum.returns === 'Z' ? 0 : 1)) : s1];
+    }
     else states = [s0];
     if (plain) states = states.map((x) => folioPassedOn(x, call));
     // a call may change anything reachable through pointer arguments; locals keep their facts

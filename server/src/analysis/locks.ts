@@ -107,11 +107,12 @@ export class Resolver implements TypeEnv {
     return api.op === 'might' ? 'spinlock' : 'mutex';
   }
 
-  /** Lock kind from the declared type of a global or a struct field (`spinlock_t cl_lock;`), if known. */
+  /**
+   * Lock kind from the declared type of a struct field (`spinlock_t cl_lock;`), a global, or a
+   * parameter or local (`spinlock_t *ptl`: mm's page-table locks are passed around as pointers), if known.
+   */
   declaredKind(expr: string): LockKind | undefined {
-    const o = lockObject(expr);
-    const sp = splitLast(o);
-    const t = sp ? typeOfExpr(o, this, this.structs) : this.globals.get(o);
+    const t = typeOfExpr(lockObject(expr), this, this.structs);
     return t ? KIND_OF_TYPE[t] : undefined;
   }
 

@@ -5,6 +5,7 @@ import { lockObject, rootVar } from '../parse/exprs';
 import type { FnRecords } from './dataflow';
 import type { FunctionIR } from './ir';
 import type { InnerAcquire, LockEffect, Released, Summary } from './summaryTypes';
+import { N, P, Z } from './state';
 import type { State } from './state';
 import { KERNEL_ITER_INIT, TRUNCATE_APIS, USER_ITER_INIT } from '../model/faultApi';
 
@@ -132,6 +133,9 @@ export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>):
     return template ? { template, cls: h.cls, kind: h.kind, mode: h.mode } : undefined;
   };
   if (exits.length > 0) {
+    const signs = exits.reduce((m, ex) => m | ex.ret, 0);
+    const one = signs === P ? 'P' : signs === Z ? 'Z' : signs === N ? 'N' : undefined;
+    if (one) sum.returns = one;
     // held at every exit, taken here
     // held at every exit, taken here, and not the caller's own lock re-taken (__releases + __acquires)
     const first = exits[0].state.held.filter((h) => !h.entry && !entryInsts.has(h.inst) && !exits.some((ex) => ex.state.entryAssumed.includes(h.inst)));

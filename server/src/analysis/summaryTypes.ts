@@ -2,7 +2,7 @@
 // in terms of the callee's parameters (`$0->i_rwsem`), plus what it may do
 // inside (acquire classes, fault, sleep). Computed bottom-up over the call
 // graph by summaries.ts; consumed by the dataflow at call sites.
-import type { LockKind, Mode } from '../model/lockApi';
+import type { LockKind, Mode, Sign } from '../model/lockApi';
 import type { Pos } from './ir';
 
 export interface LockEffect {
@@ -68,6 +68,11 @@ export interface Summary {
   mayRelease?: string[];
   /** the function returns with some lock held on only some return values (trylock-like) */
   conditional?: boolean;
+  /**
+   * the sign of the return value, the same on every path (`return true;` in compaction's
+   * compact_lock_irqsave(), `return 0;`): a caller's `locked = f()` knows it
+   */
+  returns?: Sign;
 }
 
 export interface SummaryLookup {

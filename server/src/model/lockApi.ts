@@ -180,7 +180,7 @@ export const BUILTIN_LOCK_APIS: readonly LockApi[] = e([
   // ---- bit spinlocks
   ...family('bitlock', { acq: ['bit_spin_lock'], rel: ['bit_spin_unlock', '__bit_spin_unlock'], tryNz: ['bit_spin_trylock'] }, 'W', '$1:bit$0', 'bit_spin_lock'),
   // ---- folio / page lock
-  ...family('folio', { acq: ['folio_lock', 'lock_page', '__folio_lock'], rel: ['folio_unlock', 'unlock_page'], tryNz: ['folio_trylock', 'trylock_page'], tryZ: ['folio_lock_killable', '__folio_lock_killable', 'lock_page_killable'] }, 'W', '$0:folio_lock', 'folio_lock'),
+  ...family('folio', { acq: ['folio_lock', 'lock_page', '__folio_lock'], rel: ['folio_unlock', 'unlock_page'], tryNz: ['folio_trylock', 'trylock_page'], tryZ: ['folio_lock_killable', '__folio_lock_killable', 'lock_page_killable', '__folio_lock_async'] }, 'W', '$0:folio_lock', 'folio_lock'),
   // ---- per-task contexts (no lock argument)
   { name: 'rcu_read_lock', op: 'acquire', kind: 'rcu', mode: 'RR', arg: -1, instance: 'rcu', cls: 'rcu_read_lock' },
   { name: 'rcu_read_unlock', op: 'release', kind: 'rcu', mode: 'RR', arg: -1, instance: 'rcu', cls: 'rcu_read_lock', shared: true },
