@@ -677,13 +677,20 @@ class Builder {
       }
     }
     if (l && l.type === 'identifier') return this.assign(l.text, right, whole, false);
-    this.expr(right);
+    const r = unwrap(right);
+    // `vmf->pte = pte_offset_map_lock(...)`: the call's result is what the field holds (`$store`), so a
+    // later `if (!vmf->pte)` knows whether the trylock-like call succeeded
+    const storesCall = !!l && isPure(l) && !!r && r.type === 'call_expression' && !PASS_THROUGH.has(r.childForFieldName('function')?.text ?? '');
+    if (storesCall) this.callExpr(r!, '$store'); else this.expr(right);
     if (l) this.expr(l);
     // a store through a field or pointer: facts about expressions over it are stale; a constant
     // stored in a field (`trans->removing_chunk = true`) is a fact a later test can use
     const cv = constValue(right);
-    const op: Op = { k: 'assign', lhs: canon(left), value: cv !== undefined && l && isPure(l) ? { k: 'const', v: cv } : { k: 'unknown' }, pos: this.pos(whole) };
-    const r = unwrap(right);
+    const op: Op = {
+      k: 'assign', lhs: canon(left),
+      value: storesCall ? { k: 'var', name: '$store' } : cv !== undefined && l && isPure(l) ? { k: 'const', v: cv } : { k: 'unknown' },
+      pos: this.pos(whole),
+    };
     const throughPointer = /->|^\*|\[/.test(op.lhs);
     if (throughPointer && r && r.type === 'identifier' && !/^[A-Z][A-Z0-9_]*$/.test(r.text)) op.escapes = r.text;
     else if (throughPointer && r && r.type === 'call_expression') op.escapes = '$call';
@@ -718,6 +725,17 @@ class Builder {
       return;
     }
     if (u && u.type === 'initializer_list') { this.noteAssign(name); return; }
+    // `start_pte = pte = pte_offset_map_lock(...)`: the inner assignment, then a copy of what it stored
+    if (u && u.type === 'assignment_expression' && (u.child(1)?.text ?? '=') === '=') {
+      const il = unwrap(u.childForFieldName('left'));
+      const ir = u.childForFieldName('right');
+      if (il && ir && il.type === 'identifier') {
+        this.assign(il.text, ir, u, false);
+        this.noteAssign(name, il.text);
+        this.emit({ k: 'assign', lhs: name, value: { k: 'var', name: il.text }, pos: p });
+        return;
+      }
+    }
     // x = !call(...): the call's result, negated (a trylock-like result kept as a flag)
     if (u && u.type === 'unary_expression' && u.child(0)?.text === '!') {
       const inner = unwrap(u.childForFieldName('argument'));

@@ -230,8 +230,9 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
   const escape = (s: State, what: string, pos: Pos): State => {
     const names = what === '$call' ? [] : [...new Set([what, resolver.expand(what)])];
     const under = (inst: string, w: string): boolean => inst === w || [`${w}->`, `${w}:`, `${w}.`, `(${w})`].some((p) => inst.startsWith(p));
+    // a trylock's result is whether it succeeded, not the lock (`vmf->pte = pte_offset_map_lock(..., &vmf->ptl)`)
     const owned = (h: Held): boolean => !h.handedOff && (what === '$call'
-      ? h.site.line === pos.line && h.site.col >= pos.col && h.site.endLine <= pos.endLine
+      ? h.site.line === pos.line && h.site.col >= pos.col && h.site.endLine <= pos.endLine && ctx.know.lockApi(h.via)?.op !== 'try'
       : names.some((w) => under(h.inst, w)) || h.token === what);
     if (!s.held.some(owned)) return s;
     return withTrail({ ...s, held: s.held.map((h) => (owned(h) ? { ...h, handedOff: true } : h)) }, { line: pos.line, what: `stored: ${what === '$call' ? 'the lock' : what} handed over` });
@@ -632,6 +633,13 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
         if (op.escapes) out = escape(out, op.escapes, op.pos);
         // `trans->removing_chunk = true;` ... `if (trans->removing_chunk)`: the store decides the test
         if (op.value.k === 'const' && relevant.atoms.has(op.lhs)) return [{ ...out, atoms: { ...out.atoms, [op.lhs]: op.value.v !== 0 } }];
+        // `vmf->pte = pte_offset_map_lock(...)` ... `if (!vmf->pte)`: the call's result decides it (zero or not)
+        if (op.value.k === 'var' && op.value.name === '$store') {
+          const sign = varSign(out, '$store');
+          out = setVar(out, '$store', ANY);
+          const truth = sign === Z ? false : (sign & Z) === 0 ? true : undefined;
+          if (truth !== undefined && relevant.atoms.has(op.lhs)) return [{ ...out, atoms: { ...out.atoms, [op.lhs]: truth } }];
+        }
         return [out];
       }
       case 'nofault': {
@@ -885,7 +893,7 @@ export function relevantFacts(fn: FunctionIR, know: Knowledge): { vars: Set<stri
       case 'assign':
         if (op.value.k === 'const' || op.value.k === 'var' || op.value.k === 'not') known.add(op.lhs);
         if (op.value.k === 'var') { const l = copies.get(op.lhs); if (l) l.add(op.value.name); else copies.set(op.lhs, new Set([op.value.name])); }
-        if (op.value.k === 'const' && !/^[A-Za-z_$]\w*$/.test(op.lhs)) storedAtoms.add(op.lhs);
+        if ((op.value.k === 'const' || (op.value.k === 'var' && op.value.name === '$store')) && !/^[A-Za-z_$]\w*$/.test(op.lhs)) storedAtoms.add(op.lhs);
         break;
       case 'call': {
         const api = op.call.indirect ? undefined : know.lockApi(op.call.name);
@@ -925,10 +933,14 @@ export function relevantFacts(fn: FunctionIR, know: Knowledge): { vars: Set<stri
   for (const work = [...returned]; work.length;) {
     for (const src of copies.get(work.pop()!) ?? []) if (!returned.has(src)) { returned.add(src); work.push(src); }
   }
-  const vars = new Set<string>(['$call', '$test', '$ret', '$not']);
+  const vars = new Set<string>(['$call', '$test', '$ret', '$not', '$store']);
   for (const [v, n] of tested) if (n >= 2 || known.has(v)) vars.add(v);
   // returned after a test (`if (IS_ERR(dent)) { unlock; } return dent;`): the exit's value says success or failure
   for (const v of returned) if (known.has(v) || tested.has(v)) vars.add(v);
+  // what a tracked variable is copied from is tracked too (`pte = pte_offset_map_lock(...); start_pte = pte; if (!start_pte)`)
+  for (const work = [...vars]; work.length;) {
+    for (const src of copies.get(work.pop()!) ?? []) if (!vars.has(src) && (known.has(src) || tested.has(src))) { vars.add(src); work.push(src); }
+  }
   const keepAtoms = new Set<string>();
   for (const [a, n] of atoms) if (n >= 2 || storedAtoms.has(a)) keepAtoms.add(a);
   for (const a of storedAtoms) if (atoms.has(a)) keepAtoms.add(a);
