@@ -63,7 +63,34 @@ describe('per-filesystem-type lock classes', () => {
     const t = new FsTypes();
     for (const c of ['inode.i_rwsem', 'inode.i_rwsem/I_MUTEX_PARENT', 'address_space.invalidate_lock', 'sb_writers', 'sb_internal', 'super_block.s_umount', 'inode.i_lock']) assert.ok(t.perFsType(c), c);
     for (const c of ['address_space.i_mmap_rwsem', 'mm_struct.mmap_lock', 'jbd2_handle', 'dquot.dq_lock', 'btrfs_fs_info.subvol_sem']) assert.ok(!t.perFsType(c), c);
-    assert.strictEqual(t.held('fs/btrfs/inode.c', 'jbd2_handle'), undefined, 'one class for every filesystem: not attributed');
+    assert.strictEqual(t.held('fs/btrfs/inode.c', 'address_space.i_mmap_rwsem'), undefined, 'one class for every filesystem: not attributed');
+  });
+
+  it('classes whose every instance is one mounted filesystem\'s (a journal, a dquot) are attributed like per-type ones', () => {
+    const t = new FsTypes();
+    for (const c of ['jbd2_handle', 'dquot.dq_lock']) {
+      assert.ok(!t.perFsType(c), `${c}: lockdep does not key it per filesystem type`);
+      assert.ok(t.perFilesystem(c), c);
+      assert.strictEqual(t.held('fs/ext4/ioctl.c', c), 'ext4', c);
+      assert.strictEqual(t.acquired('fs/ocfs2/quota_global.c', c, 'fs/jbd2/transaction.c'), 'ocfs2', c);
+      for (const generic of ['fs/jbd2/transaction.c', 'fs/quota/dquot.c']) assert.strictEqual(t.held(generic, c), undefined, `${c} in ${generic}`);
+    }
+    for (const c of ['address_space.i_mmap_rwsem', 'mm_struct.mmap_lock', 'btrfs_fs_info.subvol_sem']) assert.ok(!t.perFilesystem(c), c);
+    // ext4_ioctl_setproject() (jbd2_handle, then dqget()'s dq_lock) against ocfs2_release_dquot() (dq_lock, then
+    // ocfs2_start_trans()): no journal or dquot is both filesystems', so no cycle; in one filesystem, an ABBA
+    const dir = path.join(__dirname, '..', '..', 'test-fixtures', 'fs-instance');
+    const read = (f: string): string => fs.readFileSync(path.join(dir, f), 'utf8');
+    const dquot = read('fs/quota/toy_dquot.c');
+    const block = read('fs/blockfs/block_ioctl.c');
+    const cluster = read('fs/clusterfs/cluster_quota.c').replace(/\/\* a dquot looked up inside[^]*$/, '');
+    assert.ok(!cluster.includes('cluster_set_project'));
+    const laidOut = { '/k/fs/quota/toy_dquot.c': dquot, '/k/fs/blockfs/block_ioctl.c': block, '/k/fs/clusterfs/cluster_quota.c': cluster };
+    assert.deepStrictEqual(analyse(laidOut), []);
+    const oneFs = { '/k/fs/quota/toy_dquot.c': dquot, '/k/fs/clusterfs/block_ioctl.c': block, '/k/fs/clusterfs/cluster_quota.c': cluster };
+    const found = analyse(oneFs);
+    assert.deepStrictEqual(found.map((f) => f.rule), ['order-cycle']);
+    assert.match(found[0].message, /jbd2_handle \(clusterfs\)/);
+    assert.match(found[0].message, /dquot\.dq_lock \(clusterfs\)/);
   });
 
   it('stacking code: its own locks are its own, what a VFS helper takes underneath belongs to the lower filesystem', () => {

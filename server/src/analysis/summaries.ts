@@ -106,14 +106,23 @@ export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>):
     }
     return out.length ? out : undefined;
   };
-  /** a callee's "drops the caller's lock first", seen from this function's callers */
-  const lift = (inner: readonly Released[] | undefined, args: readonly string[]): Released[] => {
+  /**
+   * A callee's "drops the caller's lock first", seen from this function's
+   * callers: a lock this function holds on entry, or one it does not hold at
+   * the call (`before`) and can name in its callers' terms (a parameter's or
+   * a global's): then only a caller can hold it. ceph_reserve_caps() drops
+   * `mdsc->mutex` only when it must trim, so __register_request(), which
+   * passes it on, neither requires nor releases it, but its callers' mutex
+   * is still dropped before the session mutex is taken.
+   */
+  const lift = (inner: readonly Released[] | undefined, args: readonly string[], before: State): Released[] => {
     const out: Released[] = [];
     for (const r of inner ?? []) {
       const inst = r.template ? rec.resolver.instance(r.template, args) : undefined;
-      const isEntry = inst !== undefined && (entryInsts.has(inst) || exits.some((ex) => ex.state.entryAssumed.includes(inst)));
-      if (inst && isEntry) out.push({ template: toTemplate(inst, fn, globals), cls: r.cls });
-      else if (!inst) out.push({ cls: r.cls });
+      if (!inst) { out.push({ cls: r.cls }); continue; }
+      const isEntry = entryInsts.has(inst) || exits.some((ex) => ex.state.entryAssumed.includes(inst));
+      const template = toTemplate(inst, fn, globals);
+      if (isEntry || (template !== undefined && !before.held.some((h) => h.inst === inst && !h.entry))) out.push({ template, cls: r.cls });
     }
     return out;
   };
@@ -193,7 +202,7 @@ export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>):
       if (deep) {
         inner.file = deep.file; inner.pos = deep.pos;
         // what the callee dropped first, if it was our caller's lock, is dropped for our callers too
-        dropped = merge(rb, lift(deep.releasedBefore, a.args ?? []));
+        dropped = merge(rb, lift(deep.releasedBefore, a.args ?? [], a.before));
       }
     }
     if (dropped) inner.releasedBefore = dropped;
@@ -218,7 +227,7 @@ export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>):
         // the callee faults through an iterator it was given: which one is ours, in our caller's terms
         const iterInst = f.iter ? rec.resolver.instance(f.iter, c.call.args) : undefined;
         if (!(iterInst && (c.before.nofault.includes(iterInst) || kernelIterator(rec, iterInst)))) {
-          sum.fault = { file: f.file, pos: f.pos, api: f.api, chain: [c.callee.name, ...f.chain], gup: f.gup, iter: iterInst ? toTemplate(iterInst, fn, globals) : undefined, releasedBefore: merge(released(c.before), lift(f.releasedBefore, c.call.args)) };
+          sum.fault = { file: f.file, pos: f.pos, api: f.api, chain: [c.callee.name, ...f.chain], gup: f.gup, iter: iterInst ? toTemplate(iterInst, fn, globals) : undefined, releasedBefore: merge(released(c.before), lift(f.releasedBefore, c.call.args, c.before)) };
         }
       }
     }

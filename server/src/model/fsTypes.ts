@@ -27,6 +27,28 @@ export const PER_FS_TYPE_CLASSES: readonly { cls: string; key: string }[] = [
 ];
 
 /**
+ * Classes lockdep does not key per filesystem type, but whose every instance
+ * belongs to one mounted filesystem (one super_block, or the journal of one).
+ * Two filesystems' code never takes the same instance, so at such a class a
+ * deadlock cycle cannot pass from one filesystem's edges to another's: the
+ * order rules attribute these classes to a filesystem like the per-type ones
+ * (generic code, fs/jbd2 and fs/quota included, is matched with each). A
+ * filesystem type is coarser than its instances, so nothing that can deadlock
+ * on one superblock is split. Only classes that two filesystems' code takes
+ * belong here; a class private to one filesystem needs no attribution.
+ */
+export const PER_FS_INSTANCE_CLASSES: readonly { cls: string; why: string }[] = [
+  // fs/jbd2/journal.c journal_init_common(): lockdep_register_key(&journal->jbd2_trans_commit_key) and
+  // lockdep_init_map(&journal->j_trans_commit_map, "jbd2_handle", &journal->jbd2_trans_commit_key, 0):
+  // 6.12 keys it per journal (6.1: one static key). A journal is one filesystem's (ext4 sbi->s_journal,
+  // ocfs2 osb->journal->j_journal; an external journal device is claimed by one mount).
+  { cls: 'jbd2_handle', why: 'journal_t.j_trans_commit_map: a class per journal since jbd2_trans_commit_key moved into journal_t; a journal belongs to one filesystem' },
+  // fs/quota/dquot.c get_empty_dquot(): mutex_init(&dquot->dq_lock) (one class), dquot->dq_sb = sb;
+  // dqget(sb, qid) finds a dquot by (dq_sb, dq_id) (find_dquot()): a dquot belongs to one super_block.
+  { cls: 'dquot.dq_lock', why: 'get_empty_dquot(): one class, but dquot->dq_sb = sb: a dquot belongs to one super_block' },
+];
+
+/**
  * Directories under fs/ that are not a filesystem type: libraries and VFS
  * clients that run on other filesystems' objects (their code is generic,
  * like fs/*.c). Longest match wins (`smb/server` before `smb`).
@@ -58,15 +80,26 @@ export const STACKING_FS_PATHS: readonly { path: string; lower: RegExp }[] = [
 /** The filesystem-type view of the engine: which classes are per type, and which type a file's code works on. */
 export class FsTypes {
   private readonly perType: ReadonlySet<string>;
+  private readonly perInstance: ReadonlySet<string>;
 
   constructor(extraClasses: readonly string[] = []) {
     this.perType = new Set([...PER_FS_TYPE_CLASSES.map((c) => c.cls), ...extraClasses]);
+    this.perInstance = new Set(PER_FS_INSTANCE_CLASSES.map((c) => c.cls));
   }
 
   /** Does lockdep keep this class (or its base, before `/subclass`) per filesystem type? */
   perFsType(cls: string): boolean {
-    const slash = cls.indexOf('/');
-    return this.perType.has(slash < 0 ? cls : cls.slice(0, slash));
+    return this.perType.has(baseOf(cls));
+  }
+
+  /**
+   * Is this class one filesystem's in the order rules: kept per type by
+   * lockdep, or every instance of it belongs to one mounted filesystem
+   * (PER_FS_INSTANCE_CLASSES)?
+   */
+  perFilesystem(cls: string): boolean {
+    const base = baseOf(cls);
+    return this.perType.has(base) || this.perInstance.has(base);
   }
 
   /**
@@ -79,12 +112,12 @@ export class FsTypes {
   }
 
   /**
-   * The filesystem a per-type class held in `file` belongs to (undefined:
-   * generic, or not a per-type class); in stacking code, the one underneath
+   * The filesystem a per-type (or per-instance) class held in `file` belongs
+   * to (undefined: generic, or not such a class); in stacking code, the one underneath
    * when the instance names an object underneath (`file_inode(real.file)`).
    */
   held(file: string, cls: string, inst?: string): string | undefined {
-    if (!this.perFsType(cls)) return undefined;
+    if (!this.perFilesystem(cls)) return undefined;
     const here = placeOf(file);
     if (here.stacking && inst !== undefined && here.stacking.test(inst)) return `lower:${here.fs}`;
     return here.fs;
@@ -101,6 +134,12 @@ export class FsTypes {
     if (fs === here.fs && here.stacking && innerFile !== undefined && placeOf(innerFile).fs !== here.fs) return `lower:${here.fs}`;
     return fs;
   }
+}
+
+/** A class without its `/subclass`. */
+function baseOf(cls: string): string {
+  const slash = cls.indexOf('/');
+  return slash < 0 ? cls : cls.slice(0, slash);
 }
 
 /**

@@ -6,7 +6,8 @@
 // Classes lockdep keeps per filesystem type (i_rwsem, invalidate_lock,
 // sb_writers, ...: model/fsTypes.ts) are nodes per filesystem: btrfs's
 // i_rwsem and f2fs's are two classes, and VFS or library code (generic)
-// stands for every filesystem's.
+// stands for every filesystem's. So are classes whose every instance is one
+// mounted filesystem's (a journal's jbd2_handle, a dquot's dq_lock).
 import type { Finding } from '../diagnostic';
 import type { FnEvents, AcqEvent, HeldLite } from '../events';
 import type { Pos } from '../ir';
@@ -81,8 +82,8 @@ function instantiate(facts: WorkspaceFacts, edges: readonly ObservedEdge[]): Obs
   if (types.size === 0) return out;
   const sorted = [...types].sort();
   for (const e of edges) {
-    const gFrom = !e.fromFs && facts.fsTypes.perFsType(e.from);
-    const gTo = !e.toFs && facts.fsTypes.perFsType(e.to);
+    const gFrom = !e.fromFs && facts.fsTypes.perFilesystem(e.from);
+    const gTo = !e.toFs && facts.fsTypes.perFilesystem(e.to);
     if (!gFrom && !gTo) continue;
     for (const t of sorted) out.push({ ...e, fromFs: gFrom ? t : e.fromFs, toFs: gTo ? t : e.toFs, instantiated: true });
   }
