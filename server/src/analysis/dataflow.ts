@@ -352,6 +352,8 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
       case 'acquire': {
         let s = s0;
         for (const ref of resolver.refs(api, call)) s = acquire(s, ref, pos, false, undefined, undefined, call.args);
+        // what it returns having taken the lock (pte_offset_map_lock: the mapped PTEs, not NULL)
+        if (api.success) s = setVar(s, '$call', signOf(api.success === 'N' ? -1 : api.success === 'Z' ? 0 : 1));
         return [s];
       }
       case 'try': {
@@ -897,7 +899,7 @@ export function relevantFacts(fn: FunctionIR, know: Knowledge): { vars: Set<stri
         break;
       case 'call': {
         const api = op.call.indirect ? undefined : know.lockApi(op.call.name);
-        if (op.assignTo && api && (api.op === 'try' || api.op === 'holder_nq' || api.op === 'holder_nq_init' || api.op === 'holder_queued')) known.add(op.assignTo);
+        if (op.assignTo && api && (api.op === 'try' || api.op === 'holder_nq' || api.op === 'holder_nq_init' || api.op === 'holder_queued' || (api.op === 'acquire' && api.success))) known.add(op.assignTo);
         // `&locked` given to a may-release GUP call: zero after it means the lock was dropped
         const out = api ? heldOutVar(api, op.call) : undefined;
         if (out) known.add(out);

@@ -54,7 +54,10 @@ export interface LockApi {
   /** index of a flags argument decoded through `flags` (xfs_ilock) */
   flagArg?: number;
   flags?: Record<string, { instance: string; cls: string; kind: LockKind; mode: Mode }>;
-  /** try: sign of the return value on success / failure */
+  /**
+   * try: sign of the return value on success / failure. acquire: `success` is what it returns having
+   * taken the lock, when a caller tests it (pte_offset_map_lock: the mapped PTEs, not NULL)
+   */
   success?: Sign;
   failure?: Sign;
   /** index of an argument giving the glock state (LM_ST_*) for holder calls */
@@ -172,6 +175,13 @@ export const BUILTIN_LOCK_APIS: readonly LockApi[] = e([
   { name: 'refcount_dec_and_lock', op: 'try', kind: 'spinlock', mode: 'W', arg: 1, success: 'P', failure: 'Z' },
   { name: 'refcount_dec_and_mutex_lock', op: 'try', kind: 'mutex', mode: 'W', arg: 1, success: 'P', failure: 'Z' },
   { name: 'atomic_dec_and_mutex_lock', op: 'try', kind: 'mutex', mode: 'W', arg: 1, success: 'P', failure: 'Z' },
+  // ---- page-table locks (include/linux/mm.h): the PTE lock comes back through `spinlock_t **ptlp`, named by the
+  // caller's variable (`&ptl`: ptl, as spin_lock(ptl) names it). Since 6.5 a NULL pte means no page table and no
+  // lock, and callers test it; before, it could not fail and callers do not. Both read right as an acquire that
+  // returns a non-NULL pte: the NULL branch (which takes nothing) is not analysed.
+  { name: 'pte_offset_map_lock', op: 'acquire', kind: 'spinlock', mode: 'W', arg: 3, success: 'P' },
+  { name: 'pte_alloc_map_lock', op: 'acquire', kind: 'spinlock', mode: 'W', arg: 3, success: 'P' },
+  { name: 'pte_unmap_unlock', op: 'release', kind: 'spinlock', mode: 'W', arg: 1 },
   // ---- rwlocks: read_lock is a recursive reader (lockdep: R), write_lock exclusive
   ...family('rwlock', { acq: ['write_lock', 'write_lock_bh', 'write_lock_irq', 'write_lock_irqsave'], rel: ['write_unlock', 'write_unlock_bh', 'write_unlock_irq', 'write_unlock_irqrestore'], tryNz: ['write_trylock'] }, 'W'),
   ...family('rwlock', { acq: ['read_lock', 'read_lock_bh', 'read_lock_irq', 'read_lock_irqsave'], rel: ['read_unlock', 'read_unlock_bh', 'read_unlock_irq', 'read_unlock_irqrestore'], tryNz: ['read_trylock'] }, 'RR', undefined, undefined, true),
