@@ -169,13 +169,18 @@ export class SimulationPanel implements vscode.Disposable {
     const c = this.client();
     if (!c || !this.last) return;
     const args = { uri: this.last.uri, position: { line: this.last.position.line, character: this.last.position.character }, scenario };
-    const res = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Lock Order: simulating' }, async () => {
+    // cancellable: the request's cancellation reaches the server, which stops the simulation in its worker
+    let cancelled = false;
+    const res = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Lock Order: simulating', cancellable: true }, async (_progress, token) => {
+      token.onCancellationRequested(() => { cancelled = true; });
       try {
-        return (await c.sendRequest('workspace/executeCommand', { command: 'lockorder.simulate', arguments: [args] })) as SimulateResponse;
+        return (await c.sendRequest('workspace/executeCommand', { command: 'lockorder.simulate', arguments: [args] }, token)) as SimulateResponse;
       } catch (e) {
+        if (token.isCancellationRequested) return undefined;
         return { ok: false, error: `the language server did not answer: ${(e as Error).message}` } as SimulateResponse;
       }
     });
+    if (cancelled) return;
     this.show(res ?? { ok: false, error: 'no answer from the language server' });
   }
 

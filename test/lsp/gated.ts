@@ -16,7 +16,7 @@ export const faults = (d: Diagnostic[]): Diagnostic[] => d.filter((x) => x.code 
 export const logs = (c: TestClient): string[] => c.notes.filter((n) => n.method === 'window/logMessage').map((n) => (n.params as { message: string }).message);
 
 /** lockorder/stats' crossCheck part. */
-export interface CrossStats { sent: number; applied: number; dropped: number; failures: number; simSent: number; simAnswered: number; simFallbacks: number }
+export interface CrossStats { sent: number; applied: number; dropped: number; failures: number; simSent: number; simAnswered: number; simFallbacks: number; simCancelled: number; aborted: number }
 export const crossStats = async (c: TestClient): Promise<CrossStats> => (await c.request<{ crossCheck: CrossStats }>('lockorder/stats', {})).crossCheck;
 
 /** Poll `pred` (a file appearing, a gate id) until it gives something truthy; fail if the server exits or after `ms`. */

@@ -10,6 +10,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
+import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import { Workspace } from '../../server/src/analysis/workspace';
 import { emptyConfig } from '../../server/src/model/config';
 import { simulate as runSimulator, ScenarioKind } from '../../server/src/sim/scenarios';
@@ -56,7 +57,7 @@ const insertLines = (c: TestClient, uri: string, n: number): void =>
 describe('lsp: lockorder.simulate runs in the simulation worker', function () {
   this.timeout(120000);
 
-  it('answers as simulate() on the same texts, unsaved edits included; queued behind a cross-check, whose stale reply is dropped', async () => {
+  it('answers as simulate() on the same texts, unsaved edits included; a cross-check ahead of it is aborted and asked again', async () => {
     // on disk the function has another name: the worker must simulate the editor's text, not the file
     await withGatedServer({ 'toyfs_file.c': GFS2.split(FN).join('toy_direct_read_on_disk') }, async (c, dir, gate) => {
       const file = path.join(dir, 'toyfs_file.c');
@@ -73,12 +74,12 @@ describe('lsp: lockorder.simulate runs in the simulation worker', function () {
       // the edit is not sent yet: the worker is busy), so the worker can only know the edit from it
       const s0 = await statsUntil(c, 'the simulate request sent to the worker', (s) => s.simSent === 1);
       assert.strictEqual(s0.sent, 1, JSON.stringify(s0));
-      release(gate, 1);
-      // request 2 is the simulation; the stale cross-check's reply was dropped before the edit's was sent (3)
+      // the user is waiting: the held cross-check (never released) is aborted in the worker, its reply is
+      // not applied, and a cross-check of the current analysis is asked for again, behind the simulation
+      await waitFor(c, () => fs.existsSync(path.join(gate, 'aborted-1')), 'the held cross-check to be aborted');
       await waitFor(c, () => started(gate, 2), 'the simulation to start in the worker');
-      const mid = await statsUntil(c, 'the stale cross-check reply', (s) => s.dropped + s.applied > 0);
-      assert.strictEqual(mid.dropped, 1, JSON.stringify(mid));
-      assert.strictEqual(mid.applied, 0, JSON.stringify(mid));
+      const mid = await statsUntil(c, 'the aborted cross-check reply', (s) => s.aborted === 1 && s.sent === 2);
+      assert.strictEqual(mid.dropped + mid.applied, 0, JSON.stringify(mid));
       assert.strictEqual(mid.simAnswered, 0, 'the simulation is still held');
       release(gate, 'all');
       const res = await pending;
@@ -94,6 +95,30 @@ describe('lsp: lockorder.simulate runs in the simulation worker', function () {
       assert.deepStrictEqual({ simSent: end.simSent, simAnswered: end.simAnswered, simFallbacks: end.simFallbacks, failures: end.failures }, { simSent: 2, simAnswered: 2, simFallbacks: 0, failures: 0 });
       assert.ok(end.applied >= 1, JSON.stringify(end));
       assert.deepStrictEqual(fellBack(c), []);
+    });
+  });
+
+  it('a cancelled simulation is answered at once and stopped in the worker, which then serves the next request', async () => {
+    await withGatedServer({ 'toyfs_file.c': GFS2 }, async (c, dir, gate) => {
+      const file = path.join(dir, 'toyfs_file.c');
+      const uri = c.open(file);
+      await waitFor(c, () => started(gate, 1), 'the first cross-check to start');
+      release(gate, 1);
+      await c.diagnostics(uri, (x) => faults(x).length === 2 && faults(x).every((y) => CONFIRMED.test(y.message)));
+      // the simulation (request 2) is held in the worker; the client gives up on it
+      const cts = new CancellationTokenSource();
+      const asked = c.request('workspace/executeCommand', { command: 'lockorder.simulate', arguments: [{ uri, function: FN }] }, cts);
+      await waitFor(c, () => started(gate, 2), 'the simulation to start in the worker');
+      cts.cancel();
+      await assert.rejects(asked, (e: Error) => /cancelled/.test(e.message), 'answered as cancelled');
+      // the worker stops it without being released, answers nothing for it, and is free again
+      await waitFor(c, () => fs.existsSync(path.join(gate, 'aborted-2')), 'the simulation to be aborted in the worker');
+      const s1 = await stats(c);
+      assert.deepStrictEqual({ simCancelled: s1.simCancelled, simFallbacks: s1.simFallbacks, failures: s1.failures }, { simCancelled: 1, simFallbacks: 0, failures: 0 });
+      assert.deepStrictEqual(fellBack(c), [], 'nothing was simulated on the main thread');
+      release(gate, 'all');
+      const res = await simulateReq(c, uri);
+      assert.deepStrictEqual(res, direct(file, GFS2));
     });
   });
 

@@ -54,8 +54,11 @@ export function targetFunction(session: Session, file: string, args: SimulateArg
   return fn?.name;
 }
 
+/** The request's cancellation (vscode-languageserver's CancellationToken, or anything shaped like it). */
+export interface Cancel { isCancellationRequested: boolean; onCancellationRequested(cb: () => void): unknown }
+
 /** Where the simulation runs off the main thread (CrossCheckClient.simulate). */
-export interface SimulationWorker { simulate(ask: SimulateAsk): Promise<SimulateAnswer> }
+export interface SimulationWorker { simulate(ask: SimulateAsk, cancel?: Cancel): Promise<SimulateAnswer> }
 
 /**
  * lockorder.simulate. With `worker`, the simulation runs there (it is sent
@@ -64,7 +67,7 @@ export interface SimulationWorker { simulate(ask: SimulateAsk): Promise<Simulate
  * are answered ({ok: false}), never thrown.
  */
 export async function simulate(session: Session, raw: unknown, uriOf: (p: string) => string,
-  via: { worker?: SimulationWorker; log?: (s: string) => void } = {}): Promise<SimulateResponse> {
+  via: { worker?: SimulationWorker; log?: (s: string) => void; cancel?: Cancel } = {}): Promise<SimulateResponse> {
   const args = (raw ?? {}) as SimulateArgs;
   if (!args || typeof args.uri !== 'string') return { ok: false, error: 'lockorder.simulate needs {uri, function | position, scenario?}' };
   const file = uriToPath(args.uri);
@@ -79,9 +82,11 @@ export async function simulate(session: Session, raw: unknown, uriOf: (p: string
     // sent now, before any await: the worker gets the texts this analysis saw
     let why: string;
     try {
-      const a = await via.worker.simulate({ file, fn, scenario });
+      const a = await via.worker.simulate({ file, fn, scenario }, via.cancel);
       if (a.kind === 'outcome') return adaptSimResult(a.outcome, fn, args.uri, uriOf);
       if (a.kind === 'error') return { ok: false, function: fn, uri: args.uri, error: a.error };
+      // the worker stops at its next time check; nothing runs here
+      if (a.kind === 'cancelled') return { ok: false, function: fn, uri: args.uri, error: 'cancelled' };
       why = a.reason;
     } catch (e) {
       why = `asking the simulation worker failed: ${(e as Error).message}`;

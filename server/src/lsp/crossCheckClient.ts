@@ -68,7 +68,9 @@ export type SimulateAnswer =
   /** the SimulateError it threw (e.g. no such function) */
   | { kind: 'error'; error: string }
   /** the worker could not answer (why, one line): simulate on the main thread */
-  | { kind: 'unavailable'; reason: string };
+  | { kind: 'unavailable'; reason: string }
+  /** the caller cancelled it (the worker was told to stop simulating it) */
+  | { kind: 'cancelled' };
 
 interface PendingSimulation {
   resolve: (a: SimulateAnswer) => void;
@@ -93,8 +95,13 @@ export function resolveCrossCheckScript(dir = __dirname, self = __filename): str
 export class CrossCheckClient {
   /** the worker (pool.ts: its timeout, crash and exit handling) */
   private worker?: WorkerSlot<number, WorkerReply>;
-  /** the cross-check in flight (the analysis it is about held weakly: a newer one may replace it meanwhile) */
-  private busy?: { id: number; gen: number; result: WeakRef<AnalysisResult> };
+  /**
+   * the cross-check in flight (the analysis it is about held weakly: a newer one may replace it meanwhile);
+   * `aborted`: a user's simulate overtook it, its reply carries no verdicts worth applying
+   */
+  private busy?: { id: number; gen: number; result: WeakRef<AnalysisResult>; aborted?: boolean };
+  /** the current worker's abort word (crossCheckWorker.ts abortProbe): the id of the request to stop */
+  private abortFlag?: Int32Array;
   /** simulate requests sent to the current worker and not yet replied to, by id */
   private readonly sims = new Map<number, PendingSimulation>();
   /** a cross-check became due while the worker was busy */
@@ -109,7 +116,7 @@ export class CrossCheckClient {
    * cross-check requests sent and replies applied / dropped; simulate requests sent to the worker, answered
    * by it, and answered "unavailable" (left to the main thread) (lockorder/stats)
    */
-  readonly stats = { sent: 0, applied: 0, dropped: 0, failures: 0, lastAnalysisMs: 0, lastSimMs: 0, workerHeapUsed: 0, simSent: 0, simAnswered: 0, simFallbacks: 0 };
+  readonly stats = { sent: 0, applied: 0, dropped: 0, failures: 0, lastAnalysisMs: 0, lastSimMs: 0, workerHeapUsed: 0, simSent: 0, simAnswered: 0, simFallbacks: 0, simCancelled: 0, aborted: 0 };
 
   constructor(private readonly session: Session, private readonly log: (s: string) => void, private readonly onVerdicts: () => void,
     private readonly script: string | undefined = resolveCrossCheckScript(), private readonly simulateTimeoutMs = SIMULATE_TIMEOUT_MS) {}
@@ -146,7 +153,7 @@ export class CrossCheckClient {
    * sent is what that analysis saw). Never rejects; "unavailable" means:
    * simulate on the main thread.
    */
-  simulate(ask: SimulateAsk): Promise<SimulateAnswer> {
+  simulate(ask: SimulateAsk, cancel?: { isCancellationRequested: boolean; onCancellationRequested(cb: () => void): unknown }): Promise<SimulateAnswer> {
     const unavailable = (reason: string): Promise<SimulateAnswer> => {
       this.stats.simFallbacks++;
       return Promise.resolve({ kind: 'unavailable', reason });
@@ -158,13 +165,23 @@ export class CrossCheckClient {
     if (!worker) return unavailable('the simulation worker script is missing');
     const id = this.nextId++;
     const msg: SimulateRequest = { type: 'simulate', id, ...this.takeSync(), file: ask.file, fn: ask.fn, scenario: ask.scenario };
+    // the user is waiting: a background cross-check ahead of this request stops at its next time check
+    // (its verdicts are dropped and it is asked again once the worker is free)
+    if (this.busy && !this.busy.aborted) { this.busy.aborted = true; this.wanted = true; this.abort(this.busy.id); }
     return new Promise<SimulateAnswer>((resolve) => {
       const p: PendingSimulation = { resolve, settled: false };
       p.timer = setTimeout(() => this.settle(p, { kind: 'unavailable', reason: `the simulation worker did not answer within ${duration(this.simulateTimeoutMs)}` }), this.simulateTimeoutMs);
       this.sims.set(id, p);
       this.stats.simSent++;
+      // cancelled: answered now; the worker stops simulating it at its next time check (or skips it if not started)
+      cancel?.onCancellationRequested(() => {
+        if (p.settled) return;
+        this.abort(id);
+        this.settle(p, { kind: 'cancelled' });
+      });
       // a message that cannot be posted fails the worker (on the next tick), which settles this request
       if (!worker.send(id, msg)) { this.sims.delete(id); this.settle(p, { kind: 'unavailable', reason: 'the simulation worker is gone' }); }
+      else if (cancel?.isCancellationRequested) { this.abort(id); this.settle(p, { kind: 'cancelled' }); }
     });
   }
 
@@ -181,8 +198,15 @@ export class CrossCheckClient {
     if (p.settled) return;
     p.settled = true;
     if (p.timer) clearTimeout(p.timer);
-    if (a.kind === 'unavailable') this.stats.simFallbacks++; else this.stats.simAnswered++;
+    if (a.kind === 'unavailable') this.stats.simFallbacks++;
+    else if (a.kind === 'cancelled') this.stats.simCancelled++;
+    else this.stats.simAnswered++;
     p.resolve(a);
+  }
+
+  /** Tell the worker to stop request `id` if it is running it, or when it starts it. */
+  private abort(id: number): void {
+    if (this.abortFlag) Atomics.store(this.abortFlag, 0, id);
   }
 
   dispose(): void {
@@ -197,8 +221,10 @@ export class CrossCheckClient {
       this.disabled = true;
       return undefined;
     }
+    const abortFlag = new Int32Array(new SharedArrayBuffer(4));
+    abortFlag[0] = -1; // no request (ids start at 1)
     const w: WorkerSlot<number, WorkerReply> = new WorkerSlot<number, WorkerReply>({
-      script: this.script, workerData: { role: CROSS_CHECK_ROLE }, timeoutMs: WORKER_TIMEOUT_MS, unref: true,
+      script: this.script, workerData: { role: CROSS_CHECK_ROLE, abort: abortFlag }, timeoutMs: WORKER_TIMEOUT_MS, unref: true,
       resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
       take: (inFlight, m) => { const k = inFlight.indexOf(m.id); return k < 0 ? undefined : k; },
     }, {
@@ -206,6 +232,7 @@ export class CrossCheckClient {
       failed: (_lost, reason) => { if (w === this.worker) this.fail(reason); },
     });
     this.worker = w;
+    this.abortFlag = abortFlag;
     this.synced = false;
     return w;
   }
@@ -226,6 +253,12 @@ export class CrossCheckClient {
       return;
     }
     if (m.type !== 'verdicts') return;
+    if (b.aborted) {
+      // stopped early for a user's simulate: its "out of time" verdicts are not verdicts (asked again below)
+      this.stats.aborted++;
+      this.request();
+      return;
+    }
     this.stats.lastAnalysisMs = m.analysisMs;
     this.stats.lastSimMs = m.simMs;
     this.stats.workerHeapUsed = m.heapUsed;

@@ -34,6 +34,7 @@ import type { Finding } from '../analysis/diagnostic';
 import type { FileIR } from '../analysis/ir';
 import { AnalysisResult, Workspace } from '../analysis/workspace';
 import { emptyConfig, LockorderConfig, parseConfig } from '../model/config';
+import { aborted, setAbortProbe } from '../sim/clock';
 import { crossCheck, CrossCheckOptions } from '../sim/crosscheck';
 import type { Scenario } from '../sim/program';
 import { simulate, ScenarioKind, SimOutcome, SimulateError } from '../sim/scenarios';
@@ -236,7 +237,8 @@ function testGate(dir: string): (id: number) => void {
   return (id) => {
     try { fs.writeFileSync(path.join(dir, `started-${id}`), ''); } catch { return; }
     const t0 = Date.now();
-    while (!fs.existsSync(path.join(dir, `release-${id}`)) && !fs.existsSync(path.join(dir, 'release-all')) && Date.now() - t0 < 120_000) Atomics.wait(sleeper, 0, 0, 10);
+    while (!fs.existsSync(path.join(dir, `release-${id}`)) && !fs.existsSync(path.join(dir, 'release-all')) && !aborted() && Date.now() - t0 < 120_000) Atomics.wait(sleeper, 0, 0, 10);
+    if (aborted()) try { fs.writeFileSync(path.join(dir, `aborted-${id}`), ''); } catch { /* tests only */ }
   };
 }
 
@@ -249,10 +251,21 @@ function fullGc(): void {
   gcFn?.();
 }
 
+/**
+ * workerData.abort: one Int32 the server sets to the id of a request to
+ * abort (a cancelled lockorder.simulate, or a cross-check a user's simulate
+ * overtakes); the simulator's time checks read it (sim/clock.ts).
+ */
+export function abortProbe(flag: Int32Array | undefined, running: () => number): (() => boolean) | undefined {
+  return flag ? () => Atomics.load(flag, 0) === running() : undefined;
+}
+
 /** The worker's message loop. */
 export function runCrossCheckWorker(): void {
   const port = parentPort;
   if (!port) return;
+  let running = 0;
+  setAbortProbe(abortProbe((workerData as { abort?: Int32Array } | undefined)?.abort, () => running));
   const fail = process.env.LOCKORDER_TEST_CROSSCHECK_FAIL;
   if (fail === 'start') throw new Error('LOCKORDER_TEST_CROSSCHECK_FAIL=start: the cross-check worker fails at start');
   const gateDir = process.env.LOCKORDER_TEST_CROSSCHECK_GATE;
@@ -262,11 +275,13 @@ export function runCrossCheckWorker(): void {
     if (fail === 'check') throw new Error('LOCKORDER_TEST_CROSSCHECK_FAIL=check: the cross-check worker fails on a request');
     if (fail === 'simulate' && m.type === 'simulate') throw new Error('LOCKORDER_TEST_CROSSCHECK_FAIL=simulate: the cross-check worker fails on a simulate request');
     let reply: WorkerReply;
+    running = m.id;
     try {
       reply = m.type === 'simulate' ? host.simulate(m, gate) : host.handle(m, gate);
     } catch (e) {
       reply = { type: 'failed', id: m.id, error: (e as Error).stack ?? String(e) };
     }
+    running = 0;
     port.postMessage(reply);
     // idle until the next request: collect the analysis's and the simulation's garbage now, so that
     // V8 can give the pages back instead of keeping the worker at its peak size

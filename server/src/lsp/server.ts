@@ -67,7 +67,7 @@ export function startServer(conn: Connection): void {
   };
 
   /** Wrap a request handler: wait for the analysis, honour cancellation and stale versions. */
-  function guarded<P, R>(name: string, uriOf: (p: P) => string | undefined, fn: (p: P, file: string | undefined) => R | Promise<R>, empty: R) {
+  function guarded<P, R>(name: string, uriOf: (p: P) => string | undefined, fn: (p: P, file: string | undefined, token: CancellationToken) => R | Promise<R>, empty: R) {
     return async (params: P, token: CancellationToken): Promise<R | ResponseError<void>> => {
       try {
         const uri = uriOf(params);
@@ -76,7 +76,7 @@ export function startServer(conn: Connection): void {
         await session.ready();
         if (token.isCancellationRequested) return new ResponseError(LSPErrorCodes.RequestCancelled, `${name} cancelled`);
         if (file && session.docVersion(file) !== v0) return new ResponseError(LSPErrorCodes.ContentModified, `${name}: the document changed`);
-        const r = await fn(params, file);
+        const r = await fn(params, file, token);
         if (token.isCancellationRequested) return new ResponseError(LSPErrorCodes.RequestCancelled, `${name} cancelled`);
         return r;
       } catch (e) {
@@ -219,10 +219,10 @@ export function startServer(conn: Connection): void {
     return codeActions(session, file, text, p);
   }, []));
 
-  conn.onExecuteCommand(guarded('executeCommand', () => undefined, async (p) => {
+  conn.onExecuteCommand(guarded('executeCommand', () => undefined, async (p, _file, token) => {
     const arg = p.arguments?.[0];
     switch (p.command) {
-      case 'lockorder.simulate': return simulate(session, arg, publisher.uriOf, { worker: crossCheck, log: (s) => conn.console.error(s) });
+      case 'lockorder.simulate': return simulate(session, arg, publisher.uriOf, { worker: crossCheck, log: (s) => conn.console.error(s), cancel: token });
       case 'lockorder.graph': return graph(session, publisher.uriOf);
       default: return { ok: false, error: `unknown command ${p.command}` };
     }

@@ -10,6 +10,7 @@ import type { Finding } from '../analysis/diagnostic';
 import type { Workspace } from '../analysis/workspace';
 import { SIM_TIME_UP } from './fromEngine';
 import { ProgramCache, simulate, ScenarioKind, SimRequest } from './scenarios';
+import { aborted } from './clock';
 
 export const CROSS_CHECKED_RULES: ReadonlySet<string> = new Set(['order-violation', 'order-cycle', 'fault-while-locked', 'sleep-in-atomic']);
 
@@ -71,7 +72,7 @@ export function crossCheck(ws: Workspace, findings: Finding[], opts: CrossCheckO
   const max = opts.maxFindings ?? CROSS_CHECK_MAX_FINDINGS;
   const budgetMs = opts.totalBudgetMs ?? CROSS_CHECK_BUDGET_MS;
   const deadline = Date.now() + budgetMs;
-  const late = (): boolean => Date.now() >= deadline;
+  const late = (): boolean => aborted() || Date.now() >= deadline;
   const res: CrossCheckResult = { candidates: 0, simulated: 0, confirmed: 0, outOfTime: 0, overLimit: 0, budgetExhausted: false };
   const memo = new Map<string, ReturnType<typeof simulate>>();
   // programs (fault handlers, partners) are shared by the findings of one run

@@ -18,6 +18,7 @@ import { Scenario } from './program';
 import { SimState, stateKey, Transition } from './state';
 import { enabledOf, initialState, Limits, nextLock, step, StepStats } from './step';
 import { buildWitness, CycleEdge, cycleOf, describeBound, ExploreOptions, ExploreResult, recordWitness, ResultBound, WitnessStep } from './result';
+import { aborted } from './clock';
 
 export type { CycleEdge, ExploreOptions, ExploreResult, ResultBound, WitnessStep } from './result';
 
@@ -107,7 +108,7 @@ function run(scenario: Scenario, opts: ExploreOptions, reduce: boolean): Explore
       bound.stateBudgetHit = true;
       break;
     }
-    if ((head & 255) === 0 && Date.now() - t0 > timeBudgetMs) {
+    if ((head & 255) === 0 && (Date.now() - t0 > timeBudgetMs || aborted())) {
       bound.timeBudgetHit = true;
       break;
     }

@@ -22,6 +22,7 @@ import type { LockKind, LockMode, SimLock, SimNode, SimOp, ThreadProgram } from 
 import { minimizeProgramWithin } from './minimize';
 import type { Summary } from '../analysis/summaryTypes';
 import { GUP_UNDER_MMAP_LOCK } from '../model/faultApi';
+import { pastDeadline } from './clock';
 
 /** The key of "the file whose pages the user buffer maps": one inode per scenario. */
 export const SAME_FILE = 'file';
@@ -226,7 +227,7 @@ function edgeEffects(u: State, v: State, b: ProgramBuilder, pos: Pos | undefined
 export function programFromFunction(ws: Workspace, file: string, fn: FunctionIR, name = fn.name, deadline?: number): BuiltProgram {
   const b = new ProgramBuilder(file);
   const empty = (error: string): BuiltProgram => ({ program: { name, nodes: [{ id: 0, succ: [] }], entry: 0 }, locks: {}, error });
-  const late = (): boolean => deadline !== undefined && Date.now() > deadline;
+  const late = (): boolean => pastDeadline(deadline);
   if (late()) return empty(SIM_TIME_UP);
   const rec = ws.reanalyze(file, fn, { product: true });
   if (late()) return empty(SIM_TIME_UP);

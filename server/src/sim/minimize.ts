@@ -25,6 +25,7 @@
  * bound then counts iterations of the folded loop.
  */
 import type { SimNode, SimOp, ThreadProgram } from './program';
+import { pastDeadline } from './clock';
 
 interface N {
   op?: SimOp;
@@ -178,7 +179,7 @@ export function minimizeProgram(p: ThreadProgram): ThreadProgram {
 
 /** minimizeProgram(), given up (undefined) once Date.now() is past `deadline`. */
 export function minimizeProgramWithin(p: ThreadProgram, deadline?: number): ThreadProgram | undefined {
-  const late = (): boolean => deadline !== undefined && Date.now() > deadline;
+  const late = (): boolean => pastDeadline(deadline);
   const id2i = new Map(p.nodes.map((n, i) => [n.id, i] as [number, number]));
   const at = (id: number): number => id2i.get(id) as number;
   let nodes: N[] = p.nodes.map((n) => {

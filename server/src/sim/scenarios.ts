@@ -22,6 +22,7 @@ import type { ExploreOptions, ExploreResult } from './result';
 import type { LockMode, Scenario, SimLock, ThreadProgram } from './program';
 import { renderTimeline } from './timeline';
 import { BuiltProgram, MMAP_LOCK, programFromFunction, SAME_FILE, SIM_TIME_UP, simLockId } from './fromEngine';
+import { aborted, pastDeadline } from './clock';
 
 export type ScenarioKind = 'auto' | 'self' | 'fault' | 'writer' | 'truncate' | 'pair' | 'cpu' | 'partner' | 'declared';
 export const SCENARIO_KINDS: readonly ScenarioKind[] = ['auto', 'self', 'fault', 'writer', 'truncate', 'pair', 'cpu', 'partner', 'declared'];
@@ -99,7 +100,7 @@ class ScenarioAssembler {
     const key = `${file}\0${fn.name}\0${name}`;
     let built = this.built.get(key);
     if (!built) {
-      if (this.deadline !== undefined && Date.now() > this.deadline) { this.errors.push(TIME_UP); return undefined; }
+      if (pastDeadline(this.deadline)) { this.errors.push(TIME_UP); return undefined; }
       built = programFromFunction(this.ws, file, fn, name, this.deadline);
       // a build cut short by the deadline says nothing about the function: not kept
       if (built.error !== TIME_UP) this.built.set(key, built);
@@ -252,7 +253,7 @@ export function buildScenarios(ws: Workspace, req: SimRequest, programs: Program
   if (!found) throw new SimulateError(`no function ${req.fn}() in ${req.file}`);
   const built: BuiltScenario[] = [];
   for (const c of candidates(ws, { ...req, file: found.file })) {
-    if (req.deadline !== undefined && Date.now() > req.deadline) { built.push({ kind: c.kind, title: c.title, error: TIME_UP }); continue; }
+    if (pastDeadline(req.deadline)) { built.push({ kind: c.kind, title: c.title, error: TIME_UP }); continue; }
     const a = new ScenarioAssembler(ws, found.file, programs, req.deadline);
     const f = a.addFunction(found.file, found.fn);
     if (!f) return { built, fatal: a.errors.join('; ') };
@@ -272,7 +273,7 @@ export function simulate(ws: Workspace, req: SimRequest, programs?: ProgramCache
   for (const c of built) {
     const sc = c.scenario;
     if (!sc) { tried.push({ kind: c.kind, title: c.title, verdict: 'not-built', summary: c.error ?? '', states: 0 }); continue; }
-    const left = req.deadline === undefined ? Infinity : req.deadline - Date.now();
+    const left = aborted() ? 0 : req.deadline === undefined ? Infinity : req.deadline - Date.now();
     if (left <= 0) { tried.push({ kind: c.kind, title: c.title, verdict: 'not-built', summary: TIME_UP, states: 0 }); continue; }
     const result = explore(sc, { ...options, timeBudgetMs: Math.min(options.timeBudgetMs ?? Infinity, left) });
     tried.push({ kind: c.kind, title: c.title, verdict: result.verdict, summary: result.summary, states: result.states });
