@@ -54,6 +54,18 @@ const simulateReq = async (c: TestClient, uri: string, fn = FN): Promise<Simulat
 const insertLines = (c: TestClient, uri: string, n: number): void =>
   c.change(uri, [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '\n'.repeat(n) }]);
 
+/** A gated server with the gfs2 fixture open, its first cross-check released and both findings confirmed. */
+async function withOpenConfirmed(body: (c: TestClient, gate: string, file: string, uri: string) => Promise<void>): Promise<void> {
+  await withGatedServer({ 'toyfs_file.c': GFS2 }, async (c, dir, gate) => {
+    const file = path.join(dir, 'toyfs_file.c');
+    const uri = c.open(file);
+    await waitFor(c, () => started(gate, 1), 'the first cross-check to start');
+    release(gate, 1);
+    await c.diagnostics(uri, (x) => faults(x).length === 2 && faults(x).every((y) => CONFIRMED.test(y.message)));
+    await body(c, gate, file, uri);
+  });
+}
+
 describe('lsp: lockorder.simulate runs in the simulation worker', function () {
   this.timeout(120000);
 
@@ -99,12 +111,7 @@ describe('lsp: lockorder.simulate runs in the simulation worker', function () {
   });
 
   it('a cancelled simulation is answered at once and stopped in the worker, which then serves the next request', async () => {
-    await withGatedServer({ 'toyfs_file.c': GFS2 }, async (c, dir, gate) => {
-      const file = path.join(dir, 'toyfs_file.c');
-      const uri = c.open(file);
-      await waitFor(c, () => started(gate, 1), 'the first cross-check to start');
-      release(gate, 1);
-      await c.diagnostics(uri, (x) => faults(x).length === 2 && faults(x).every((y) => CONFIRMED.test(y.message)));
+    await withOpenConfirmed(async (c, gate, file, uri) => {
       // the simulation (request 2) is held in the worker; the client gives up on it
       const cts = new CancellationTokenSource();
       const asked = c.request('workspace/executeCommand', { command: 'lockorder.simulate', arguments: [{ uri, function: FN }] }, cts);
@@ -123,12 +130,7 @@ describe('lsp: lockorder.simulate runs in the simulation worker', function () {
   });
 
   it('while the worker simulates, hovers are answered and an edit is analysed and published', async () => {
-    await withGatedServer({ 'toyfs_file.c': GFS2 }, async (c, dir, gate) => {
-      const file = path.join(dir, 'toyfs_file.c');
-      const uri = c.open(file);
-      await waitFor(c, () => started(gate, 1), 'the first cross-check to start');
-      release(gate, 1);
-      await c.diagnostics(uri, (x) => faults(x).length === 2 && faults(x).every((y) => CONFIRMED.test(y.message)));
+    await withOpenConfirmed(async (c, gate, file, uri) => {
       let answer: SimulateResponse | undefined;
       const pending = simulateReq(c, uri).then((r) => { answer = r; return r; });
       // the simulation (request 2) is held in the worker: everything below is served meanwhile
