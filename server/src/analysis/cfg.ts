@@ -13,6 +13,7 @@ import type { ContextAnnotation, MacroSite } from '../parse/normalize';
 import { canon, exprVars, stripText } from '../parse/exprs';
 import type { Annotation, Call, Cond, FunctionIR, IRNode, Op, Param, Pos, Rel, Value } from './ir';
 import { ACCESSOR_TYPES } from '../model/classes';
+import { ZERO_CONSTANTS } from '../model/constants';
 
 export interface FileCtx {
   text: string;
@@ -152,7 +153,7 @@ function constValue(node: CNode | null, depth = 0): number | undefined {
     case 'false': return 0;
     case 'null': return 0;
     case 'identifier':
-      if (node.text === 'NULL') return 0;
+      if (node.text === 'NULL' || ZERO_CONSTANTS.has(node.text)) return 0;
       return undefined;
     case 'parenthesized_expression': return constValue(node.namedChildren[0] ?? null, depth + 1);
     case 'cast_expression': return constValue(node.childForFieldName('value'), depth + 1);

@@ -21,7 +21,7 @@ import {
   ANY, addHeld, dropAtomsOf, findHeld, Held, initialState, mentions, N, P, removeHeld, setVar, signOf, State,
   stateKey, lockStateKey, newKeySpace, trailOf, varSign, withTrail, Z,
 } from './state';
-import type { Released, Summary, SummaryLookup } from './summaryTypes';
+import type { LockEffect, Released, Summary, SummaryLookup } from './summaryTypes';
 import { checkLockLeak } from './rules/lock-leak';
 import { checkDoubleLock } from './rules/double-lock';
 import { checkUnlockUnheld } from './rules/unlock-unheld';
@@ -129,7 +129,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
   newKeySpace();
   const budget = ctx.budget ?? DEFAULT_BUDGET;
   const resolver = new Resolver(fn, ctx.structs, ctx.globals, ctx.classKeys);
-  const relevant = pathFacts ? relevantFacts(fn, ctx.know) : { vars: new Set<string>(['$call', '$test', '$ret']), atoms: new Set<string>() };
+  const relevant = pathFacts ? relevantFacts(fn, ctx.know, ctx.summaries) : { vars: new Set<string>(['$call', '$test', '$ret']), atoms: new Set<string>() };
   const outClobbers = outParamClobbers(fn, ctx.know);
   const firstLock = new Map<number, string>();
   let uniform = true;
@@ -254,7 +254,8 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
    * does not mark the lock as released for later checks.
    */
   const release = (s: State, ref0: LockRef, pos: Pos, direct = true): State => {
-    const ref = sameLockByClass(s, ref0, direct);
+    const viaCopy = findHeld(s, ref0.inst) ? undefined : s.held.find((h) => h.alias === ref0.inst);
+    const ref = viaCopy ? { ...ref0, inst: viaCopy.inst } : sameLockByClass(s, ref0, direct);
     const h = findHeld(s, ref.inst);
     if (!h) {
       // elements of an array (`qa_qd[x]`) are different locks on each iteration: never a double release
@@ -345,11 +346,36 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
     return cands.length === 1 ? { ...ref, inst: cands[0].inst } : ref;
   };
 
+  /**
+   * A call whose lock arguments may be NULL (`nullArgs`): one state per outcome of the tracked
+   * pointer arguments that may be NULL, with the locks of the non-NULL ones.
+   */
+  const nullSplit = (s0: State, api: LockApi, call: Call): [State, LockRef[]][] => {
+    const refs = resolver.refs(api, call);
+    const argIdx = [api.arg, ...(api.alsoArgs ?? [])];
+    let out: [State, LockRef[]][] = [[s0, []]];
+    refs.forEach((ref, i) => {
+      const raw = call.args[argIdx[i]] ?? '';
+      const v = /^[A-Za-z_]\w*$/.test(raw) && relevant.vars.has(raw) ? raw : undefined;
+      const next: [State, LockRef[]][] = [];
+      for (const [s, rs] of out) {
+        const cur = v ? varSign(s, v) : ANY;
+        if (raw === 'NULL' || cur === Z) { next.push([s, rs]); continue; }
+        if (!v || !(cur & Z)) { next.push([s, [...rs, ref]]); continue; }
+        next.push([setVarKeep(s, v, cur & ~Z), [...rs, ref]]);
+        next.push([setVarKeep(s, v, Z), rs]);
+      }
+      out = next;
+    });
+    return out;
+  };
+
   /** Apply a lock-table call; returns the resulting states, each with the call's return sign in `$call`. */
   const applyApi = (s0: State, api: LockApi, call: Call): State[] => {
     const pos = call.pos;
     switch (api.op) {
       case 'acquire': {
+        if (api.nullArgs) return nullSplit(s0, api, call).map(([s1, refs]) => refs.reduce((x, ref) => acquire(x, ref, pos, false, undefined, undefined, call.args), s1));
         let s = s0;
         for (const ref of resolver.refs(api, call)) s = acquire(s, ref, pos, false, undefined, undefined, call.args);
         // what it returns having taken the lock (pte_offset_map_lock: the mapped PTEs, not NULL)
@@ -371,6 +397,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
       }
       case 'release': {
         if (api.heldOut !== undefined) return mayReleaseOut(s0, api, call);
+        if (api.nullArgs) return nullSplit(s0, api, call).map(([s1, refs]) => refs.reduce((x, ref) => release(x, ref, pos), s1));
         let s = s0;
         const refs = resolver.refs(api, call);
         if (api.name === '__release' && refs.every((r) => !findHeld(s, r.inst))) {
@@ -488,7 +515,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
    * does to held locks (a may-release GUP call with a body in the workspace); the summary still
    * gives what it takes inside and what it may hand over.
    */
-  const applySummary = (s0: State, sum: Summary, call: Call, lockEffects = true): State => {
+  const applySummary = (s0: State, sum: Summary, call: Call, lockEffects = true): State[] => {
     let s = s0;
     const pos = call.pos;
     for (const inner of sum.inner) {
@@ -503,16 +530,24 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
       const hands = (h: Held): boolean => !h.handedOff && may.some((c) => sameClass(c.split('/')[0], h.cls.split('/')[0]));
       if (s.held.some(hands)) s = { ...s, held: s.held.map((h) => (hands(h) ? { ...h, handedOff: true } : h)) };
     }
-    if (!lockEffects || sum.incomplete || sum.conditional) return s;
-    for (const r of sum.releases) {
-      const inst = resolver.instance(r.template, call.args);
-      s = release(s, { inst, cls: r.cls, kind: r.kind, mode: r.mode, via: sum.name, indexed: isIndexed(inst) }, pos, false);
-    }
-    for (const a of sum.acquires) {
-      const inst = resolver.instance(a.template, call.args);
-      s = acquire(s, { inst, cls: a.cls, kind: a.kind, mode: a.mode, via: sum.name, indexed: isIndexed(inst) }, pos, false);
-    }
-    return s;
+    if (!lockEffects || sum.incomplete || (sum.conditional && !sum.byReturn)) return [s];
+    /** (`recordAsTry`: the callee's `inner` records already give the order edges and sleeps, with what it drops first) */
+    const effects = (s1: State, releases: readonly LockEffect[], acquires: readonly (LockEffect & { try?: boolean })[], recordAsTry = false): State => {
+      let x = s1;
+      for (const r of releases) {
+        const inst = resolver.instance(r.template, call.args);
+        x = release(x, { inst, cls: r.cls, kind: r.kind, mode: r.mode, via: sum.name, indexed: isIndexed(inst) }, pos, false);
+      }
+      for (const a of acquires) {
+        const inst = resolver.instance(a.template, call.args);
+        x = acquire(x, { inst, cls: a.cls, kind: a.kind, mode: a.mode, via: sum.name, indexed: isIndexed(inst) }, pos, recordAsTry || !!a.try);
+      }
+      return x;
+    };
+    s = effects(s, sum.releases, sum.acquires);
+    if (!sum.conditional || !sum.byReturn) return [s];
+    // decided by the return value: one state per outcome, the value's sign in `$call` (as a trylock's)
+    return sum.byReturn.map((o) => setVar(withTrail(effects(s, o.releases, o.acquires, true), { line: pos.line, what: `${sum.name}() returned ${signWords(o.ret)}` }), '$call', o.ret));
   };
 
   const callOp = (s0: State, call: Call, assignTo?: string): State[] => {
@@ -537,11 +572,11 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
     if ((fault || sum || sleeps || plain) && once(`c|${call.pos.line}|${call.pos.col}|${heldKey(s0)}`)) {
       rec.calls.push({ call, before: s0, fault, callee: sum, sleeps });
     }
-    if (api) states = applyApi(sum ? applySummary(s0, sum, call, false) : s0, api, call);
+    if (api) states = applyApi(sum ? applySummary(s0, sum, call, false)[0] : s0, api, call);
     else if (sum) {
-      const s1 = applySummary(s0, sum, call);
       // a callee whose return value has one sign on every path (`return true;`): the caller's `x = f()` knows it
-      states = [sum.returns && !sum.incomplete ? setVar(s1, '$call', signOf(sum.returns === 'N' ? -1 : sum.returns === 'Z' ? 0 : 1)) : s1];
+      const ret = sum.returns && !sum.incomplete ? signOf(sum.returns === 'N' ? -1 : sum.returns === 'Z' ? 0 : 1) : undefined;
+      states = applySummary(s0, sum, call).map((x) => (ret !== undefined && x.vars.$call === undefined ? setVar(x, '$call', ret) : x));
     }
     else states = [s0];
     if (plain) states = states.map((x) => folioPassedOn(x, call));
@@ -564,9 +599,39 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
     });
   };
 
+  /**
+   * `x = y;` between locals (or parameters): a lock held through `y` (`y->lock`, taken in this
+   * function) is also `x->lock` until one of them is assigned again (orangefs's `cur_op = op;
+   * break;` then `spin_unlock(&cur_op->lock)`, a `return wp;` of `wp = oldest`).
+   */
+  const copyAlias = (s: State, x: string, y: string): State => {
+    if (x === y || !/^[A-Za-z_]\w*$/.test(y) || x.startsWith('$')) return s;
+    const known = (v: string): boolean => v in fn.locals || fn.params.some((p) => p.name === v);
+    if (!known(x) || !known(y)) return s;
+    const rooted = (h: Held): boolean => !h.entry && !h.alias && !h.inst.includes('@') && (h.inst.startsWith(`${y}->`) || h.inst.startsWith(`${y}.`));
+    if (!s.held.some(rooted)) return s;
+    // a lock named through another local's expansion over x or y (`parent` is `p->d_parent`, then
+    // `d = p; p = parent;` in a lock-coupling walk): reassigning them leaves that expansion stale,
+    // the copy would follow the wrong object
+    const expansions = Object.values(fn.aliases).filter((e) => mentions(e, x) || mentions(e, y));
+    if (expansions.length && s.held.some((h) => expansions.some((e) => h.inst.includes(e)))) return s;
+    // (the lock call dereferenced y, and y was not assigned since: x is a valid pointer)
+    const out: State = relevant.vars.has(x) ? { ...s, vars: { ...s.vars, [x]: P } } : s;
+    return { ...out, held: out.held.map((h) => (rooted(h) ? { ...h, alias: x + h.inst.slice(y.length) } : h)) };
+  };
+
   /** A variable was reassigned: locks named through it now belong to another object. */
   const renameStale = (s: State, v: string): State => {
-    const out = forgetReleased(s, v);
+    let out = forgetReleased(s, v);
+    if (out.held.some((h) => h.alias)) {
+      // a copy reassigned: its alias goes; the original reassigned: the copy names the lock now
+      out = { ...out, held: out.held.map((h) => {
+        if (!h.alias) return h;
+        if (mentionsRoot(h.alias, v)) return { ...h, alias: undefined };
+        if (namedVia(h.inst, v)) return { ...h, inst: h.alias, alias: undefined };
+        return h;
+      }).sort((a, b) => (a.inst < b.inst ? -1 : a.inst > b.inst ? 1 : 0)) };
+    }
     if (!out.held.some((h) => namedVia(h.inst, v))) return out;
     // one stale entry per instance and site: a loop that leaves the previous object's lock held
     // (handed to a callee we cannot follow) must not grow the held set on every iteration
@@ -630,7 +695,10 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
     switch (op.k) {
       case 'call': return callOp(s, op.call, op.assignTo);
       case 'assign': {
-        if (/^[A-Za-z_$]\w*$/.test(op.lhs)) return [renameStale(setVar(s, op.lhs, relevant.vars.has(op.lhs) ? valueSign(s, op.value) : ANY), op.lhs)];
+        if (/^[A-Za-z_$]\w*$/.test(op.lhs)) {
+          const out = renameStale(setVar(s, op.lhs, relevant.vars.has(op.lhs) ? valueSign(s, op.value) : ANY), op.lhs);
+          return [op.value.k === 'var' ? copyAlias(out, op.lhs, op.value.name) : out];
+        }
         let out = retargetPath(dropAtomsOf(s, op.lhs), op.lhs);
         if (op.escapes) out = escape(out, op.escapes, op.pos);
         // `trans->removing_chunk = true;` ... `if (trans->removing_chunk)`: the store decides the test
@@ -654,7 +722,13 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
         // `&v` passed on: v may now point elsewhere (but `spin_unlock(&lock)` does not make `lock` another lock)
         // (the `&locked` of a may-release call was set by the call itself)
         const keep = outClobbers.get(op);
-        for (const v of op.vars) if (!keep?.has(v)) out = forgetReleased(setVar(out, v, ANY), v, true);
+        for (const v of op.vars) {
+          if (keep?.has(v)) continue;
+          // a pointer to an object this path holds locked, passed by reference (btrfs_cow_block(...,
+          // &buf)), comes back pointing at a locked object, maybe another one: never at nothing
+          const lockedObj = varSign(out, v) === P && out.held.some((h) => !h.handedOff && !h.entry && mentionsRoot(h.inst, v) && h.inst.startsWith(`${v}->`));
+          out = forgetReleased(setVar(out, v, lockedObj ? P : ANY), v, true);
+        }
         return [out];
       }
       default: return [s];
@@ -881,7 +955,7 @@ function outParamClobbers(fn: FunctionIR, know: Knowledge): Map<Op, Set<string>>
  * atom tested twice. Everything else splits the path without being recorded,
  * which keeps the number of distinct states, and the work, small.
  */
-export function relevantFacts(fn: FunctionIR, know: Knowledge): { vars: Set<string>; atoms: Set<string> } {
+export function relevantFacts(fn: FunctionIR, know: Knowledge, summaries?: SummaryLookup): { vars: Set<string>; atoms: Set<string> } {
   const tested = new Map<string, number>();
   const atoms = new Map<string, number>();
   const known = new Set<string>();
@@ -900,6 +974,8 @@ export function relevantFacts(fn: FunctionIR, know: Knowledge): { vars: Set<stri
       case 'call': {
         const api = op.call.indirect ? undefined : know.lockApi(op.call.name);
         if (op.assignTo && api && (api.op === 'try' || api.op === 'holder_nq' || api.op === 'holder_nq_init' || api.op === 'holder_queued' || (api.op === 'acquire' && api.success))) known.add(op.assignTo);
+        // a callee whose locks follow its return value (`byReturn`): its result is a trylock's
+        if (op.assignTo && !api && !op.call.indirect && summaries?.get(op.call.name)?.byReturn) known.add(op.assignTo);
         // `&locked` given to a may-release GUP call: zero after it means the lock was dropped
         const out = api ? heldOutVar(api, op.call) : undefined;
         if (out) known.add(out);
@@ -1011,6 +1087,15 @@ export function forgetClobbered(s: State, fn: FunctionIR): State {
   }
   AFTER_CALL.set(s.atoms, changed ? atoms : s.atoms);
   return changed ? { ...s, atoms } : s;
+}
+
+/** A return-sign set in words, for path trails. */
+function signWords(sign: number): string {
+  const w: string[] = [];
+  if (sign & N) w.push('an error');
+  if (sign & Z) w.push('0');
+  if (sign & P) w.push('a positive value');
+  return w.join(' or ');
 }
 
 /** Is a held lock one that makes the context atomic? */

@@ -39,6 +39,11 @@ export interface Held {
   handedOff?: boolean;
   /** the variable holding the value the acquisition returned (srcu_read_lock()'s index) */
   token?: string;
+  /**
+   * the same lock named through a local copy of its object's pointer (`cur = op;` with
+   * `op->lock` held: `cur->lock`), until either variable is assigned again
+   */
+  alias?: string;
 }
 
 export interface HolderInfo { gl: string; cls: string; mode: Mode; tryFlag: boolean }
@@ -123,7 +128,7 @@ function idOf<T extends object>(obj: T, text: (o: T) => string): number {
 }
 
 const heldText = (held: State['held']): string =>
-  held.map((h) => `${h.inst}|${h.mode}|${h.count}|${h.entry ? 1 : 0}|${h.demotable ? 1 : 0}|${h.site.line}${h.handedOff ? '|h' : ''}`).join(';');
+  held.map((h) => `${h.inst}|${h.mode}|${h.count}|${h.entry ? 1 : 0}|${h.demotable ? 1 : 0}|${h.site.line}${h.handedOff ? '|h' : ''}${h.alias ? `|=${h.alias}` : ''}`).join(';');
 const listText = (l: readonly string[]): string => l.join(',');
 const varsText = (vars: State['vars']): string => Object.keys(vars).sort().map((k) => `${k}=${vars[k]}`).join(',');
 const atomsText = (atoms: State['atoms']): string => Object.keys(atoms).sort().map((k) => `${k}=${atoms[k] ? 1 : 0}`).join(',');

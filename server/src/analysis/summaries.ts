@@ -4,9 +4,9 @@
 import { lockObject, rootVar } from '../parse/exprs';
 import type { FnRecords } from './dataflow';
 import type { FunctionIR } from './ir';
-import type { InnerAcquire, LockEffect, Released, Summary } from './summaryTypes';
-import { N, P, Z } from './state';
+import type { InnerAcquire, LockEffect, Released, ReturnOutcome, Summary } from './summaryTypes';
 import type { State } from './state';
+import { N, P, Z } from './state';
 import { KERNEL_ITER_INIT, TRUNCATE_APIS, USER_ITER_INIT } from '../model/faultApi';
 
 /**
@@ -141,6 +141,8 @@ export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>):
     const template = toTemplate(h.inst, fn, globals);
     return template ? { template, cls: h.cls, kind: h.kind, mode: h.mode } : undefined;
   };
+  /** effects that happen on some exits only: where (per exit) they did */
+  const condEffects: CondEffect[] = [];
   if (exits.length > 0) {
     const signs = exits.reduce((m, ex) => m | ex.ret, 0);
     const one = signs === P ? 'P' : signs === Z ? 'Z' : signs === N ? 'N' : undefined;
@@ -155,6 +157,20 @@ export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>):
       } else if (exits.some((ex) => !ex.state.held.some((x) => x.inst === h.inst))) {
         sum.conditional = true;
       }
+    }
+    // locks held at some exits only (taken here, from any exit), for the by-return-value split
+    const partial = new Map<string, { h: State['held'][number]; held: boolean[] }>();
+    for (const ex of exits) {
+      for (const h of ex.state.held) {
+        if (h.entry || entryInsts.has(h.inst) || partial.has(h.inst) || exits.some((x) => x.state.entryAssumed.includes(h.inst))) continue;
+        const held = exits.map((x) => x.state.held.some((y) => y.inst === h.inst && !y.entry));
+        if (held.some((b) => !b)) partial.set(h.inst, { h, held });
+      }
+    }
+    // (taken only by trylocks here, directly or in a callee: the caller's split is a trylock's too)
+    for (const { h, held } of partial.values()) {
+      const takes = rec.acquires.filter((a) => a.ref.inst === h.inst);
+      condEffects.push({ kind: 'acquire', h, happened: held, try: takes.length > 0 && takes.every((a) => a.try) });
     }
     // released without being taken (caller's lock, or held on entry by annotation), not re-taken at exit
     const assumed = new Set<string>();
@@ -173,8 +189,13 @@ export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>):
       // error path deep down (gfs2 withdraw) is not something callers can rely on either way
       const asserted = rec.asserts.some((r) => r.ref.inst === inst);
       if (asserted || exits.every((ex) => ex.state.entryAssumed.includes(inst))) sum.requires.push(e);
-      if (exits.every((ex) => ex.state.notHeld.includes(inst) && !ex.state.held.some((x) => x.inst === inst))) sum.releases.push(e);
-      else if (exits.some((ex) => ex.state.notHeld.includes(inst))) sum.conditional = true;
+      const gone = exits.map((ex) => ex.state.notHeld.includes(inst) && !ex.state.held.some((x) => x.inst === inst));
+      if (gone.every((b) => b)) sum.releases.push(e);
+      else if (exits.some((ex) => ex.state.notHeld.includes(inst))) { sum.conditional = true; condEffects.push({ kind: 'release', e, happened: gone }); }
+    }
+    if (sum.conditional) {
+      const split = byReturn(exits, condEffects, effect, fn);
+      if (split) sum.byReturn = split;
     }
   }
   for (const a of fn.annotations) {
@@ -254,4 +275,56 @@ export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>):
     if (sl) sum.sleep = { file: rec.file, pos: sl.pos, api: sl.ref.via, chain: [], releasedBefore: released(sl.before) };
   }
   return sum;
+}
+
+/** Local types that are numbers (a returned one may be an error code), not struct pointers. */
+const SCALAR = /^(?:unsigned|signed|int|long|short|char|bool|_Bool|size_t|ssize_t|loff_t|vm_fault_t|blk_status_t|__be\d+|__le\d+|[us]\d+|__[us]\d+|u?int\d+_t|void)$|\b(?:int|long|short|char)\b/;
+
+type CondEffect =
+  | { kind: 'acquire'; h: { inst: string; cls: string; kind: LockEffect['kind']; mode: LockEffect['mode'] }; happened: boolean[]; try: boolean }
+  | { kind: 'release'; e: LockEffect; happened: boolean[] };
+
+/**
+ * The return-value split of a conditional function: every effect that happens on some exits only
+ * happens exactly on the exits of one of two disjoint sets of return signs (a trylock's success and
+ * failure, `lock_two_directories()`'s pointer and ERR_PTR). Undefined when the return value does not
+ * tell (an exit of unknown sign on both sides, an effect on some exits of one sign only).
+ */
+function byReturn(exits: readonly { ret: number; retVar?: string }[], effs: readonly CondEffect[],
+  effect: (h: { inst: string; cls: string; kind: LockEffect['kind']; mode: LockEffect['mode'] }) => LockEffect | undefined, fn: FunctionIR): ReturnOutcome[] | undefined {
+  if (effs.length === 0) return undefined;
+  let rets = exits.map((ex) => ex.ret);
+  const signs = (happened: boolean[], want: boolean): number => rets.reduce((m, r, i) => (happened[i] === want ? m | r : m), 0);
+  let a = signs(effs[0].happened, true);
+  let b = signs(effs[0].happened, false);
+  if (a & b) {
+    // kernel convention: where one outcome's returns are all explicit errors (ERR_PTR(-EXDEV)) and
+    // the other's return a struct pointer the analysis did not follow (`if (p) return p;`), that
+    // pointer is an object, not an ERR_PTR (an int `return error;` stays a possible error)
+    const errSide = a === N ? true : b === N ? false : undefined;
+    if (errSide === undefined) return undefined;
+    const objectPtr = (v: string | undefined): boolean => !!v && v in fn.locals && !fn.params.some((p) => p.name === v) && !SCALAR.test(fn.locals[v]);
+    rets = rets.map((r, i) => (effs[0].happened[i] !== errSide && r !== N && objectPtr(exits[i].retVar) ? r & ~N : r));
+    a = signs(effs[0].happened, true);
+    b = signs(effs[0].happened, false);
+  }
+  if (!a || !b || (a & b)) return undefined;
+  const out: ReturnOutcome[] = [{ ret: a, acquires: [], releases: [] }, { ret: b, acquires: [], releases: [] }];
+  for (const c of effs) {
+    const on = signs(c.happened, true);
+    const off = signs(c.happened, false);
+    const side = on === a && off === b ? out[0] : on === b && off === a ? out[1] : undefined;
+    if (!side) return undefined;
+    if (c.kind === 'acquire') {
+      const e = effect(c.h);
+      if (!e) return undefined;
+      side.acquires.push(c.try ? { ...e, try: true } : e);
+    } else side.releases.push(c.e);
+  }
+  // only functions that drop a caller's lock on one outcome (lock_two_directories() and the rename
+  // mutex, check_journal_end()): a pure conditional acquirer (page_ext_get(), a trylock wrapper)
+  // held in its callers would need its release helpers split the same way (page_ext_put(NULL)
+  // releases nothing), which they are not yet
+  if (!out.some((o) => o.releases.length > 0)) return undefined;
+  return out;
 }

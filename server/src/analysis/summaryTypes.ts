@@ -73,6 +73,21 @@ export interface Summary {
    * compact_lock_irqsave(), `return 0;`): a caller's `locked = f()` knows it
    */
   returns?: Sign;
+  /**
+   * A conditional function whose every conditional effect is decided by the sign of its return
+   * value (`lock_two_directories()`: both parents locked unless it returns ERR_PTR, the rename mutex
+   * dropped then): the return signs of the two outcomes (disjoint) and the effects each has on top of
+   * the unconditional `acquires` / `releases`. Callers split on it as on a trylock.
+   */
+  byReturn?: ReturnOutcome[];
+}
+
+/** One outcome of a `byReturn` function: its return signs (N/Z/P bits) and its extra effects. */
+export interface ReturnOutcome {
+  ret: number;
+  /** (`try`: taken by a trylock inside, which never waits: no order edge, no sleep) */
+  acquires: (LockEffect & { try?: boolean })[];
+  releases: LockEffect[];
 }
 
 export interface SummaryLookup {

@@ -66,6 +66,11 @@ export interface LockApi {
   glockFlagsArg?: number;
   /** another lock released/acquired together: lock_two_nondirectories(a, b) */
   alsoArgs?: number[];
+  /**
+   * the lock arguments may be NULL, and nothing is taken or released for a NULL one
+   * (lock_two_nondirectories(inode, NULL)): a path where the argument is NULL holds nothing for it
+   */
+  nullArgs?: boolean;
   /** a subclass argument (mutex_lock_nested, inode_lock_nested) becomes part of the class */
   subclassArg?: number;
   /** the release of a shared acquisition */
@@ -116,14 +121,15 @@ export const BUILTIN_LOCK_APIS: readonly LockApi[] = e([
   { name: 'inode_lock_shared_nested', op: 'acquire', kind: 'rwsem', mode: 'R', arg: 0, instance: '$0->i_rwsem', cls: 'inode.i_rwsem', subclassArg: 1 },
   { name: 'inode_lock_killable', op: 'try', kind: 'rwsem', mode: 'W', arg: 0, instance: '$0->i_rwsem', cls: 'inode.i_rwsem', success: 'Z', failure: 'N' },
   { name: 'inode_lock_shared_killable', op: 'try', kind: 'rwsem', mode: 'R', arg: 0, instance: '$0->i_rwsem', cls: 'inode.i_rwsem', success: 'Z', failure: 'N' },
-  { name: 'lock_two_nondirectories', op: 'acquire', kind: 'rwsem', mode: 'W', arg: 0, instance: '$0->i_rwsem', cls: 'inode.i_rwsem', alsoArgs: [1] },
-  { name: 'unlock_two_nondirectories', op: 'release', kind: 'rwsem', mode: 'W', arg: 0, instance: '$0->i_rwsem', cls: 'inode.i_rwsem', alsoArgs: [1] },
+  // (either inode may be NULL: vfs_rename() passes a target that does not exist yet)
+  { name: 'lock_two_nondirectories', op: 'acquire', kind: 'rwsem', mode: 'W', arg: 0, instance: '$0->i_rwsem', cls: 'inode.i_rwsem', alsoArgs: [1], nullArgs: true },
+  { name: 'unlock_two_nondirectories', op: 'release', kind: 'rwsem', mode: 'W', arg: 0, instance: '$0->i_rwsem', cls: 'inode.i_rwsem', alsoArgs: [1], nullArgs: true },
   { name: 'lockdep_assert_held_inode', op: 'assert', kind: 'rwsem', mode: 'W', arg: 0, instance: '$0->i_rwsem', cls: 'inode.i_rwsem' },
   // ---- address_space invalidate_lock (was i_mmap_sem / MMAPLOCK)
   ...family('rwsem', { acq: ['filemap_invalidate_lock'], rel: ['filemap_invalidate_unlock'] }, 'W', '$0->invalidate_lock', 'address_space.invalidate_lock'),
   ...family('rwsem', { acq: ['filemap_invalidate_lock_shared'], rel: ['filemap_invalidate_unlock_shared'], tryNz: ['filemap_invalidate_trylock_shared'] }, 'R', '$0->invalidate_lock', 'address_space.invalidate_lock', true),
-  { name: 'filemap_invalidate_lock_two', op: 'acquire', kind: 'rwsem', mode: 'W', arg: 0, instance: '$0->invalidate_lock', cls: 'address_space.invalidate_lock', alsoArgs: [1] },
-  { name: 'filemap_invalidate_unlock_two', op: 'release', kind: 'rwsem', mode: 'W', arg: 0, instance: '$0->invalidate_lock', cls: 'address_space.invalidate_lock', alsoArgs: [1] },
+  { name: 'filemap_invalidate_lock_two', op: 'acquire', kind: 'rwsem', mode: 'W', arg: 0, instance: '$0->invalidate_lock', cls: 'address_space.invalidate_lock', alsoArgs: [1], nullArgs: true },
+  { name: 'filemap_invalidate_unlock_two', op: 'release', kind: 'rwsem', mode: 'W', arg: 0, instance: '$0->invalidate_lock', cls: 'address_space.invalidate_lock', alsoArgs: [1], nullArgs: true },
   // ---- address_space i_mmap_rwsem
   ...family('rwsem', { acq: ['i_mmap_lock_write'], rel: ['i_mmap_unlock_write'], tryNz: ['i_mmap_trylock_write'] }, 'W', '$0->i_mmap_rwsem', 'address_space.i_mmap_rwsem'),
   ...family('rwsem', { acq: ['i_mmap_lock_read'], rel: ['i_mmap_unlock_read'], tryNz: ['i_mmap_trylock_read'] }, 'R', '$0->i_mmap_rwsem', 'address_space.i_mmap_rwsem', true),

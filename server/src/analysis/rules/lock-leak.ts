@@ -21,6 +21,8 @@ function handedToCaller(rec: FnRecords, ex: ExitRec, h: Held): boolean {
   if (ex.retVar) {
     const rooted = (v: string): boolean => h.inst === v || [`${v}->`, `${v}:`, `${v}.`, `(${v})`].some((p) => h.inst.startsWith(p));
     if (rooted(ex.retVar) || rooted(rec.resolver.expand(ex.retVar))) return true;
+    // `wp = oldest; return wp;`: the lock held through the copy that is returned
+    if (h.alias && [`${ex.retVar}->`, `${ex.retVar}.`].some((p) => h.alias!.startsWith(p))) return true;
   }
   if (h.kind === 'folio' && rec.fn.returnsLocked) return true;
   if (h.kind === 'glock' && h.holder && !(/^[A-Za-z_]\w*$/.test(h.holder) && h.holder in rec.fn.locals && !rec.fn.params.some((p) => p.name === h.holder))) return true;
