@@ -37,7 +37,11 @@ export interface Budget {
 
 export const DEFAULT_BUDGET: Budget = { steps: 200_000, statesPerNode: 512 };
 
-export interface AcquireRec { ref: LockRef; before: State; pos: Pos; try: boolean; callee?: Summary; chain?: string[]; args?: readonly string[] }
+export interface AcquireRec {
+  ref: LockRef; before: State; pos: Pos; try: boolean; callee?: Summary; chain?: string[]; args?: readonly string[];
+  /** the callee's class for it, where the call refined it (a lock inside a wrapper type: `Resolver.refineClass`) */
+  calleeCls?: string;
+}
 export interface ReleaseRec { ref: LockRef; before: State; pos: Pos; problem?: 'double-release' | 'failed-try' | 'mode'; heldMode?: string }
 export interface CallRec { call: Call; before: State; fault?: FaultApi; callee?: Summary; sleeps: boolean }
 export interface ExitRec { state: State; pos: Pos; ret: number; /** `return v;`: the variable returned */ retVar?: string }
@@ -128,7 +132,7 @@ function balanceClean(rec: FnRecords): boolean {
 function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRecords {
   newKeySpace();
   const budget = ctx.budget ?? DEFAULT_BUDGET;
-  const resolver = new Resolver(fn, ctx.structs, ctx.globals, ctx.classKeys);
+  const resolver = new Resolver(fn, ctx.structs, ctx.globals, ctx.classKeys, ctx.know.lockWrappers);
   const relevant = pathFacts ? relevantFacts(fn, ctx.know, ctx.summaries) : { vars: new Set<string>(['$call', '$test', '$ret']), atoms: new Set<string>() };
   const outClobbers = outParamClobbers(fn, ctx.know);
   const firstLock = new Map<number, string>();
@@ -520,14 +524,15 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
     const pos = call.pos;
     for (const inner of sum.inner) {
       const inst = resolver.instance(inner.template, call.args);
-      const ref: LockRef = { inst, cls: inner.cls, kind: inner.kind, mode: inner.mode, via: sum.name, indexed: isIndexed(inst) };
+      const cls = resolver.refineClass(inner.cls, inner.template, call.args);
+      const ref: LockRef = { inst, cls, kind: inner.kind, mode: inner.mode, via: sum.name, indexed: isIndexed(inst) };
       // the callee may drop locks we hold before it takes this one (a __releases helper)
       const before = inner.releasedBefore?.length ? { ...s, held: withoutReleased(s.held, inner.releasedBefore, (t) => resolver.instance(t, call.args)) } : s;
-      if (once(`ai|${pos.line}|${pos.col}|${inner.cls}|${heldKey(before)}`)) rec.acquires.push({ ref, before, pos, try: false, callee: sum, chain: [sum.name, ...inner.chain], args: call.args });
+      if (once(`ai|${pos.line}|${pos.col}|${cls}|${heldKey(before)}`)) rec.acquires.push({ ref, before, pos, try: false, callee: sum, chain: [sum.name, ...inner.chain], args: call.args, ...(cls !== inner.cls ? { calleeCls: inner.cls } : {}) });
     }
     if (sum.mayRelease?.length) {
       const may = sum.mayRelease;
-      const hands = (h: Held): boolean => !h.handedOff && may.some((c) => sameClass(c.split('/')[0], h.cls.split('/')[0]));
+      const hands = (h: Held): boolean => !h.handedOff && may.some((c) => sameClass(c.split('/')[0], h.cls.split('/')[0]) || resolver.wrapperClassCovers(c, h));
       if (s.held.some(hands)) s = { ...s, held: s.held.map((h) => (hands(h) ? { ...h, handedOff: true } : h)) };
     }
     if (!lockEffects || sum.incomplete || (sum.conditional && !sum.byReturn)) return [s];
@@ -536,11 +541,11 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
       let x = s1;
       for (const r of releases) {
         const inst = resolver.instance(r.template, call.args);
-        x = release(x, { inst, cls: r.cls, kind: r.kind, mode: r.mode, via: sum.name, indexed: isIndexed(inst) }, pos, false);
+        x = release(x, { inst, cls: resolver.refineClass(r.cls, r.template, call.args), kind: r.kind, mode: r.mode, via: sum.name, indexed: isIndexed(inst) }, pos, false);
       }
       for (const a of acquires) {
         const inst = resolver.instance(a.template, call.args);
-        x = acquire(x, { inst, cls: a.cls, kind: a.kind, mode: a.mode, via: sum.name, indexed: isIndexed(inst) }, pos, recordAsTry || !!a.try);
+        x = acquire(x, { inst, cls: resolver.refineClass(a.cls, a.template, call.args), kind: a.kind, mode: a.mode, via: sum.name, indexed: isIndexed(inst) }, pos, recordAsTry || !!a.try);
       }
       return x;
     };

@@ -65,7 +65,7 @@ export function extractEvents(rec: FnRecords): FnEvents {
     const k = `a${a.pos.line}:${a.pos.col}:${a.ref.cls}:${heldKey(a.before)}`;
     if (seen.has(k)) continue;
     seen.add(k);
-    const inner = a.callee?.inner.find((x) => x.cls === a.ref.cls);
+    const inner = a.callee?.inner.find((x) => x.cls === (a.calleeCls ?? a.ref.cls));
     ev.acquires.push({ inst: a.ref.inst, cls: a.ref.cls, kind: a.ref.kind, mode: a.ref.mode, pos: a.pos, via: a.ref.via, try: a.try, chain: a.chain ?? [], innerFile: inner?.file, innerPos: inner?.pos, held: held.map(lite) });
   }
   for (const c of rec.calls) {

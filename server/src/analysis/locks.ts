@@ -1,8 +1,8 @@
 // From a call and its lock-table entry to concrete lock references: the
 // normalised instance (local aliases followed), its class and mode.
-import type { LockApi, LockKind, Mode } from '../model/lockApi';
+import type { FlagLock, LockApi, LockKind, Mode } from '../model/lockApi';
 import { GLOCK_STATES } from '../model/lockApi';
-import { classOf, StructTable, TypeEnv, splitLast, typeOfExpr } from '../model/classes';
+import { BUILTIN_LOCK_WRAPPERS, classOf, StructTable, TypeEnv, splitLast, typeOfExpr } from '../model/classes';
 import { lockObject, rootVar } from '../parse/exprs';
 import type { Call, FunctionIR } from './ir';
 
@@ -30,7 +30,40 @@ export class Resolver implements TypeEnv {
     private readonly structs: StructTable,
     private readonly globals: ReadonlyMap<string, string>,
     private readonly classKeys: readonly ClassKey[] = [],
-  ) {}
+    private readonly wrappers: ReadonlyMap<string, string> = new Map(Object.entries(BUILTIN_LOCK_WRAPPERS)),
+  ) {
+    for (const [t, f] of wrappers) this.wrapperClasses.set(`${t}.${f}`, f);
+  }
+
+  /** `f2fs_rwsem.internal_rwsem` -> `internal_rwsem`: the classes of locks inside wrapper types, before refinement */
+  private readonly wrapperClasses = new Map<string, string>();
+
+  /**
+   * A callee's class for a lock inside a wrapper type (`f2fs_rwsem.internal_rwsem`, named through its
+   * parameter) becomes, at the call, the class of the field holding the wrapper in the caller's terms:
+   * f2fs_down_read(&sbi->cp_rwsem) takes `f2fs_sb_info.cp_rwsem`. Any other class is kept.
+   */
+  refineClass(cls: string, template: string, args: readonly string[]): string {
+    const slash = cls.indexOf('/');
+    const base = slash < 0 ? cls : cls.slice(0, slash);
+    if (!this.wrapperClasses.has(base)) return cls;
+    // the arguments as written first (`sbi` declared here), then with local aliases followed
+    const raw = this.substitute(template, args);
+    for (const e of [raw, this.expand(raw)]) {
+      const c = classOf(e, this, this.structs, this.wrappers);
+      if (c.includes('.') && c !== base) return c + cls.slice(base.length);
+    }
+    return cls;
+  }
+
+  /**
+   * A callee's may-release class names `h` too: the same class, or the unrefined wrapper class
+   * (`f2fs_rwsem.internal_rwsem`) of a held lock inside a wrapper, whatever field holds it.
+   */
+  wrapperClassCovers(cls: string, h: { inst: string }): boolean {
+    const f = this.wrapperClasses.get(cls.split('/')[0]);
+    return f !== undefined && (splitLast(h.inst)?.field === f);
+  }
 
   /** A lock given its own lockdep key, reached through the same field, belongs to that key's class. */
   private keyed(inst: string, cls: string): string {
@@ -79,21 +112,25 @@ export class Resolver implements TypeEnv {
   }
 
   instance(template: string, args: readonly string[]): string {
-    let out = template.replace(/\$(\d)/g, (_, d: string) => {
+    return this.expand(this.substitute(template, args));
+  }
+
+  /** A template with the call's arguments put in, local aliases not followed. */
+  private substitute(template: string, args: readonly string[]): string {
+    const out = template.replace(/\$(\d)/g, (_, d: string) => {
       const a = args[Number(d)] ?? '?';
       const o = lockObject(a);
       return /^[\w]+$/.test(o) || /^[\w]+\(.*\)$/.test(o) ? o : `(${o})`;
     });
-    out = out.replace(/(?<![\w)\]])\(([A-Za-z_][\w]*(?:->[\w]+|\.[\w]+)*)\)/g, '$1');
-    return this.expand(out);
+    return out.replace(/(?<![\w)\]])\(([A-Za-z_][\w]*(?:->[\w]+|\.[\w]+)*)\)/g, '$1');
   }
 
   classFor(api: LockApi | undefined, inst: string, raw: string, clsOverride?: string): string {
     if (clsOverride) return clsOverride;
     if (api?.cls) return api.cls;
-    const c1 = classOf(lockObject(raw), this, this.structs);
+    const c1 = classOf(lockObject(raw), this, this.structs, this.wrappers);
     if (c1.includes('.') || !splitLast(lockObject(raw))) return c1;
-    const c2 = classOf(inst, this, this.structs);
+    const c2 = classOf(inst, this, this.structs, this.wrappers);
     return c2.includes('.') ? c2 : c1;
   }
 
@@ -123,11 +160,13 @@ export class Resolver implements TypeEnv {
       let flagText = call.args[api.flagArg] ?? '';
       // a flags variable assigned once from constants (uint iolock = XFS_IOLOCK_EXCL | ...)
       if (/^[a-z_]\w*$/.test(flagText) && this.fn.aliases[flagText]) flagText = this.fn.aliases[flagText];
-      for (const [flag, f] of Object.entries(api.flags)) {
+      for (const [flag, fs] of Object.entries(api.flags)) {
         if (!new RegExp(`\\b${flag}\\b`).test(flagText)) continue;
-        // `$0` is the lock owner argument (the inode of xfs_ilock(ip, ...), of xfs_trans_ijoin(tp, ip, ...))
-        const inst = this.instance(f.instance, api.arg > 0 ? [call.args[api.arg] ?? '?', ...call.args.slice(1)] : call.args);
-        out.push({ inst, cls: f.cls, kind: f.kind, mode: f.mode, via: call.name, indexed: isIndexed(inst) });
+        for (const f of Array.isArray(fs) ? fs : [fs as FlagLock]) {
+          // `$0` is the lock owner argument (the inode of xfs_ilock(ip, ...), of xfs_trans_ijoin(tp, ip, ...))
+          const inst = this.instance(f.instance, api.arg > 0 ? [call.args[api.arg] ?? '?', ...call.args.slice(1)] : call.args);
+          out.push({ inst, cls: f.cls, kind: f.kind, mode: f.mode, via: call.name, indexed: isIndexed(inst) });
+        }
       }
       return out;
     }

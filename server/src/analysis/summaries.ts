@@ -219,7 +219,7 @@ export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>):
     if (!a.chain && must(a.pos)) inner.must = true;
     let dropped = rb;
     if (a.chain && a.callee) {
-      const deep = a.callee.inner.find((x) => x.cls === a.ref.cls);
+      const deep = a.callee.inner.find((x) => x.cls === (a.calleeCls ?? a.ref.cls));
       if (deep) {
         inner.file = deep.file; inner.pos = deep.pos;
         // what the callee dropped first, if it was our caller's lock, is dropped for our callers too

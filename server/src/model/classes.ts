@@ -30,6 +30,19 @@ export const BUILTIN_FIELDS: Readonly<Record<string, Readonly<Record<string, str
   ext4_inode_info: { vfs_inode: 'inode', i_data_sem: 'rw_semaphore', i_mmap_sem: 'rw_semaphore' },
 };
 
+/**
+ * Wrapper lock types: a struct that holds one lock and whose init macro gives every init site its
+ * own lockdep key (f2fs: `init_f2fs_rwsem(&sbi->cp_rwsem)` declares a `static struct lock_class_key`
+ * per use). A lock inside one is classed by the field that holds the wrapper
+ * (`f2fs_sb_info.cp_rwsem`), not by the wrapper's own field (`f2fs_rwsem.internal_rwsem`), which
+ * stays the class only where the holder is not known (a helper's parameter: the call site refines
+ * it, `Resolver.refineClass`). type -> the lock field inside it. `.lockorder`: `lock-wrapper TYPE FIELD`.
+ */
+export const BUILTIN_LOCK_WRAPPERS: Readonly<Record<string, string>> = {
+  f2fs_rwsem: 'internal_rwsem',
+};
+const DEFAULT_WRAPPERS: ReadonlyMap<string, string> = new Map(Object.entries(BUILTIN_LOCK_WRAPPERS));
+
 export interface TypeEnv {
   /** type of a local, parameter or global */
   varType(name: string): string | undefined;
@@ -59,6 +72,18 @@ export class StructTable {
 }
 
 export const LOCK_FIELD_TYPES: ReadonlySet<string> = new Set(['mutex', 'spinlock_t', 'rwlock_t', 'rw_semaphore', 'percpu_rw_semaphore', 'raw_spinlock_t', 'seqlock_t', 'semaphore']);
+
+/** `(a->b[i])` -> `a->b[i]`: one pair of parentheses around the whole expression removed. */
+function unparen(e: string): string {
+  if (!e.startsWith('(') || !e.endsWith(')')) return e;
+  let depth = 0;
+  for (let i = 0; i < e.length - 1; i++) {
+    if (e[i] === '(') depth++;
+    else if (e[i] === ')') depth--;
+    if (depth === 0) return e; // the first parenthesis closes before the end: `(a)->b(c)`
+  }
+  return e.slice(1, -1);
+}
 
 /** Split `a->b.c` into base `a->b` and last field `c`. */
 export function splitLast(expr: string): { base: string; field: string } | undefined {
@@ -99,10 +124,15 @@ export function typeOfExpr(expr: string, env: TypeEnv, structs: StructTable, dep
 }
 
 /** The lockdep-style class of a lock instance expression. */
-export function classOf(instance: string, env: TypeEnv, structs: StructTable): string {
+export function classOf(instance: string, env: TypeEnv, structs: StructTable, wrappers: ReadonlyMap<string, string> = DEFAULT_WRAPPERS): string {
   const sp = splitLast(instance);
   if (!sp) return instance; // a global lock: its name is its class
   const field = sp.field.replace(/\[.*$/, '');
   const t = typeOfExpr(sp.base, env, structs);
+  if (t && wrappers.get(t) === field) {
+    // the lock inside a wrapper: the class is the field holding the wrapper, when that is known
+    const outer = classOf(unparen(sp.base), env, structs, wrappers);
+    if (outer.includes('.')) return outer;
+  }
   return t ? `${t}.${field}` : field;
 }

@@ -8,6 +8,8 @@
 //   may-fault NAME [iter=N]
 //   may-sleep NAME
 //   no-fault NAME
+//   per-fs-class CLASS
+//   lock-wrapper TYPE FIELD   (a struct holding one lock, keyed per init site: classed by the field holding it)
 //
 // A malformed line is reported with file:line and skipped; everything else
 // (and every built-in) still applies.
@@ -25,11 +27,13 @@ export interface LockorderConfig {
   noFault: string[];
   /** classes lockdep keeps per filesystem type, beyond the built-in ones (fsTypes.ts) */
   perFsClasses: string[];
+  /** wrapper lock types beyond the built-in ones (classes.ts BUILTIN_LOCK_WRAPPERS): type -> lock field */
+  lockWrappers: { type: string; field: string }[];
   errors: ConfigError[];
 }
 
 export function emptyConfig(): LockorderConfig {
-  return { locks: [], orders: [], mayFault: [], maySleep: [], noFault: [], perFsClasses: [], errors: [] };
+  return { locks: [], orders: [], mayFault: [], maySleep: [], noFault: [], perFsClasses: [], lockWrappers: [], errors: [] };
 }
 
 const KINDS: ReadonlySet<string> = new Set<LockKind>(['mutex', 'spinlock', 'rwlock', 'rwsem', 'percpu_rwsem', 'semaphore', 'seqlock', 'glock', 'journal', 'folio', 'rcu', 'srcu', 'preempt', 'irq', 'bitlock']);
@@ -76,6 +80,12 @@ export function parseConfig(text: string, file: string): LockorderConfig {
         cfg.perFsClasses.push(cls);
         return;
       }
+      case 'lock-wrapper': {
+        const [type, field] = rest;
+        if (!type || !field || rest.length > 2 || !IDENT.test(type) || !IDENT.test(field)) return err('lock-wrapper needs a struct type and the lock field inside it');
+        cfg.lockWrappers.push({ type, field });
+        return;
+      }
       case 'lock': {
         const [name, op, ...opts] = rest;
         if (!name || !IDENT.test(name)) return err('lock needs a function name');
@@ -111,7 +121,7 @@ export function parseConfig(text: string, file: string): LockorderConfig {
         return;
       }
       default:
-        err(`unknown directive "${word}" (expected lock, order, may-fault, may-sleep, no-fault or per-fs-class)`);
+        err(`unknown directive "${word}" (expected lock, order, may-fault, may-sleep, no-fault, per-fs-class or lock-wrapper)`);
     }
   });
   return cfg;

@@ -5,6 +5,7 @@ import { BUILTIN_FAULT_APIS, BUILTIN_SLEEP_APIS, FaultApi, NOFAULT_SUFFIX, GFP_A
 import { BUILTIN_ORDERS, OrderChain } from './order';
 import { emptyConfig, LockorderConfig } from './config';
 import { FsTypes } from './fsTypes';
+import { BUILTIN_LOCK_WRAPPERS } from './classes';
 
 export class Knowledge {
   private readonly locks = new Map<string, LockApi>();
@@ -15,6 +16,8 @@ export class Knowledge {
   readonly config: LockorderConfig;
   /** per-filesystem-type lock classes and which filesystem a file's code is */
   readonly fsTypes: FsTypes;
+  /** wrapper lock types (classes.ts): type -> the lock field inside it */
+  readonly lockWrappers: ReadonlyMap<string, string>;
 
   constructor(config: LockorderConfig = emptyConfig()) {
     this.config = config;
@@ -27,6 +30,7 @@ export class Knowledge {
     for (const n of config.noFault) { this.noFault.add(n); this.faults.delete(n); }
     this.orders = [...BUILTIN_ORDERS, ...config.orders];
     this.fsTypes = new FsTypes(config.perFsClasses ?? []);
+    this.lockWrappers = new Map([...Object.entries(BUILTIN_LOCK_WRAPPERS), ...(config.lockWrappers ?? []).map((w): [string, string] => [w.type, w.field])]);
   }
 
   lockApi(name: string): LockApi | undefined {

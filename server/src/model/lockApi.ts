@@ -51,9 +51,12 @@ export interface LockApi {
   instance?: string;
   /** fixed class name (lockdep style); default derived from the instance expression */
   cls?: string;
-  /** index of a flags argument decoded through `flags` (xfs_ilock) */
+  /**
+   * index of a flags argument decoded through `flags` (xfs_ilock): each flag named in it stands for
+   * one lock, or several (sb_freeze_unlock(sb, SB_FREEZE_FS) releases every level up to FS)
+   */
   flagArg?: number;
-  flags?: Record<string, { instance: string; cls: string; kind: LockKind; mode: Mode }>;
+  flags?: Record<string, FlagLock | readonly FlagLock[]>;
   /**
    * try: sign of the return value on success / failure. acquire: `success` is what it returns having
    * taken the lock, when a caller tests it (pte_offset_map_lock: the mapped PTEs, not NULL)
@@ -85,6 +88,9 @@ export interface LockApi {
   origin?: string;
 }
 
+/** One lock a flag of a `flags` table names; `$0` in the instance is the lock-owner argument. */
+export interface FlagLock { instance: string; cls: string; kind: LockKind; mode: Mode }
+
 /** Lock kinds that make the context atomic (no sleeping, no faulting). */
 export const ATOMIC_KINDS: ReadonlySet<LockKind> = new Set(['spinlock', 'rwlock', 'rcu', 'preempt', 'irq', 'bitlock', 'seqlock']);
 /** Kinds that may be taken recursively by the same task without deadlock. */
@@ -110,6 +116,26 @@ const XFS_FLAGS: LockApi['flags'] = {
   XFS_MMAPLOCK_SHARED: { instance: 'VFS_I($0)->i_mapping->invalidate_lock', cls: 'address_space.invalidate_lock', kind: 'rwsem', mode: 'R' },
   XFS_ILOCK_EXCL: { instance: '$0->i_lock', cls: 'xfs_inode.i_lock', kind: 'rwsem', mode: 'W' },
   XFS_ILOCK_SHARED: { instance: '$0->i_lock', cls: 'xfs_inode.i_lock', kind: 'rwsem', mode: 'R' },
+};
+
+/**
+ * The freeze levels of a super_block: `sb->s_writers.rw_sem[level-1]`, the percpu rwsems that
+ * sb_start_write() / sb_start_pagefault() / sb_start_intwrite() take for read (lockdep: sb_writers,
+ * sb_pagefaults, sb_internal; `__sb_start_write(sb, level)` takes `rw_sem + level-1`).
+ * fs/super.c's freeze side takes them for write one level at a time and releases them top down.
+ */
+const SB_LEVEL: Record<'write' | 'pagefault' | 'fs', FlagLock> = {
+  write: { instance: '$0:sb_writers', cls: 'sb_writers', kind: 'percpu_rwsem', mode: 'W' },
+  pagefault: { instance: '$0:sb_pagefaults', cls: 'sb_pagefaults', kind: 'percpu_rwsem', mode: 'W' },
+  fs: { instance: '$0:sb_internal', cls: 'sb_internal', kind: 'percpu_rwsem', mode: 'W' },
+};
+/** sb_wait_write(sb, level): percpu_down_write(sb->s_writers.rw_sem + level-1), that level only */
+const SB_FREEZE_LEVEL: LockApi['flags'] = { SB_FREEZE_WRITE: SB_LEVEL.write, SB_FREEZE_PAGEFAULT: SB_LEVEL.pagefault, SB_FREEZE_FS: SB_LEVEL.fs };
+/** sb_freeze_unlock(sb, level): percpu_up_write() of levels level-1 down to 0, every level below `level` */
+const SB_FREEZE_BELOW: LockApi['flags'] = {
+  SB_FREEZE_WRITE: [SB_LEVEL.write],
+  SB_FREEZE_PAGEFAULT: [SB_LEVEL.pagefault, SB_LEVEL.write],
+  SB_FREEZE_FS: [SB_LEVEL.fs, SB_LEVEL.pagefault, SB_LEVEL.write],
 };
 
 /** The built-in table. Order does not matter; names are unique. */
@@ -163,6 +189,9 @@ export const BUILTIN_LOCK_APIS: readonly LockApi[] = e([
   ...family('percpu_rwsem', { acq: ['sb_start_write'], rel: ['sb_end_write'], tryNz: ['sb_start_write_trylock'] }, 'R', '$0:sb_writers', 'sb_writers', true),
   ...family('percpu_rwsem', { acq: ['sb_start_pagefault'], rel: ['sb_end_pagefault'] }, 'R', '$0:sb_pagefaults', 'sb_pagefaults', true),
   ...family('percpu_rwsem', { acq: ['sb_start_intwrite'], rel: ['sb_end_intwrite'], tryNz: ['sb_start_intwrite_trylock'] }, 'R', '$0:sb_internal', 'sb_internal', true),
+  // the freezer (fs/super.c, static): takes the levels for write one by one, drops them from the top
+  { name: 'sb_wait_write', op: 'acquire', arg: 0, flagArg: 1, flags: SB_FREEZE_LEVEL },
+  { name: 'sb_freeze_unlock', op: 'release', arg: 0, flagArg: 1, flags: SB_FREEZE_BELOW },
   ...family('percpu_rwsem', { acq: ['file_start_write'], rel: ['file_end_write'] }, 'R', 'file_inode($0)->i_sb:sb_writers', 'sb_writers', true),
   ...family('percpu_rwsem', { rel: [], tryZ: ['mnt_want_write', 'mnt_want_write_file'] }, 'R', '$0:mnt_writers', 'mnt_writers'),
   ...family('percpu_rwsem', { rel: ['mnt_drop_write', 'mnt_drop_write_file'] }, 'R', '$0:mnt_writers', 'mnt_writers', true),
