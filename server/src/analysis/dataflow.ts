@@ -969,18 +969,28 @@ export function relevantFacts(fn: FunctionIR, know: Knowledge, summaries?: Summa
   /** `ret = err1;`: the variables whose value a variable takes */
   const copies = new Map<string, Set<string>>();
   const bump = (m: Map<string, number>, k: string): void => { m.set(k, (m.get(k) ?? 0) + 1); };
+  /** the call just before a `field = $store` assignment returned a lock operation's result */
+  let lockResultStored = false;
   const fromOp = (op: Op): void => {
     switch (op.k) {
       case 'assign':
         if (op.value.k === 'const' || op.value.k === 'var' || op.value.k === 'not') known.add(op.lhs);
         if (op.value.k === 'var') { const l = copies.get(op.lhs); if (l) l.add(op.value.name); else copies.set(op.lhs, new Set([op.value.name])); }
-        if ((op.value.k === 'const' || (op.value.k === 'var' && op.value.name === '$store')) && !/^[A-Za-z_$]\w*$/.test(op.lhs)) storedAtoms.add(op.lhs);
+        if (op.value.k === 'const' && !/^[A-Za-z_$]\w*$/.test(op.lhs)) storedAtoms.add(op.lhs);
+        // a field given a trylock's result (`vmf->pte = pte_offset_map_lock(...)`): its tests say whether the lock was
+        // taken (only then: tracking every field stored from a call multiplies states for nothing)
+        if (op.value.k === 'var' && op.value.name === '$store') {
+          if (lockResultStored) storedAtoms.add(op.lhs);
+          lockResultStored = false;
+        }
         break;
       case 'call': {
         const api = op.call.indirect ? undefined : know.lockApi(op.call.name);
-        if (op.assignTo && api && (api.op === 'try' || api.op === 'holder_nq' || api.op === 'holder_nq_init' || api.op === 'holder_queued' || (api.op === 'acquire' && api.success))) known.add(op.assignTo);
-        // a callee whose locks follow its return value (`byReturn`): its result is a trylock's
-        if (op.assignTo && !api && !op.call.indirect && summaries?.get(op.call.name)?.byReturn) known.add(op.assignTo);
+        const lockResult = (!!api && (api.op === 'try' || api.op === 'holder_nq' || api.op === 'holder_nq_init' || api.op === 'holder_queued' || (api.op === 'acquire' && !!api.success)))
+          // a callee whose locks follow its return value (`byReturn`): its result is a trylock's
+          || (!api && !op.call.indirect && !!summaries?.get(op.call.name)?.byReturn);
+        if (op.assignTo && lockResult) known.add(op.assignTo);
+        if (op.assignTo === '$store') lockResultStored = lockResult;
         // `&locked` given to a may-release GUP call: zero after it means the lock was dropped
         const out = api ? heldOutVar(api, op.call) : undefined;
         if (out) known.add(out);
