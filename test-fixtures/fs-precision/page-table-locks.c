@@ -87,3 +87,28 @@ static int ptl_leaks(struct toy_mm *mm, pmd_t *pmd, unsigned long addr, int bad)
 	pte_unmap_unlock(pte, ptl);
 	return 0;
 }
+
+/* mm/memory.c apply_to_pte_range(): the kernel's page tables are not locked, a process's are */
+static int ptl_apply_range(struct toy_mm *mm, pmd_t *pmd, unsigned long addr, int create)
+{
+	spinlock_t *ptl;
+	pte_t *pte, *mapped_pte;
+
+	if (create) {
+		mapped_pte = pte = (mm == &toy_init_mm) ?
+			toy_pte_alloc_kernel(pmd, addr) :
+			pte_alloc_map_lock(mm, pmd, addr, &ptl);
+		if (!pte)
+			return -ENOMEM;
+	} else {
+		mapped_pte = pte = (mm == &toy_init_mm) ?
+			toy_pte_offset_kernel(pmd, addr) :
+			pte_offset_map_lock(mm, pmd, addr, &ptl);
+		if (!pte)
+			return -EINVAL;
+	}
+	toy_apply(pte);
+	if (mm != &toy_init_mm)
+		pte_unmap_unlock(mapped_pte, ptl);
+	return 0;
+}

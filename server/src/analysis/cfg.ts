@@ -726,6 +726,22 @@ class Builder {
       return;
     }
     if (u && u.type === 'initializer_list') { this.noteAssign(name); return; }
+    // `pte = kernel ? pte_offset_kernel(...) : pte_offset_map_lock(...)`: each arm assigns its own value, so a
+    // lock call's result in one arm stays with the path that took the lock
+    if (u && u.type === 'conditional_expression') {
+      const cond = u.childForFieldName('condition');
+      const cons = u.childForFieldName('consequence');
+      const alt = u.childForFieldName('alternative');
+      if (cond && cons && alt && (containsCall(cons) || containsCall(alt))) {
+        const br = this.emit({ k: 'branch', cond: this.cond(cond), pos: this.pos(cond) });
+        const a = this.join(); const b = this.join(); const end = this.join();
+        this.nodes[br].succ = [a, b];
+        this.cur = a; this.assign(name, cons, whole, isDecl); this.link(this.cur, end);
+        this.cur = b; this.assign(name, alt, whole, isDecl); this.link(this.cur, end);
+        this.cur = end;
+        return;
+      }
+    }
     // `start_pte = pte = pte_offset_map_lock(...)`: the inner assignment, then a copy of what it stored
     if (u && u.type === 'assignment_expression' && (u.child(1)?.text ?? '=') === '=') {
       const il = unwrap(u.childForFieldName('left'));
