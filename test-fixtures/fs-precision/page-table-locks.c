@@ -112,3 +112,28 @@ static int ptl_apply_range(struct toy_mm *mm, pmd_t *pmd, unsigned long addr, in
 		pte_unmap_unlock(mapped_pte, ptl);
 	return 0;
 }
+
+/* mm/madvise.c swapin_walk_pmd_entry(): map and lock the PTEs when the pointer is NULL, step it otherwise */
+static int ptl_walk_swapin(struct toy_mm *mm, pmd_t *pmd, unsigned long start, unsigned long end)
+{
+	pte_t *ptep = NULL;
+	spinlock_t *ptl;
+	unsigned long addr;
+
+	for (addr = start; addr < end; addr += PAGE_SIZE) {
+		if (!ptep++) {
+			ptep = pte_offset_map_lock(mm, pmd, addr, &ptl);
+			if (!ptep)
+				break;
+		}
+		if (!toy_is_swap(ptep))
+			continue;
+		pte_unmap_unlock(ptep, ptl);
+		ptep = NULL;
+		toy_read_swap_async(addr);
+	}
+	if (ptep)
+		pte_unmap_unlock(ptep, ptl);
+	cond_resched();
+	return 0;
+}

@@ -233,6 +233,8 @@ class Builder {
   labels = new Map<string, { node: number; scopes: Scope[] }>();
   gotos: PendingGoto[] = [];
   locals: Record<string, string> = {};
+  /** parameters and locals declared as pointers: `p++` moves one, and leaves it as NULL or not as it was */
+  pointers = new Set<string>();
   assignCount = new Map<string, number>();
   aliasCand = new Map<string, string>();
   private scopeSeq = 0;
@@ -369,12 +371,14 @@ class Builder {
       if (d.type === 'init_declarator') {
         const info = declaratorInfo(d.childForFieldName('declarator'));
         if (info.name) this.locals[info.name] = tn;
+        if (info.name && info.pointer) this.pointers.add(info.name);
         const value = d.childForFieldName('value');
         if (value && info.name) this.assign(info.name, value, d, true);
         else if (value) this.expr(value);
       } else if (d.type.endsWith('declarator') || d.type === 'identifier') {
         const info = declaratorInfo(d);
         if (info.name) this.locals[info.name] = tn;
+        if (info.name && info.pointer) this.pointers.add(info.name);
       }
     }
   }
@@ -824,7 +828,7 @@ class Builder {
         const arg = unwrap(node.childForFieldName('argument'));
         if (arg?.type === 'identifier') {
           this.noteAssign(arg.text);
-          this.emit({ k: 'assign', lhs: arg.text, value: { k: 'unknown' }, pos: this.pos(node) });
+          this.emit({ k: 'assign', lhs: arg.text, value: this.stepped(arg.text), pos: this.pos(node) });
         } else this.expr(arg);
         return;
       }
@@ -889,6 +893,11 @@ class Builder {
 
   // ---------------------------------------------------------------- conditions
   /** A condition; calls inside it become part of the Cond so short-circuiting is exact. */
+  /** The value of `x` after `x++` / `x--`: a pointer stays NULL or non-NULL (another object, though); a number is unknown. */
+  private stepped(name: string): Value {
+    return this.pointers.has(name) ? { k: 'var', name } : { k: 'unknown' };
+  }
+
   cond(node: CNode | null): Cond {
     if (!node) return { k: 'unknown' };
     if (this.depth >= MAX_NEST) { this.deepCuts++; return { k: 'unknown' }; }
@@ -904,6 +913,20 @@ class Builder {
         return this.cond(inner ?? null);
       }
       case 'cast_expression': return this.cond(node.childForFieldName('value'));
+      case 'update_expression': {
+        // `if (ptep++)`: tests the pointer, then moves it (NULL or not, as it was). tree-sitter-c reads
+        // `!ptep++` (mm/madvise.c) as `(!ptep)++`; C means `!(ptep++)`
+        let arg = unwrap(node.childForFieldName('argument'));
+        const postfix = node.child(0)?.type !== '++' && node.child(0)?.type !== '--';
+        const negated = arg?.type === 'unary_expression' && arg.child(0)?.text === '!';
+        if (negated) arg = unwrap(arg!.childForFieldName('argument'));
+        if (arg?.type === 'identifier' && postfix && this.pointers.has(arg.text)) {
+          this.noteAssign(arg.text);
+          const c: Cond = { k: 'seq', pre: [{ k: 'assign', lhs: arg.text, value: this.stepped(arg.text), pos: this.pos(node) }], c: { k: 'test', s: { k: 'var', name: arg.text }, rel: 'nz' } };
+          return negated ? { k: 'not', e: c } : c;
+        }
+        return this.opaqueCond(node);
+      }
       case 'number_literal': case 'true': case 'false': case 'null':
         return { k: 'lit', v: (constValue(node) ?? 1) !== 0 };
       case 'identifier':
@@ -1089,6 +1112,7 @@ export function buildFunction(fn: CNode, ctx: FileCtx): FunctionIR | undefined {
   if (!info || !body) return undefined;
   const b = new Builder(ctx);
   const params = paramsOf(info.params);
+  for (const p of params) if (p.pointer) b.pointers.add(p.name);
   b.pushScope();
   for (const c of body.namedChildren) b.stmt(c);
   b.popScope(b.pos(body.lastChild ?? body));
