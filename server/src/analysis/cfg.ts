@@ -892,12 +892,12 @@ class Builder {
   }
 
   // ---------------------------------------------------------------- conditions
-  /** A condition; calls inside it become part of the Cond so short-circuiting is exact. */
   /** The value of `x` after `x++` / `x--`: a pointer stays NULL or non-NULL (another object, though); a number is unknown. */
   private stepped(name: string): Value {
     return this.pointers.has(name) ? { k: 'var', name } : { k: 'unknown' };
   }
 
+  /** A condition; calls inside it become part of the Cond so short-circuiting is exact. */
   cond(node: CNode | null): Cond {
     if (!node) return { k: 'unknown' };
     if (this.depth >= MAX_NEST) { this.deepCuts++; return { k: 'unknown' }; }
