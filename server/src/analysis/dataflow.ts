@@ -600,6 +600,10 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
       }
       if (out.vars.$call !== undefined) out = setVar(out, '$call', ANY);
       if (plain) out = forgetClobbered(out, fn);
+      // what the callee left in the task's own state (`current->journal_info = NULL` in gfs2_trans_end())
+      if (sum?.taskStores && !sum.incomplete) {
+        for (const [field, v] of Object.entries(sum.taskStores)) if (relevant.atoms.has(field)) out = { ...out, atoms: { ...out.atoms, [field]: v !== 0 } };
+      }
       return out;
     });
   };

@@ -92,6 +92,24 @@ export function toTemplate(inst: string, fn: FunctionIR, globals: ReadonlyMap<st
   return undefined;
 }
 
+/**
+ * `current->X = constant;` that every path to the return passes, when it is the function's only store to
+ * that field (a callee run after it is taken not to write it: the task-state fields tested this way,
+ * journal_info, are each written by a few dedicated functions).
+ */
+function taskStoresOf(fn: FunctionIR): Record<string, number> | undefined {
+  let out: Record<string, number> | undefined;
+  const seen = new Set<string>();
+  fn.nodes.forEach((n, i) => {
+    const op = n.op;
+    if (op?.k !== 'assign' || !op.lhs.startsWith('current->')) return;
+    if (seen.has(op.lhs)) { if (out) delete out[op.lhs]; return; }
+    seen.add(op.lhs);
+    if (op.value.k === 'const' && dominatesExit(fn, i)) (out ??= {})[op.lhs] = op.value.v;
+  });
+  return out && Object.keys(out).length ? out : undefined;
+}
+
 export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>): Summary {
   const fn = rec.fn;
   const entryInsts = new Set(rec.entry.held.map((h) => h.inst));
@@ -270,6 +288,8 @@ export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>):
       }
     }
   }
+  const stores = taskStoresOf(fn);
+  if (stores) sum.taskStores = stores;
   if (!sum.sleep) {
     const sl = rec.acquires.find((a) => ['mutex', 'rwsem', 'percpu_rwsem', 'semaphore', 'glock', 'folio'].includes(a.ref.kind) && !a.try && !a.chain && must(a.pos));
     if (sl) sum.sleep = { file: rec.file, pos: sl.pos, api: sl.ref.via, chain: [], releasedBefore: released(sl.before) };

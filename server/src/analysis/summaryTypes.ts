@@ -74,6 +74,12 @@ export interface Summary {
    */
   returns?: Sign;
   /**
+   * constants the function stores in the task's own state on every path to its return, its only store
+   * to that field (`current->journal_info = NULL;` in gfs2_trans_end()): after the call, a caller's test
+   * of the field is decided instead of forgotten
+   */
+  taskStores?: Record<string, number>;
+  /**
    * A conditional function whose every conditional effect is decided by the sign of its return
    * value (`lock_two_directories()`: both parents locked unless it returns ERR_PTR, the rename mutex
    * dropped then): the return signs of the two outcomes (disjoint) and the effects each has on top of
