@@ -51,7 +51,7 @@ export interface FnEvents {
 
 const lite = (h: Held): HeldLite => ({ inst: h.inst, cls: h.cls, kind: h.kind, mode: h.mode, site: h.site, via: h.via, entry: h.entry, demotable: h.demotable });
 
-const TO_USER = /copy_to_user|__copy_to_user|put_user|__put_user|clear_user|copy_page_to_iter|copy_folio_to_iter|copy_to_iter|_copy_to_iter|copy_to_iter_full|csum_and_copy_to_iter|copy_mc_to_iter|zero_iter|iov_iter_zero|filemap_read|generic_file_read_iter|fault_in_iov_iter_writeable|fault_in_writeable/;
+const TO_USER = /copy_to_user|__copy_to_user|put_user|__put_user|clear_user|copy_page_to_iter|copy_folio_to_iter|copy_to_iter|_copy_to_iter|copy_to_iter_full|csum_and_copy_to_iter|copy_mc_to_iter|iov_iter_zero|filemap_read|generic_file_read_iter|fault_in_iov_iter_writeable|fault_in_writeable/;
 
 export function extractEvents(rec: FnRecords): FnEvents {
   const ev: FnEvents = { file: rec.file, fn: rec.fn.name, fnPos: rec.fn.namePos, acquires: [], faults: [], sleeps: [], truncs: [] };

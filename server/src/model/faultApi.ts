@@ -31,7 +31,7 @@ export const BUILTIN_FAULT_APIS: readonly FaultApi[] = [
   // (copy_to_user_page() / copy_from_user_page() are not here: despite the names they copy to or from a
   // kernel mapping of a page GUP already pinned, memcpy() plus cache flushing, and never fault)
   ...iter(['copy_page_to_iter', 'copy_page_from_iter', 'copy_folio_to_iter', 'copy_folio_from_iter'], 3, 'copies into a user iov_iter; a missing page faults'),
-  ...iter(['copy_to_iter', 'copy_from_iter', '_copy_to_iter', '_copy_from_iter', 'copy_from_iter_nocache', 'copy_to_iter_full', 'copy_from_iter_full', 'csum_and_copy_to_iter', 'copy_mc_to_iter', 'zero_iter'], 2, 'copies to or from a user iov_iter; a missing page faults'),
+  ...iter(['copy_to_iter', 'copy_from_iter', '_copy_to_iter', '_copy_from_iter', 'copy_from_iter_nocache', 'copy_to_iter_full', 'copy_from_iter_full', 'csum_and_copy_to_iter', 'copy_mc_to_iter'], 2, 'copies to or from a user iov_iter; a missing page faults'),
   ...iter(['iov_iter_zero'], 1, 'zeroes a user iov_iter; a missing page faults'),
   ...iter(['iomap_dio_rw', '__iomap_dio_rw'], 1, 'direct I/O pins the user buffer with get_user_pages(), which faults pages in', true),
   ...iter(['iov_iter_get_pages2', 'iov_iter_get_pages_alloc2', 'iov_iter_extract_pages', 'iov_iter_get_pages', 'iov_iter_get_pages_alloc'], 0, 'pins user pages with get_user_pages(), which faults them in', true),
