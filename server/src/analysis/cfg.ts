@@ -562,7 +562,7 @@ class Builder {
     }
     const p = this.pos(node);
     this.unwindTo(-1, p);
-    const r = this.emit({ k: 'return', value, pos: p });
+    const r = this.emit(value.k === 'var' && this.pointers.has(value.name) ? { k: 'return', value, pos: p, pointer: true } : { k: 'return', value, pos: p });
     this.link(r, 1);
     this.cur = null;
   }

@@ -44,7 +44,7 @@ export interface AcquireRec {
 }
 export interface ReleaseRec { ref: LockRef; before: State; pos: Pos; problem?: 'double-release' | 'failed-try' | 'mode'; heldMode?: string }
 export interface CallRec { call: Call; before: State; fault?: FaultApi; callee?: Summary; sleeps: boolean }
-export interface ExitRec { state: State; pos: Pos; ret: number; /** `return v;`: the variable returned */ retVar?: string }
+export interface ExitRec { state: State; pos: Pos; ret: number; /** `return v;`: the variable returned */ retVar?: string; /** it is a pointer */ pointer?: boolean }
 export interface AssertRec { ref: LockRef; before: State; pos: Pos; api: string }
 export interface PfRec { pos: Pos; what: 'enable-without-disable' }
 
@@ -863,6 +863,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
           if (once(`x|${op.pos.line}|${stateKey(s)}`)) {
             const ex: ExitRec = { state: withTrail(s, { line: op.pos.line, what: 'return' }), pos: op.pos, ret };
             if (op.value.k === 'var' && !op.value.name.startsWith('$')) ex.retVar = op.value.name;
+            if (op.pointer) ex.pointer = true;
             rec.exits.push(ex);
           }
           for (const t of node.succ) push(t, s);

@@ -69,7 +69,8 @@ export type Op =
   | { k: 'branch'; cond: Cond; pos: Pos }
   /** multi-way branch whose successors are all feasible (switch, preprocessor alternatives) */
   | { k: 'choice'; pos: Pos }
-  | { k: 'return'; value: Value; pos: Pos }
+  /** `pointer`: the value is a variable declared as a pointer (NULL or an object, rarely an error code) */
+  | { k: 'return'; value: Value; pos: Pos; pointer?: boolean }
   /** address of a local taken (`&x` passed to a call): facts about x are dropped */
   | { k: 'clobber'; vars: string[] }
   /** a statement tree-sitter could not parse; its calls were extracted as separate ops */

@@ -76,6 +76,9 @@ export function checkLockLeak(rec: FnRecords): Finding[] {
     const heldSigns = held.reduce((m, e) => m | e.ret, 0);
     const freeSigns = released.reduce((m, e) => m | e.ret, 0);
     if ((heldSigns & N) === 0 && (heldSigns & freeSigns) === 0) continue; // held exactly on success returns
+    // a pointer returned non-NULL exactly where the lock is held, NULL where it was released (`vma = vma_lookup(mm, addr);
+    // if (!vma) mmap_read_unlock(mm); return vma;`): the lock goes to the caller with the object, as a trylock's success
+    if (held.every((e) => e.pointer) && (heldSigns & Z) === 0 && freeSigns === Z) continue;
     // released only on error returns, held where the result is not a known error: the lock goes to the
     // caller with the result (`return dentry;` with the parent locked, `return as;` owning gc_lock)
     if (freeSigns === N && held.every((e) => e.ret !== N)) continue;
