@@ -132,7 +132,7 @@ function balanceClean(rec: FnRecords): boolean {
 function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRecords {
   newKeySpace();
   const budget = ctx.budget ?? DEFAULT_BUDGET;
-  const resolver = new Resolver(fn, ctx.structs, ctx.globals, ctx.classKeys, ctx.know.lockWrappers);
+  const resolver = new Resolver(fn, ctx.structs, ctx.globals, ctx.classKeys, ctx.know.lockWrappers, ctx.know.glockOrigins);
   const relevant = pathFacts ? relevantFacts(fn, ctx.know, ctx.summaries) : { vars: new Set<string>(['$call', '$test', '$ret']), atoms: new Set<string>() };
   const outClobbers = outParamClobbers(fn, ctx.know);
   const firstLock = new Map<number, string>();

@@ -2,7 +2,8 @@
 // normalised instance (local aliases followed), its class and mode.
 import type { FlagLock, LockApi, LockKind, Mode } from '../model/lockApi';
 import { GLOCK_STATES } from '../model/lockApi';
-import { BUILTIN_LOCK_WRAPPERS, classOf, StructTable, TypeEnv, splitLast, typeOfExpr } from '../model/classes';
+import { BUILTIN_LOCK_WRAPPERS, classOf, StructTable, TypeEnv, splitLast, typeOfExpr, unparen } from '../model/classes';
+import { BUILTIN_GLOCK_ORIGINS, GlockOrigin, INODE_GLOCK_CLASS } from '../model/glocks';
 import { lockObject, rootVar } from '../parse/exprs';
 import type { Call, FunctionIR } from './ir';
 
@@ -31,8 +32,34 @@ export class Resolver implements TypeEnv {
     private readonly globals: ReadonlyMap<string, string>,
     private readonly classKeys: readonly ClassKey[] = [],
     private readonly wrappers: ReadonlyMap<string, string> = new Map(Object.entries(BUILTIN_LOCK_WRAPPERS)),
+    private readonly glockOrigins: readonly GlockOrigin[] = BUILTIN_GLOCK_ORIGINS,
   ) {
     for (const [t, f] of wrappers) this.wrapperClasses.set(`${t}.${f}`, f);
+  }
+
+  /**
+   * The class of a glock by the way the code reaches it (model/glocks.ts): `GFS2_I(sdp->sd_rindex)->i_gl`
+   * (local aliases followed) is `gfs2_glock.sd_rindex`, `sdp->sd_jinode_gl` `gfs2_glock.jd_inode`;
+   * undefined for any other glock (a user inode's `ip->i_gl` keeps `gfs2_glock.i_gl`).
+   */
+  glockOrigin(gl: string): string | undefined {
+    const sp = splitLast(unparen(gl));
+    if (!sp) return undefined;
+    let holds: 'inode' | 'glock' = 'glock';
+    let at = sp;
+    if (sp.field === 'i_gl') {
+      // the inode: GFS2_I(x) (or a gfs2_inode pointer whose alias is one)
+      const ip = unparen(sp.base);
+      const m = /^GFS2_I\((.*)\)$/.exec(ip);
+      const inner = m ? splitLast(unparen(m[1])) : undefined;
+      if (!inner) return undefined;
+      holds = 'inode';
+      at = inner;
+    }
+    const o = this.glockOrigins.find((x) => x.field === at.field && x.holds === holds);
+    if (!o) return undefined;
+    const owner = typeOfExpr(at.base, this, this.structs);
+    return owner === undefined || owner === o.struct ? o.cls : undefined;
   }
 
   /** `f2fs_rwsem.internal_rwsem` -> `internal_rwsem`: the classes of locks inside wrapper types, before refinement */
@@ -46,6 +73,11 @@ export class Resolver implements TypeEnv {
   refineClass(cls: string, template: string, args: readonly string[]): string {
     const slash = cls.indexOf('/');
     const base = slash < 0 ? cls : cls.slice(0, slash);
+    if (base === INODE_GLOCK_CLASS) {
+      // an inode glock named through a parameter (`ip->i_gl`): a system inode's at this call has its own class
+      const c = this.glockOrigin(this.instance(template, args));
+      return c ? c + cls.slice(base.length) : cls;
+    }
     if (!this.wrapperClasses.has(base)) return cls;
     // the arguments as written first (`sbi` declared here), then with local aliases followed
     const raw = this.substitute(template, args);
@@ -60,7 +92,9 @@ export class Resolver implements TypeEnv {
    * A callee's may-release class names `h` too: the same class, or the unrefined wrapper class
    * (`f2fs_rwsem.internal_rwsem`) of a held lock inside a wrapper, whatever field holds it.
    */
-  wrapperClassCovers(cls: string, h: { inst: string }): boolean {
+  wrapperClassCovers(cls: string, h: { inst: string; cls?: string }): boolean {
+    // an inode glock released through a parameter may be a system inode's, whatever its class at the caller
+    if (cls.split('/')[0] === INODE_GLOCK_CLASS) return h.cls !== undefined && this.glockOrigins.some((o) => o.cls === h.cls!.split('/')[0]);
     const f = this.wrapperClasses.get(cls.split('/')[0]);
     return f !== undefined && (splitLast(h.inst)?.field === f);
   }
@@ -188,10 +222,11 @@ export class Resolver implements TypeEnv {
     const glRaw = glIdx >= 0 ? call.args[glIdx] ?? '?' : '?';
     const gl = this.expand(glRaw);
     const field = splitLast(gl)?.field ?? gl;
+    const cls = this.glockOrigin(gl) ?? `gfs2_glock.${field}`;
     const state = call.args[api.stateArg ?? 1] ?? '';
     const mode = GLOCK_STATES[state] ?? 'EX';
     const flags = call.args[api.glockFlagsArg ?? 2] ?? '';
-    return { gl, cls: `gfs2_glock.${field}`, mode, tryFlag: /LM_FLAG_TRY/.test(flags) };
+    return { gl, cls, mode, tryFlag: /LM_FLAG_TRY/.test(flags) };
   }
 
   holderName(call: Call, api: LockApi): string {

@@ -74,7 +74,7 @@ export class StructTable {
 export const LOCK_FIELD_TYPES: ReadonlySet<string> = new Set(['mutex', 'spinlock_t', 'rwlock_t', 'rw_semaphore', 'percpu_rw_semaphore', 'raw_spinlock_t', 'seqlock_t', 'semaphore']);
 
 /** `(a->b[i])` -> `a->b[i]`: one pair of parentheses around the whole expression removed. */
-function unparen(e: string): string {
+export function unparen(e: string): string {
   if (!e.startsWith('(') || !e.endsWith(')')) return e;
   let depth = 0;
   for (let i = 0; i < e.length - 1; i++) {

@@ -10,11 +10,15 @@
 //   no-fault NAME
 //   per-fs-class CLASS
 //   lock-wrapper TYPE FIELD   (a struct holding one lock, keyed per init site: classed by the field holding it)
+//   glock-origin STRUCT FIELD [holds=inode|glock] [class=CLASS]
+//         (a gfs2 glock reached through STRUCT.FIELD, an inode's i_gl or the glock pointer itself, is its own
+//          class, gfs2_glock.FIELD unless given: a system inode's glock apart from user inodes')
 //
 // A malformed line is reported with file:line and skipped; everything else
 // (and every built-in) still applies.
 import type { ApiOp, LockApi, LockKind, Mode, Sign } from './lockApi';
 import type { FaultApi } from './faultApi';
+import type { GlockOrigin } from './glocks';
 import { OrderChain, parseChain } from './order';
 
 export interface ConfigError { file: string; line: number; message: string }
@@ -29,11 +33,13 @@ export interface LockorderConfig {
   perFsClasses: string[];
   /** wrapper lock types beyond the built-in ones (classes.ts BUILTIN_LOCK_WRAPPERS): type -> lock field */
   lockWrappers: { type: string; field: string }[];
+  /** gfs2 glocks classed by the field they are reached through, beyond the built-in ones (glocks.ts) */
+  glockOrigins: GlockOrigin[];
   errors: ConfigError[];
 }
 
 export function emptyConfig(): LockorderConfig {
-  return { locks: [], orders: [], mayFault: [], maySleep: [], noFault: [], perFsClasses: [], lockWrappers: [], errors: [] };
+  return { locks: [], orders: [], mayFault: [], maySleep: [], noFault: [], perFsClasses: [], lockWrappers: [], glockOrigins: [], errors: [] };
 }
 
 const KINDS: ReadonlySet<string> = new Set<LockKind>(['mutex', 'spinlock', 'rwlock', 'rwsem', 'percpu_rwsem', 'semaphore', 'seqlock', 'glock', 'journal', 'folio', 'rcu', 'srcu', 'preempt', 'irq', 'bitlock']);
@@ -86,6 +92,25 @@ export function parseConfig(text: string, file: string): LockorderConfig {
         cfg.lockWrappers.push({ type, field });
         return;
       }
+      case 'glock-origin': {
+        const [struct, field, ...opts] = rest;
+        const usage = 'glock-origin needs a struct type and a field, then optionally holds=inode|glock and class=CLASS';
+        if (!struct || !field || !IDENT.test(struct) || !IDENT.test(field)) return err(usage);
+        const o: GlockOrigin = { struct, field, holds: 'inode', cls: `gfs2_glock.${field}` };
+        for (const kv of opts) {
+          const m = /^(holds|class)=(.+)$/.exec(kv);
+          if (!m) return err(`${usage} (got "${kv}")`);
+          if (m[1] === 'holds') {
+            if (m[2] !== 'inode' && m[2] !== 'glock') return err(`glock-origin: holds must be inode or glock (got "${m[2]}")`);
+            o.holds = m[2];
+          } else {
+            if (!/^[A-Za-z_][\w.]*$/.test(m[2])) return err(`glock-origin: class must be a class name (got "${m[2]}")`);
+            o.cls = m[2];
+          }
+        }
+        cfg.glockOrigins.push(o);
+        return;
+      }
       case 'lock': {
         const [name, op, ...opts] = rest;
         if (!name || !IDENT.test(name)) return err('lock needs a function name');
@@ -121,7 +146,7 @@ export function parseConfig(text: string, file: string): LockorderConfig {
         return;
       }
       default:
-        err(`unknown directive "${word}" (expected lock, order, may-fault, may-sleep, no-fault, per-fs-class or lock-wrapper)`);
+        err(`unknown directive "${word}" (expected lock, order, may-fault, may-sleep, no-fault, per-fs-class, lock-wrapper or glock-origin)`);
     }
   });
   return cfg;

@@ -6,6 +6,7 @@ import { BUILTIN_ORDERS, OrderChain } from './order';
 import { emptyConfig, LockorderConfig } from './config';
 import { FsTypes } from './fsTypes';
 import { BUILTIN_LOCK_WRAPPERS } from './classes';
+import { BUILTIN_GLOCK_ORIGINS, GlockOrigin } from './glocks';
 
 export class Knowledge {
   private readonly locks = new Map<string, LockApi>();
@@ -18,6 +19,8 @@ export class Knowledge {
   readonly fsTypes: FsTypes;
   /** wrapper lock types (classes.ts): type -> the lock field inside it */
   readonly lockWrappers: ReadonlyMap<string, string>;
+  /** gfs2 glocks classed by the field they are reached through (glocks.ts); the user's first */
+  readonly glockOrigins: readonly GlockOrigin[];
 
   constructor(config: LockorderConfig = emptyConfig()) {
     this.config = config;
@@ -30,6 +33,7 @@ export class Knowledge {
     for (const n of config.noFault) { this.noFault.add(n); this.faults.delete(n); }
     this.orders = [...BUILTIN_ORDERS, ...config.orders];
     this.fsTypes = new FsTypes(config.perFsClasses ?? []);
+    this.glockOrigins = [...(config.glockOrigins ?? []), ...BUILTIN_GLOCK_ORIGINS];
     this.lockWrappers = new Map([...Object.entries(BUILTIN_LOCK_WRAPPERS), ...(config.lockWrappers ?? []).map((w): [string, string] => [w.type, w.field])]);
   }
 
