@@ -1046,7 +1046,282 @@ export function relevantFacts(fn: FunctionIR, know: Knowledge, summaries?: Summa
   const byBase = new Map<string, string[]>();
   for (const a of atoms.keys()) { const f = flagTest(a); if (f) byBase.set(f.base, [...(byBase.get(f.base) ?? []), a]); }
   for (const list of byBase.values()) if (list.length >= 2) for (const a of list) keepAtoms.add(a);
+  // of those, only the facts that can matter for locks
+  // (a returned variable stays: its sign at the exits is the summary's return sign; in a function
+  // that takes or releases locks, what decides it is kept too, for outcomes by return value)
+  const lockRel = lockRelevantFacts(fn, know, summaries, byBase, [...returned].filter((v) => vars.has(v)));
+  for (const v of [...vars]) if (!v.startsWith('$') && !lockRel.has(`v:${v}`) && !returned.has(v)) vars.delete(v);
+  for (const a of [...keepAtoms]) if (!lockRel.has(atomKey(a))) keepAtoms.delete(a);
   return { vars, atoms: keepAtoms };
+}
+
+/** The fact an atom is. */
+function atomKey(a: string): string {
+  return `a:${a}`;
+}
+
+/**
+ * Immediate post-dominators of a function's CFG (Cooper, Harvey, Kennedy), over the reverse graph
+ * from a virtual root (index `nodes.length`) that every exit and every node that cannot reach the
+ * exit (an endless loop) leads to. -1: unreachable.
+ */
+export function postDominators(fn: FunctionIR): Int32Array {
+  const n = fn.nodes.length;
+  const root = n;
+  const preds: number[][] = Array.from({ length: n }, () => []);
+  fn.nodes.forEach((x, i) => { for (const t of x.succ) if (t < n) preds[t].push(i); });
+  // nodes that reach the exit
+  const reaches = new Uint8Array(n);
+  const work = [fn.exit];
+  reaches[fn.exit] = 1;
+  while (work.length) { const x = work.pop()!; for (const p of preds[x]) if (!reaches[p]) { reaches[p] = 1; work.push(p); } }
+  const toRoot = new Uint8Array(n);
+  toRoot[fn.exit] = 1;
+  for (let i = 0; i < n; i++) if (!reaches[i]) toRoot[i] = 1;
+  // postorder of the reverse graph from the root (iterative DFS)
+  const order = new Int32Array(n + 1).fill(-1);
+  const post: number[] = [];
+  const rsucc = (x: number): number[] => (x === root ? [...Array(n).keys()].filter((i) => toRoot[i]) : preds[x]);
+  const visited = new Uint8Array(n + 1);
+  const stack: [number, number[], number][] = [[root, rsucc(root), 0]];
+  visited[root] = 1;
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    if (top[2] < top[1].length) {
+      const c = top[1][top[2]++];
+      if (!visited[c]) { visited[c] = 1; stack.push([c, rsucc(c), 0]); }
+    } else { order[top[0]] = post.length; post.push(top[0]); stack.pop(); }
+  }
+  const ipdom = new Int32Array(n + 1).fill(-1);
+  ipdom[root] = root;
+  const intersect = (a: number, b: number): number => {
+    while (a !== b) {
+      while (order[a] < order[b]) a = ipdom[a];
+      while (order[b] < order[a]) b = ipdom[b];
+    }
+    return a;
+  };
+  for (let changed = true; changed;) {
+    changed = false;
+    for (let k = post.length - 2; k >= 0; k--) {
+      const x = post[k];
+      // predecessors in the reverse graph: the CFG successors (and the root)
+      const ps = toRoot[x] ? [...fn.nodes[x].succ, root] : fn.nodes[x].succ;
+      let idom = -1;
+      for (const p of ps) {
+        if (p > n || ipdom[p] === -1) continue;
+        idom = idom === -1 ? p : intersect(p, idom);
+      }
+      if (idom !== -1 && ipdom[x] !== idom) { ipdom[x] = idom; changed = true; }
+    }
+  }
+  return ipdom;
+}
+
+/**
+ * The variables (`v:name`) and condition atoms (`a:text`) whose value can decide something about
+ * locks. Tracking a fact multiplies the states at every node after its tests; a fact that only
+ * steers other work costs that for nothing (a message handler's dozen bool flags, set under a
+ * spinlock and acted on after it, used to exceed the per-node state budget).
+ *
+ * A branch controls the nodes control-dependent on it (post-dominators). A fact is kept when
+ * - a branch testing it controls a lock operation: a lock-table call, a callee whose summary
+ *   changes held locks (as applySummary applies it), a pagefault_disable/enable, an iov_iter
+ *   nofault store, a store that hands a lock over, an assignment to a variable or pointer a lock
+ *   is named through, a plain call a locked folio may be passed to, or (in a function that takes
+ *   or releases a lock at all) a return;
+ * - a branch testing it controls an assignment to a kept fact (`if (x) locked = true;`) and the
+ *   side of that branch skipping the assignment can still read the kept fact;
+ * - it is correlated with the lock state: assigned under a branch that controls a lock operation
+ *   or tests a kept fact, where the side skipping the assignment can still read it (`if (locked)
+ *   { ...; done = 1; }` then `if (!done) msleep()`; an early `return` on the other side reads
+ *   nothing), copied from or into a kept variable, or given a lock operation's result;
+ * - it is a flag test sharing a flag with a kept one on the same word (they imply each other).
+ * Returned variables of a function that takes or releases a lock are kept (outcomes by return
+ * value). A fact that is none of these is independent of the held locks along every path: which
+ * of its branches a path takes changes neither the locks held anywhere nor the facts that decide
+ * them.
+ */
+function lockRelevantFacts(fn: FunctionIR, know: Knowledge, summaries: SummaryLookup | undefined, byBase: ReadonlyMap<string, string[]>, returned: readonly string[]): Set<string> {
+  const n = fn.nodes.length;
+  const keyOfAtom = (t: string): string => {
+    const m = /^([A-Z_]+)\(([A-Za-z_]\w*)\)$/.exec(t);
+    return m && SIGN_MACROS[m[1]] ? `v:${m[2]}` : atomKey(t);
+  };
+  const lockArgs: string[] = [];
+  /** calls that change no lock: a locked folio passed to one is handed over (folioPassedOn) */
+  const plainCalls: [number, readonly string[]][] = [];
+  let folios = false;
+  const rel = new Set<string>();
+  /** per node: facts tested, facts assigned, facts copied (dst, src), lock-state op? */
+  const tests: string[][] = Array.from({ length: n }, () => []);
+  const assigns: string[][] = Array.from({ length: n }, () => []);
+  const copies: [string, string][] = [];
+  const lockOp = new Uint8Array(n);
+  const pendingAssign: [number, string][] = [];
+  const pendingEscape: [number, string][] = [];
+  /** the last call seen changes locks (its result stored: `*foliop = folio_lock...`) */
+  let lastCallLocks = false;
+  const callLock = (call: Call, node: number, assignTo?: string): void => {
+    if (call.guard !== undefined) { lockOp[node] = 1; return; }
+    const api = call.indirect ? undefined : know.lockApi(call.name);
+    const sum = api ? undefined : call.indirect ? summaries?.indirect?.(call.name) : summaries?.get(call.name);
+    // (as applySummary: a conditional summary without outcomes by return value changes nothing held)
+    const sumEffects = !!sum && (!!sum.mayRelease?.length ||
+      (!sum.incomplete && (!sum.conditional || !!sum.byReturn) && (sum.acquires.length > 0 || sum.releases.length > 0 || !!sum.byReturn)));
+    lastCallLocks = !!api || sumEffects;
+    if (api && assignTo && !assignTo.startsWith('$')) lockArgs.push(assignTo);
+    if (api || sumEffects) {
+      lockOp[node] = 1;
+      lockArgs.push(...call.args);
+      if (api?.kind === 'folio' || [...(sum?.acquires ?? []), ...(sum?.byReturn ?? []).flatMap((o) => o.acquires)].some((e) => e.kind === 'folio')) folios = true;
+    } else if (!api) plainCalls.push([node, call.args]);
+    const lockResult = (!!api && (api.op === 'try' || api.op === 'holder_nq' || api.op === 'holder_nq_init' || api.op === 'holder_queued' || (api.op === 'acquire' && !!api.success)))
+      || (!api && !!sum?.byReturn);
+    if (assignTo && !assignTo.startsWith('$')) { assigns[node].push(`v:${assignTo}`); if (lockResult) rel.add(`v:${assignTo}`); }
+    const out = api ? heldOutVar(api, call) : undefined;
+    if (out) rel.add(`v:${out}`);
+    // NULL-tolerant lock calls split on their pointer arguments' signs
+    if (api?.nullArgs) for (const a of call.args) if (/^[A-Za-z_]\w*$/.test(a)) rel.add(`v:${a}`);
+  };
+  let storeIsLockResult = false;
+  const fromOp = (op: Op, node: number): void => {
+    switch (op.k) {
+      case 'call': {
+        const api = op.call.indirect ? undefined : know.lockApi(op.call.name);
+        storeIsLockResult = op.assignTo === '$store' && ((!!api && (api.op === 'try' || api.op === 'holder_nq' || api.op === 'holder_nq_init' || api.op === 'holder_queued' || (api.op === 'acquire' && !!api.success))) || (!api && !op.call.indirect && !!summaries?.get(op.call.name)?.byReturn));
+        callLock(op.call, node, op.assignTo);
+        break;
+      }
+      case 'assign': {
+        const ident = /^[A-Za-z_$]\w*$/.test(op.lhs);
+        const key = ident ? `v:${op.lhs}` : keyOfAtom(op.lhs);
+        if (!op.lhs.startsWith('$')) assigns[node].push(key);
+        if (ident && (op.value.k === 'var' || op.value.k === 'not') && !op.value.name.startsWith('$')) copies.push([op.lhs, op.value.name]);
+        // (a stored pointer hands over what is locked through it; a stored call result, the lock that call took)
+        if (op.escapes === '$call' ? lastCallLocks : op.escapes) pendingEscape.push([node, op.escapes!]);
+        if (op.value.k === 'var' && op.value.name === '$store' && storeIsLockResult) rel.add(key);
+        pendingAssign.push([node, op.lhs]);
+        break;
+      }
+      case 'nofault': lockOp[node] = 1; break;
+      case 'clobber': for (const v of op.vars) pendingAssign.push([node, v]); break;
+      case 'branch': fromCond(op.cond, node); break;
+      default: break;
+    }
+  };
+  const fromCond = (c: Cond, node: number): void => {
+    switch (c.k) {
+      case 'not': fromCond(c.e, node); break;
+      case 'and': case 'or': fromCond(c.a, node); fromCond(c.b, node); break;
+      case 'seq': c.pre.forEach((o) => fromOp(o, node)); fromCond(c.c, node); break;
+      case 'test':
+        if (c.s.k === 'call') callLock(c.s.call, node);
+        else if (c.s.k === 'var') tests[node].push(`v:${c.s.name}`);
+        else if (c.s.k === 'atom') tests[node].push(keyOfAtom(c.s.text));
+        break;
+      default: break;
+    }
+  };
+  fn.nodes.forEach((x, i) => { if (x.op) fromOp(x.op, i); });
+  // an assignment to (or `&v` of) a variable that names a lock (in a lock call's arguments or their
+  // alias expansions) renames it; a store to a pointer a lock is named through retargets it
+  const lockArgIds = new Set<string>();
+  const lockPaths = new Set<string>();
+  for (const a0 of lockArgs) {
+    const a = a0.replace(/^&/, '');
+    lockPaths.add(a);
+    for (const m of a.matchAll(/[A-Za-z_]\w*/g)) {
+      lockArgIds.add(m[0]);
+      const e = fn.aliases[m[0]];
+      if (e) for (const x of e.matchAll(/[A-Za-z_]\w*/g)) lockArgIds.add(x[0]);
+    }
+  }
+  const underLockPath = (lhs: string): boolean => [...lockPaths].some((p) => p === lhs || [`${lhs}->`, `${lhs}.`, `${lhs}[`].some((q) => p.startsWith(q)));
+  for (const [node, what] of pendingEscape) if (what === '$call' || lockArgIds.has(what)) lockOp[node] = 1;
+  for (const [node, lhs] of pendingAssign) {
+    if (/^[A-Za-z_]\w*$/.test(lhs) ? lockArgIds.has(lhs) : underLockPath(lhs)) lockOp[node] = 1;
+  }
+  if (folios) for (const [node, args] of plainCalls) if (args.some((a) => [...a.matchAll(/[A-Za-z_]\w*/g)].some((m) => lockArgIds.has(m[0])))) lockOp[node] = 1;
+  const takesLocks = lockOp.some((x) => x === 1) || fn.annotations.length > 0;
+  if (takesLocks) {
+    fn.nodes.forEach((x, i) => { if (x.op?.k === 'return') lockOp[i] = 1; });
+    for (const v of returned) rel.add(`v:${v}`);
+  }
+  // control dependence: branch -> nodes it controls, node -> (branch, which successor's side) controlling it
+  const ipdom = postDominators(fn);
+  const controls: number[][] = Array.from({ length: n }, () => []);
+  const controlledBy: { b: number; arms: number }[][] = Array.from({ length: n }, () => []);
+  fn.nodes.forEach((x, b) => {
+    if (x.op?.k !== 'branch' || ipdom[b] === -1) return;
+    const stop = ipdom[b];
+    const arms = new Map<number, number>();
+    x.succ.forEach((s, i) => {
+      for (let r = s; r !== stop && r >= 0 && r < n; r = ipdom[r]) {
+        const prev = arms.get(r);
+        if (prev !== undefined && prev & (1 << i)) break;
+        arms.set(r, (prev ?? 0) | (1 << i));
+      }
+    });
+    for (const [r, a] of arms) { controls[b].push(r); controlledBy[r].push({ b, arms: a }); }
+  });
+  const lockBranch = new Uint8Array(n);
+  controls.forEach((cs, b) => { if (cs.some((r) => lockOp[r])) lockBranch[b] = 1; });
+  for (let b = 0; b < n; b++) if (lockBranch[b]) for (const t of tests[b]) rel.add(t);
+  // where a fact is read: its tests (a returned variable: the returns too)
+  const readAt = new Map<string, number[]>();
+  const addRead = (f: string, i: number): void => { const l = readAt.get(f); if (l) l.push(i); else readAt.set(f, [i]); };
+  tests.forEach((ts, i) => { for (const t of ts) addRead(t, i); });
+  const returnNodes = fn.nodes.flatMap((x, i) => (x.op?.k === 'return' ? [i] : []));
+  for (const v of returned) for (const i of returnNodes) addRead(`v:${v}`, i);
+  const preds: number[][] = Array.from({ length: n }, () => []);
+  fn.nodes.forEach((x, i) => { for (const t of x.succ) if (t < n) preds[t].push(i); });
+  const readable = new Map<string, Uint8Array>();
+  /** the nodes from which a read of fact f is reachable */
+  const reaches = (f: string): Uint8Array => {
+    let r = readable.get(f);
+    if (r) return r;
+    r = new Uint8Array(n);
+    const work = [...(readAt.get(f) ?? [])];
+    for (const i of work) r[i] = 1;
+    while (work.length) { const x = work.pop()!; for (const p of preds[x]) if (!r[p]) { r[p] = 1; work.push(p); } }
+    readable.set(f, r);
+    return r;
+  };
+  /**
+   * Does branch b's choice show in fact f's value where f is read? b decides whether assignment `a`
+   * to f runs; that matters only when the side of b that skips `a` can still reach a read of f
+   * (an early `return` on the other side never reads it).
+   */
+  const decides = (c: { b: number; arms: number }, f: string): boolean => {
+    const succ = fn.nodes[c.b].succ;
+    const r = reaches(f);
+    return succ.some((s, i) => !(c.arms & (1 << i)) && s < n && r[s] === 1) || c.arms === (1 << succ.length) - 1;
+  };
+  for (let changed = true; changed;) {
+    const size = rel.size;
+    for (let a = 0; a < n; a++) {
+      for (const f of assigns[a]) {
+        if (rel.has(f)) {
+          for (const c of controlledBy[a]) if (tests[c.b].some((t) => !rel.has(t)) && decides(c, f)) for (const t of tests[c.b]) rel.add(t);
+        } else if (controlledBy[a].some((c) => (lockBranch[c.b] === 1 || tests[c.b].some((t) => rel.has(t))) && decides(c, f))) rel.add(f);
+      }
+    }
+    // flag tests on one word sharing a flag imply each other (`flags & (A|B)` false: `flags & A` false)
+    for (const list of byBase.values()) {
+      for (const x of list) {
+        if (!rel.has(atomKey(x))) continue;
+        const fx = flagTest(x)!.flags;
+        for (const y of list) if (flagTest(y)!.flags.some((f) => fx.includes(f))) rel.add(atomKey(y));
+      }
+    }
+    for (const [dst, src] of copies) {
+      if (rel.has(`v:${dst}`)) rel.add(`v:${src}`);
+      else if (rel.has(`v:${src}`)) rel.add(`v:${dst}`);
+    }
+    changed = rel.size !== size;
+  }
+  return rel;
 }
 
 /** `c->flags&(A|B)`: the word tested and the flag names. */
