@@ -5,12 +5,7 @@ import { classOf, StructTable } from '../server/src/model/classes';
 import { parseConfig } from '../server/src/model/config';
 import { Knowledge } from '../server/src/model/knowledge';
 import { Resolver } from '../server/src/analysis/locks';
-import type { FunctionIR } from '../server/src/analysis/ir';
-
-const pos = { line: 0, col: 0, endLine: 0, endCol: 0 };
-function fnWith(params: { name: string; type: string }[], locals: Record<string, string> = {}, aliases: Record<string, string> = {}): FunctionIR {
-  return { name: 'f', pos, namePos: pos, bodyPos: pos, isStatic: false, params: params.map((p) => ({ ...p, pointer: true })), locals, aliases, annotations: [], nodes: [], entry: 0, exit: 0 } as unknown as FunctionIR;
-}
+import { fnWith, pos } from './irStub';
 
 describe('lock wrappers', () => {
   const structs = new StructTable();
