@@ -18,7 +18,7 @@ import type { StructTable } from '../model/classes';
 import type { Call, Cond, FunctionIR, Op, Pos, Rel, Value } from './ir';
 import { ClassKey, isIndexed, LockRef, Resolver } from './locks';
 import {
-  ANY, addHeld, dropAtomsOf, findHeld, Held, initialState, mentions, N, P, removeHeld, setVar, signOf, State,
+  ANY, addHeld, dropAtomsOf, findHeld, Held, initialState, mentions, N, P, removeHeld, setVar, SIGN_BITS, signOf, State,
   stateKey, lockStateKey, newKeySpace, trailOf, varSign, withTrail, Z,
 } from './state';
 import type { LockEffect, Released, Summary, SummaryLookup } from './summaryTypes';
@@ -383,7 +383,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
         let s = s0;
         for (const ref of resolver.refs(api, call)) s = acquire(s, ref, pos, false, undefined, undefined, call.args);
         // what it returns having taken the lock (pte_offset_map_lock: the mapped PTEs, not NULL)
-        if (api.success) s = setVar(s, '$call', signOf(api.success === 'N' ? -1 : api.success === 'Z' ? 0 : 1));
+        if (api.success) s = setVar(s, '$call', SIGN_BITS[api.success]);
         return [s];
       }
       case 'try': {
@@ -393,10 +393,10 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
         // *_killable and journal starts wait and may fail with an error
         const trylock = api.success === 'P' && api.failure === 'Z';
         for (const ref of refs) ok = acquire(ok, ref, pos, trylock, undefined, undefined, call.args);
-        ok = setVar(withTrail(ok, { line: pos.line, what: `${call.name}() succeeded` }), '$call', signOf(api.success === 'N' ? -1 : api.success === 'Z' ? 0 : 1));
+        ok = setVar(withTrail(ok, { line: pos.line, what: `${call.name}() succeeded` }), '$call', SIGN_BITS[api.success ?? 'P']);
         let fail = s0;
         for (const ref of refs) if (!findHeld(fail, ref.inst)) fail = removeHeld(fail, ref.inst);
-        fail = setVar(withTrail(fail, { line: pos.line, what: `${call.name}() failed` }), '$call', signOf(api.failure === 'N' ? -1 : api.failure === 'P' ? 1 : 0));
+        fail = setVar(withTrail(fail, { line: pos.line, what: `${call.name}() failed` }), '$call', SIGN_BITS[api.failure ?? 'Z']);
         return [ok, fail];
       }
       case 'release': {
@@ -580,7 +580,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
     if (api) states = applyApi(sum ? applySummary(s0, sum, call, false)[0] : s0, api, call);
     else if (sum) {
       // a callee whose return value has one sign on every path (`return true;`): the caller's `x = f()` knows it
-      const ret = sum.returns && !sum.incomplete ? signOf(sum.returns === 'N' ? -1 : sum.returns === 'Z' ? 0 : 1) : undefined;
+      const ret = sum.returns && !sum.incomplete ? SIGN_BITS[sum.returns] : undefined;
       states = applySummary(s0, sum, call).map((x) => (ret !== undefined && x.vars.$call === undefined ? setVar(x, '$call', ret) : x));
     }
     else states = [s0];
@@ -991,9 +991,7 @@ export function relevantFacts(fn: FunctionIR, know: Knowledge, summaries?: Summa
         break;
       case 'call': {
         const api = op.call.indirect ? undefined : know.lockApi(op.call.name);
-        const lockResult = (!!api && (api.op === 'try' || api.op === 'holder_nq' || api.op === 'holder_nq_init' || api.op === 'holder_queued' || (api.op === 'acquire' && !!api.success)))
-          // a callee whose locks follow its return value (`byReturn`): its result is a trylock's
-          || (!api && !op.call.indirect && !!summaries?.get(op.call.name)?.byReturn);
+        const lockResult = isLockResult(api, api || op.call.indirect ? undefined : summaries?.get(op.call.name));
         if (op.assignTo && lockResult) known.add(op.assignTo);
         if (op.assignTo === '$store') lockResultStored = lockResult;
         // `&locked` given to a may-release GUP call: zero after it means the lock was dropped
@@ -1053,6 +1051,16 @@ export function relevantFacts(fn: FunctionIR, know: Knowledge, summaries?: Summa
   for (const v of [...vars]) if (!v.startsWith('$') && !lockRel.has(`v:${v}`) && !returned.has(v)) vars.delete(v);
   for (const a of [...keepAtoms]) if (!lockRel.has(atomKey(a))) keepAtoms.delete(a);
   return { vars, atoms: keepAtoms };
+}
+
+/**
+ * Does a call's result say whether it took a lock: a trylock, a glock holder's enqueue, an acquire
+ * that returns something having taken it (`success`), or a callee whose locks follow its return
+ * value (`byReturn`)? Such a result, kept in a variable or field, is tested for the lock state.
+ */
+function isLockResult(api: LockApi | undefined, sum: Summary | undefined): boolean {
+  if (api) return api.op === 'try' || api.op === 'holder_nq' || api.op === 'holder_nq_init' || api.op === 'holder_queued' || (api.op === 'acquire' && !!api.success);
+  return !!sum?.byReturn;
 }
 
 /** The fact an atom is. */
@@ -1162,8 +1170,9 @@ function lockRelevantFacts(fn: FunctionIR, know: Knowledge, summaries: SummaryLo
   const pendingEscape: [number, string][] = [];
   /** the last call seen changes locks (its result stored: `*foliop = folio_lock...`) */
   let lastCallLocks = false;
-  const callLock = (call: Call, node: number, assignTo?: string): void => {
-    if (call.guard !== undefined) { lockOp[node] = 1; return; }
+  /** records what a call does to locks; returns whether its result says if it took one (isLockResult) */
+  const callLock = (call: Call, node: number, assignTo?: string): boolean => {
+    if (call.guard !== undefined) { lockOp[node] = 1; return false; }
     const api = call.indirect ? undefined : know.lockApi(call.name);
     const sum = api ? undefined : call.indirect ? summaries?.indirect?.(call.name) : summaries?.get(call.name);
     // (as applySummary: a conditional summary without outcomes by return value changes nothing held)
@@ -1176,21 +1185,21 @@ function lockRelevantFacts(fn: FunctionIR, know: Knowledge, summaries: SummaryLo
       lockArgs.push(...call.args);
       if (api?.kind === 'folio' || [...(sum?.acquires ?? []), ...(sum?.byReturn ?? []).flatMap((o) => o.acquires)].some((e) => e.kind === 'folio')) folios = true;
     } else if (!api) plainCalls.push([node, call.args]);
-    const lockResult = (!!api && (api.op === 'try' || api.op === 'holder_nq' || api.op === 'holder_nq_init' || api.op === 'holder_queued' || (api.op === 'acquire' && !!api.success)))
-      || (!api && !!sum?.byReturn);
+    const lockResult = isLockResult(api, sum);
     if (assignTo && !assignTo.startsWith('$')) { assigns[node].push(`v:${assignTo}`); if (lockResult) rel.add(`v:${assignTo}`); }
     const out = api ? heldOutVar(api, call) : undefined;
     if (out) rel.add(`v:${out}`);
     // NULL-tolerant lock calls split on their pointer arguments' signs
     if (api?.nullArgs) for (const a of call.args) if (/^[A-Za-z_]\w*$/.test(a)) rel.add(`v:${a}`);
+    return lockResult;
   };
   let storeIsLockResult = false;
   const fromOp = (op: Op, node: number): void => {
     switch (op.k) {
       case 'call': {
-        const api = op.call.indirect ? undefined : know.lockApi(op.call.name);
-        storeIsLockResult = op.assignTo === '$store' && ((!!api && (api.op === 'try' || api.op === 'holder_nq' || api.op === 'holder_nq_init' || api.op === 'holder_queued' || (api.op === 'acquire' && !!api.success))) || (!api && !op.call.indirect && !!summaries?.get(op.call.name)?.byReturn));
-        callLock(op.call, node, op.assignTo);
+        // (an indirect call's result stored in a field is not followed: relevantFacts does not track it)
+        const lockResult = callLock(op.call, node, op.assignTo);
+        storeIsLockResult = op.assignTo === '$store' && lockResult && !op.call.indirect;
         break;
       }
       case 'assign': {

@@ -2,7 +2,7 @@
 // normalised instance (local aliases followed), its class and mode.
 import type { FlagLock, LockApi, LockKind, Mode } from '../model/lockApi';
 import { GLOCK_STATES } from '../model/lockApi';
-import { BUILTIN_LOCK_WRAPPERS, classOf, StructTable, TypeEnv, splitLast, typeOfExpr, unparen } from '../model/classes';
+import { classOf, DEFAULT_WRAPPERS, StructTable, TypeEnv, splitLast, typeOfExpr, unparen } from '../model/classes';
 import { BUILTIN_GLOCK_ORIGINS, GlockOrigin, INODE_GLOCK_CLASS } from '../model/glocks';
 import { lockObject, rootVar } from '../parse/exprs';
 import type { Call, FunctionIR } from './ir';
@@ -31,7 +31,7 @@ export class Resolver implements TypeEnv {
     private readonly structs: StructTable,
     private readonly globals: ReadonlyMap<string, string>,
     private readonly classKeys: readonly ClassKey[] = [],
-    private readonly wrappers: ReadonlyMap<string, string> = new Map(Object.entries(BUILTIN_LOCK_WRAPPERS)),
+    private readonly wrappers: ReadonlyMap<string, string> = DEFAULT_WRAPPERS,
     private readonly glockOrigins: readonly GlockOrigin[] = BUILTIN_GLOCK_ORIGINS,
   ) {
     for (const [t, f] of wrappers) this.wrapperClasses.set(`${t}.${f}`, f);

@@ -3,7 +3,7 @@
 // sign facts about variables, truth of correlated condition atoms, gfs2
 // holders, and what this path knows is NOT held. States are immutable values;
 // `key()` identifies equal states so the worklist merges them.
-import type { LockKind, Mode } from '../model/lockApi';
+import type { LockKind, Mode, Sign } from '../model/lockApi';
 import type { Pos } from './ir';
 
 /** Sign bit-set of an integer or pointer value: N negative / ERR_PTR, Z zero / NULL, P positive / valid pointer. */
@@ -240,6 +240,12 @@ export function mentions(text: string, name: string): boolean {
 /** Sign of a constant. */
 export function signOf(v: number): number {
   return v < 0 ? N : v === 0 ? Z : P;
+}
+
+/** The lock table's return signs (`success: 'Z'`) as sign bits, and a single sign bit back as its letter. */
+export const SIGN_BITS: Readonly<Record<Sign, number>> = { N, Z, P };
+export function signLetter(bits: number): Sign | undefined {
+  return bits === N ? 'N' : bits === Z ? 'Z' : bits === P ? 'P' : undefined;
 }
 
 export function describeMode(kind: LockKind, mode: Mode): string {

@@ -6,7 +6,7 @@ import type { FnRecords } from './dataflow';
 import type { FunctionIR } from './ir';
 import type { InnerAcquire, LockEffect, Released, ReturnOutcome, Summary } from './summaryTypes';
 import type { State } from './state';
-import { N, P, Z } from './state';
+import { N, signLetter } from './state';
 import { KERNEL_ITER_INIT, TRUNCATE_APIS, USER_ITER_INIT } from '../model/faultApi';
 
 /**
@@ -162,8 +162,7 @@ export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>):
   /** effects that happen on some exits only: where (per exit) they did */
   const condEffects: CondEffect[] = [];
   if (exits.length > 0) {
-    const signs = exits.reduce((m, ex) => m | ex.ret, 0);
-    const one = signs === P ? 'P' : signs === Z ? 'Z' : signs === N ? 'N' : undefined;
+    const one = signLetter(exits.reduce((m, ex) => m | ex.ret, 0));
     if (one) sum.returns = one;
     // held at every exit, taken here
     // held at every exit, taken here, and not the caller's own lock re-taken (__releases + __acquires)

@@ -174,14 +174,15 @@ export class CrossCheckClient {
       this.sims.set(id, p);
       this.stats.simSent++;
       // cancelled: answered now; the worker stops simulating it at its next time check (or skips it if not started)
-      cancel?.onCancellationRequested(() => {
+      const cancelled = (): void => {
         if (p.settled) return;
         this.abort(id);
         this.settle(p, { kind: 'cancelled' });
-      });
+      };
+      cancel?.onCancellationRequested(cancelled);
       // a message that cannot be posted fails the worker (on the next tick), which settles this request
       if (!worker.send(id, msg)) { this.sims.delete(id); this.settle(p, { kind: 'unavailable', reason: 'the simulation worker is gone' }); }
-      else if (cancel?.isCancellationRequested) { this.abort(id); this.settle(p, { kind: 'cancelled' }); }
+      else if (cancel?.isCancellationRequested) cancelled();
     });
   }
 

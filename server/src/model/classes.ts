@@ -41,7 +41,8 @@ export const BUILTIN_FIELDS: Readonly<Record<string, Readonly<Record<string, str
 export const BUILTIN_LOCK_WRAPPERS: Readonly<Record<string, string>> = {
   f2fs_rwsem: 'internal_rwsem',
 };
-const DEFAULT_WRAPPERS: ReadonlyMap<string, string> = new Map(Object.entries(BUILTIN_LOCK_WRAPPERS));
+/** BUILTIN_LOCK_WRAPPERS as the map classOf() and the Resolver take (the `.lockorder` ones are added by Knowledge) */
+export const DEFAULT_WRAPPERS: ReadonlyMap<string, string> = new Map(Object.entries(BUILTIN_LOCK_WRAPPERS));
 
 export interface TypeEnv {
   /** type of a local, parameter or global */
