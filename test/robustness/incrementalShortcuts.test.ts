@@ -122,6 +122,7 @@ describe('robustness: incremental shortcuts equal the full work', () => {
   it('scripted edits in fixture files: spliced IR equals a full build, relocated products equal their records\' products', () => {
     let seed = 100;
     let spliced = 0;
+    let regional = 0;
     let verified = 0;
     for (const file of collectFiles([FIXTURES])) {
       let text = fs.readFileSync(file, 'utf8');
@@ -138,9 +139,11 @@ describe('robustness: incremental shortcuts equal the full work', () => {
         editMatchesFresh(ws, file, text, `${path.basename(file)}: findings differ after edit ${k} (${e.kind})`);
       }
       spliced += inc.stats.spliced;
+      regional += inc.stats.regional;
       verified += v();
     }
     assert.ok(spliced > 0, 'the splice path was taken');
+    assert.ok(regional > 0, 'edits inside one function re-parsed only it');
     assert.ok(verified > 0, 'some products were relocated at product level');
   });
 
@@ -188,6 +191,36 @@ describe('robustness: incremental shortcuts equal the full work', () => {
       }), { numRuns: 150, seed: 7 });
     assert.ok(spliced > 0, 'the splice path was taken');
     void treeSitter;
+  });
+
+  it('an edit inside one function re-parses only that function (also in #ifdef groups); other edits re-parse the file; the IR equals a full build', () => {
+    const inc = new IncrementalFiles();
+    let text = SRC;
+    inc.build('f.c', text);
+    const step = (edit: (ls: string[]) => void, regional: boolean, what: string): void => {
+      const ls = lines(text);
+      edit(ls);
+      text = ls.join('\n');
+      const before = inc.stats.regional;
+      const got = JSON.stringify(inc.build('f.c', text));
+      assert.strictEqual(inc.stats.regional - before, regional ? 1 : 0, `${what}: ${regional ? 'only the function was re-parsed' : 'the file was re-parsed'}`);
+      assert.strictEqual(got, JSON.stringify(buildFileIR('f.c', text).ir), `${what}: IR equals a full build`);
+    };
+    // a run of edits inside functions: the whole-file tree is only edited, never re-parsed
+    step((ls) => ls.splice(ls.indexOf('\tf->x = 1;'), 0, '\tf->x = 2;'), true, 'statement added at file scope');
+    step((ls) => { const i = ls.indexOf('\tmutex_lock(&global_lock);'); ls[i] = '\tmutex_lock(&global_lockx);'; }, true, 'identifier typed in an #ifdef branch');
+    step((ls) => ls.splice(ls.indexOf('\treturn leaf(f);'), 0, '\tspin_lock(&f->spin);', '\tspin_unlock(&f->spin);'), true, 'lines added in the #else branch');
+    step((ls) => ls.splice(ls.indexOf('\tn++;'), 1), true, 'line deleted in the last function');
+    // the edited tree, re-parsed on demand, is the tree a fresh parse gives
+    assert.strictEqual(inc.parsedOf('f.c')!.tree.rootNode.toString(), parseC(text).tree.rootNode.toString());
+    step((ls) => ls.splice(ls.indexOf('\tret = f->y;'), 0, '\tret = f->y;'), true, 'statement added after the tree was re-parsed');
+    // a syntax error inside the function, a function split in two, an edit between functions: the whole file
+    step((ls) => ls.splice(ls.indexOf('\tret = f->y;'), 0, '\tret = (;'), false, 'syntax error');
+    step((ls) => ls.splice(ls.indexOf('\tret = (;'), 1), false, 'syntax error removed (the old function had one)');
+    step((ls) => ls.splice(ls.indexOf('\tf->x = 2;'), 0, '}', 'static void split(struct foo *f)', '{'), false, 'function split');
+    step((ls) => ls.splice(ls.indexOf('static int leaf(struct foo *f)'), 0, 'int between;'), false, 'declaration added between functions');
+    step((ls) => ls.splice(ls.indexOf('\tspin_lock(&f->spin);'), 0, '\tspin_lock(&f->spin);'), true, 'statement added after the file was re-parsed');
+    assert.strictEqual(inc.parsedOf('f.c')!.tree.rootNode.toString(), parseC(text).tree.rootNode.toString());
   });
 
   it('a window holding complete #if groups is normalised on its own, as the whole file would be', () => {

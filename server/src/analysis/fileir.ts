@@ -22,18 +22,35 @@ function looksLikeC(text: string): boolean {
   return /[;{}]/.test(text) || text.trim().length === 0;
 }
 
+/**
+ * `/* lockorder: ... *\/` and `// lockorder: ...` comments: what
+ * /(?:\/\*|\/\/)\s*lockorder:([^\n]*?)(?:\*\/|$)/gm matches, found from the
+ * occurrences of `lockorder:` (rare) rather than by trying the pattern at
+ * every offset of the file, which an edit of a large file paid for.
+ */
 function directivesOf(text: string, file: ParsedFile): OrderDirective[] {
   const out: OrderDirective[] = [];
-  const re = /(?:\/\*|\/\/)\s*lockorder:([^\n]*?)(?:\*\/|$)/gm;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) !== null) {
-    const start = m.index + m[0].indexOf('lockorder:');
-    const s = file.lines.position(start);
-    const e = file.lines.position(m.index + m[0].length);
-    out.push({ text: m[1].trim(), pos: { line: s.line, col: s.col, endLine: e.line, endCol: e.col } });
+  const KEY = 'lockorder:';
+  let done = 0; // where the previous match ended: matches do not overlap
+  for (let i = text.indexOf(KEY); i >= 0; i = text.indexOf(KEY, Math.max(i + 1, done))) {
+    // the comment opener right before it, across white space
+    let k = i;
+    while (k > 0 && /\s/.test(text[k - 1])) k--;
+    const open = k - 2;
+    if (open < done || !(text.startsWith('/*', open) || text.startsWith('//', open))) continue;
+    // up to the first `*/` or line end
+    let e = i + KEY.length;
+    while (e < text.length && !text.startsWith('*/', e) && !LINE_END.has(text.charCodeAt(e))) e++;
+    const end = text.startsWith('*/', e) ? e + 2 : e;
+    const s = file.lines.position(i);
+    const t = file.lines.position(end);
+    out.push({ text: text.slice(i + KEY.length, e).trim(), pos: { line: s.line, col: s.col, endLine: t.line, endCol: t.col } });
+    done = end;
   }
   return out;
 }
+/** Where a multiline regular expression's `$` matches: before \n, \r, U+2028, U+2029. */
+const LINE_END = new Set([10, 13, 0x2028, 0x2029]);
 
 function structDef(node: SyntaxNode, ctx: FileCtx): StructDef | undefined {
   const name = node.childForFieldName('name')?.text;

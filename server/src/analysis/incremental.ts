@@ -38,6 +38,8 @@ export interface IncrementalStats {
   wholeNormalized: number;
   /** incremental builds that rebuilt only the top-level items around the edit (the others kept or moved) */
   spliced: number;
+  /** of those, builds that re-parsed only the edited function (regional()), not the whole file */
+  regional: number;
   /** functions kept (unchanged, or shifted) / rebuilt in incremental builds */
   kept: number;
   shifted: number;
@@ -56,6 +58,15 @@ interface FileState {
   depthBound: number;
   /** the normalised text's brackets are properly nested (nestedText): a condition of windowed normalisation */
   nested: boolean;
+  /**
+   * parsed.tree is the last whole-file parse with every later edit applied
+   * (Tree.edit) but not re-parsed: regional() re-parsed only the edited
+   * functions. Its top-level items and container groups, and the extents of
+   * those functions, are what a re-parse gives (regional() checks that);
+   * what is inside them is not. treeOf() re-parses it when a whole tree is
+   * wanted.
+   */
+  stale?: boolean;
 }
 
 export function contentOf(fn: FunctionIR): object {
@@ -178,14 +189,22 @@ export function shiftLines<T>(v: T, d: number): T {
  */
 export class IncrementalFiles {
   private readonly lru = new Map<string, FileState>();
-  readonly stats: IncrementalStats = { full: 0, incremental: 0, windowed: 0, wholeNormalized: 0, spliced: 0, kept: 0, shifted: 0, rebuilt: 0 };
+  readonly stats: IncrementalStats = { full: 0, incremental: 0, windowed: 0, wholeNormalized: 0, spliced: 0, regional: 0, kept: 0, shifted: 0, rebuilt: 0 };
 
   constructor(private readonly capacity = 8) {}
 
   has(path: string): boolean { return this.lru.has(path); }
   forget(path: string): void { this.lru.delete(path); }
-  /** The parse the last build of `path` used (tests compare against a full visit of the same tree). */
-  parsedOf(path: string): ParsedFile | undefined { return this.lru.get(path)?.parsed; }
+  /** The parse of the last build of `path`, with its whole tree up to date (tests compare against a full visit of the same tree). */
+  parsedOf(path: string): ParsedFile | undefined {
+    const st = this.lru.get(path);
+    if (st?.stale) {
+      // the edits regional() applied to the tree: one incremental re-parse of the functions they were in
+      st.parsed = { ...st.parsed, tree: cParser().parse(st.parsed.normalized.text, st.parsed.tree, { bufferSize: 16 * 1024 }) };
+      st.stale = false;
+    }
+    return st?.parsed;
+  }
 
   /** The IR of `text` for `path`; incremental when the previous version is remembered. */
   build(path: string, text: string): FileIR {
@@ -225,15 +244,32 @@ export class IncrementalFiles {
       const q = lines.position(off);
       return { row: q.line, column: q.col };
     };
-    const tree = prev.parsed.tree;
-    tree.edit({
+    const delta = newEnd - oldEnd;
+    const lineDelta = newLines.lineCount - oldLines.lineCount;
+    const edit = {
       startIndex: p, oldEndIndex: oldEnd, newEndIndex: newEnd,
       startPosition: pt(oldLines, p), oldEndPosition: pt(oldLines, oldEnd), newEndPosition: pt(newLines, newEnd),
-    });
+    };
+    let tree = prev.parsed.tree;
+    // an edit inside one function: re-parse that function only
+    if (win) {
+      const r = this.regional(path, prev, { text, normalized: norm, lines: newLines }, {
+        p, oldEnd, delta, lineDelta, lo: Math.min(p, win.start), hi: Math.max(oldEnd, win.end),
+      });
+      if (r) {
+        tree.edit(edit);
+        this.stats.spliced++;
+        this.stats.regional++;
+        this.remember(path, { text, parsed: { text, normalized: norm, tree, lines: newLines }, ir: r.ir, tops: r.tops, depthBound, nested, stale: true });
+        return r.ir;
+      }
+    }
+    // the functions regional() re-parsed on their own, re-parsed in the tree first: the changed ranges below are this edit's
+    if (prev.stale) tree = cParser().parse(a, tree, { bufferSize: 16 * 1024 });
+    tree.edit(edit);
     // small chunks: tree-sitter reads little of the text when it reuses most of the old tree
     const newTree = cParser().parse(b, tree, { bufferSize: 16 * 1024 });
     const parsed: ParsedFile = { text, normalized: norm, tree: newTree, lines: newLines };
-    const delta = newEnd - oldEnd;
     /** Where an unchanged node [st, en) of the new text was in the old one, and how many lines it moved; undefined if changed. */
     const unchanged = (st: number, en: number): { oldSt: number; d: number; col: number } | undefined => {
       let oldSt: number;
@@ -296,7 +332,7 @@ export class IncrementalFiles {
     if (win) {
       const r = this.splice(path, prev, parsed, hooks, items, errs, index, {
         p, oldEnd, newEnd, delta, lo: Math.min(p, win.start), hi: Math.max(newEnd, win.end + delta),
-        changed: tree.getChangedRanges(newTree), lineDelta: newLines.lineCount - oldLines.lineCount,
+        changed: tree.getChangedRanges(newTree), lineDelta,
       });
       if (r) {
         this.stats.spliced++;
@@ -373,21 +409,83 @@ export class IncrementalFiles {
       for (let i = 0; i < kb; i++) out.push(keep(tops[i]));
       out.push(...mid);
       for (let i = ka; i < tops.length; i++) out.push(move(tops[i], e.delta, e.lineDelta));
-      const ir: FileIR = { ...sub, functions: [], prototypes: [], structs: [], globals: [], ops: [], errorFunctions: 0 };
-      for (const t of out) {
-        for (const f of t.fns) { ir.functions.push(f.fn); if (f.fn.errors > 0) ir.errorFunctions++; }
-        for (const it of t.items) {
-          ir.prototypes.push(...it.facts.prototypes);
-          ir.structs.push(...it.facts.structs);
-          ir.globals.push(...it.facts.globals);
-          ir.ops.push(...it.facts.ops);
-        }
-      }
       for (let i = 0; i < kb; i++) this.stats.kept += tops[i].fns.length;
       for (let i = ka; i < tops.length; i++) this.stats[e.lineDelta === 0 ? 'kept' : 'shifted'] += tops[i].fns.length;
-      return { ir, tops: out };
+      return { ir: assemble(sub, out), tops: out };
     }
     return undefined;
+  }
+
+  /**
+   * The IR of the new version when the edit lies inside one function
+   * definition (at file scope or in #if groups) and only that function's
+   * text, re-parsed on its own (tree-sitter's included ranges), gives one
+   * error-free function_definition over the same extent: what a whole-file
+   * re-parse gives there, since the parser is at the start of a file-scope
+   * item in both and no rule continues a function definition past its `}`;
+   * every other node keeps its extent. The old tree is only edited, not
+   * re-parsed (FileState.stale). Undefined when the edit is not of that kind.
+   * `e.lo`/`e.hi`: the edit and the re-normalised window, in the previous text.
+   */
+  private regional(path: string, prev: FileState, now: Omit<ParsedFile, 'tree'>,
+    e: { p: number; oldEnd: number; delta: number; lineDelta: number; lo: number; hi: number }): { ir: FileIR; tops: Top[] } | undefined {
+    // the function holding the edit and the re-normalised window in the previous version, through #if groups (not ERROR nodes)
+    let parent: SyntaxNode = prev.parsed.tree.rootNode;
+    let fnNode: SyntaxNode | undefined;
+    for (let depth = 0; depth < 16 && !fnNode; depth++) {
+      const c = parent.firstNamedChildForIndex(e.lo);
+      if (!c || c.startIndex > e.lo || c.endIndex < e.hi) return undefined;
+      if (c.type === 'function_definition') fnNode = c;
+      else if (PREPROC_GROUPS.has(c.type)) parent = c;
+      else return undefined;
+    }
+    if (!fnNode) return undefined;
+    const st = fnNode.startIndex;
+    const en = fnNode.endIndex + e.delta;
+    // its first and last characters are not edited: the text around it lexes as before
+    if (!(st < e.p && e.oldEnd < fnNode.endIndex)) return undefined;
+    // the file-scope item holding it, and the function in it, as the previous version recorded them
+    const tops = prev.tops;
+    let ti = 0;
+    let hiT = tops.length - 1;
+    while (ti < hiT) {
+      const mid = (ti + hiT + 1) >> 1;
+      if (tops[mid].start <= st) ti = mid; else hiT = mid - 1;
+    }
+    const top = tops[ti];
+    const fi = top ? top.fns.findIndex((f) => f.start === st) : -1;
+    if (fi < 0 || top.fns[fi].end !== fnNode.endIndex || top.end < fnNode.endIndex) return undefined;
+    const pt = (off: number): { row: number; column: number } => {
+      const q = now.lines.position(off);
+      return { row: q.line, column: q.col };
+    };
+    const text = now.normalized.text;
+    const tree = cParser().parse(text, undefined, {
+      includedRanges: [{ startIndex: st, endIndex: en, startPosition: pt(st), endPosition: pt(en) }],
+      bufferSize: Math.max(1024, en - st + 64),
+    });
+    const root = tree.rootNode;
+    const fnNew = root.namedChildCount === 1 ? root.namedChild(0) : null;
+    if (!fnNew || root.hasError || fnNew.type !== 'function_definition' || fnNew.startIndex !== st || fnNew.endIndex !== en) return undefined;
+    const region = { ...now, tree: { rootNode: { namedChildren: [fnNew] } } as unknown as Tree };
+    const { ir: sub } = buildFileIR(path, now.text, { parsed: region });
+    if (sub.notC || sub.functions.length !== 1) return undefined;
+    const fn = sub.functions[0];
+    this.stats.rebuilt++;
+    const d = e.lineDelta;
+    const out: Top[] = [];
+    for (let i = 0; i < ti; i++) out.push(keep(tops[i]));
+    out.push({
+      start: top.start, end: top.end + e.delta, type: top.type, line: top.line,
+      fns: top.fns.map((f, i) => (i < fi ? keepFn(f) : i === fi ? { fn, annotations: fn.annotations, start: st, end: en, err: false } : moveFn(f, e.delta, d))),
+      items: top.items.map((it) => (it.start < st ? it : moveItem(it, e.delta, d))),
+    });
+    for (let i = ti + 1; i < tops.length; i++) out.push(move(tops[i], e.delta, d));
+    this.stats.kept += fi;
+    this.stats[d === 0 ? 'kept' : 'shifted'] += top.fns.length - fi - 1;
+    for (let i = 0; i < ti; i++) this.stats.kept += tops[i].fns.length;
+    for (let i = ti + 1; i < tops.length; i++) this.stats[d === 0 ? 'kept' : 'shifted'] += tops[i].fns.length;
+    return { ir: assemble(sub, out), tops: out };
   }
 
   private touch(path: string, st: FileState): void {
@@ -442,21 +540,53 @@ function topsOf(nodes: readonly SyntaxNode[], fns: readonly FunctionIR[], items:
   return out;
 }
 
+/** The file's IR from its top-level items in order (the rest, directives and line count, from `sub`). */
+function assemble(sub: FileIR, tops: readonly Top[]): FileIR {
+  const ir: FileIR = { ...sub, functions: [], prototypes: [], structs: [], globals: [], ops: [], errorFunctions: 0 };
+  for (const t of tops) {
+    for (const f of t.fns) { ir.functions.push(f.fn); if (f.fn.errors > 0) ir.errorFunctions++; }
+    for (const it of t.items) {
+      ir.prototypes.push(...it.facts.prototypes);
+      ir.structs.push(...it.facts.structs);
+      ir.globals.push(...it.facts.globals);
+      ir.ops.push(...it.facts.ops);
+    }
+  }
+  return ir;
+}
+
+/** Items that group file-scope items without brackets: a function in one is parsed as at file scope. */
+const PREPROC_GROUPS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif', 'preproc_elifdef']);
+
+/** A function before the edit: as it was, with the annotations it was built with (analysis may replace them). */
+function keepFn(f: TopFn): TopFn {
+  f.fn.annotations = f.annotations;
+  return f;
+}
+
+/** A function after the edit: `delta` characters and `d` lines further. */
+function moveFn(f: TopFn, delta: number, d: number): TopFn {
+  if (d === 0) { keepFn(f); return delta === 0 ? f : { ...f, start: f.start + delta, end: f.end + delta }; }
+  const fn = shiftFunction(f.fn, f.annotations, d);
+  return { fn, annotations: fn.annotations, start: f.start + delta, end: f.end + delta, err: f.err };
+}
+
+/** A file-scope declaration after the edit. */
+function moveItem(i: ItemRecord, delta: number, d: number): ItemRecord {
+  return { start: i.start + delta, end: i.end + delta, facts: d === 0 ? i.facts : shiftLines(i.facts, d), err: i.err };
+}
+
 /** A top-level item before the edit: as it was (its functions get back the annotations they were built with). */
 function keep(t: Top): Top {
-  for (const f of t.fns) f.fn.annotations = f.annotations;
+  for (const f of t.fns) keepFn(f);
   return t;
 }
 
 /** A top-level item after the edit: `delta` characters and `d` lines further. */
 function move(t: Top, delta: number, d: number): Top {
   if (delta === 0 && d === 0) return keep(t);
-  const fns = t.fns.map((f) => {
-    if (d === 0) { f.fn.annotations = f.annotations; return { ...f, start: f.start + delta, end: f.end + delta }; }
-    const fn = shiftFunction(f.fn, f.annotations, d);
-    return { fn, annotations: fn.annotations, start: f.start + delta, end: f.end + delta, err: f.err };
-  });
-  const items = t.items.map((i) => ({ start: i.start + delta, end: i.end + delta, facts: d === 0 ? i.facts : shiftLines(i.facts, d), err: i.err }));
+  const fns = t.fns.map((f) => moveFn(f, delta, d));
+  const items = t.items.map((i) => moveItem(i, delta, d));
   return { start: t.start + delta, end: t.end + delta, type: t.type, line: t.line + d, fns, items };
 }
 
