@@ -15,6 +15,7 @@ import type { LockApi, LockKind } from '../model/lockApi';
 import { ATOMIC_KINDS, RECURSIVE_KINDS } from '../model/lockApi';
 import type { FaultApi } from '../model/faultApi';
 import type { StructTable } from '../model/classes';
+import { baseClass } from '../model/classes';
 import type { Call, Cond, FunctionIR, Op, Pos, Rel, Value } from './ir';
 import { ClassKey, isIndexed, LockRef, Resolver } from './locks';
 import {
@@ -166,7 +167,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
   // class fallback below only applies to a class the function takes exactly one lock of
   const classInsts = new Map<string, Set<string>>();
   const noteInst = (cls: string, inst: string): void => {
-    const base = cls.split('/')[0];
+    const base = baseClass(cls);
     const set = classInsts.get(base) ?? new Set<string>();
     set.add(inst);
     classInsts.set(base, set);
@@ -302,7 +303,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
     if (direct) return ref;
     if (ref.indexed || findHeld(s, ref.inst) || s.notHeld.includes(ref.inst)) return ref;
     const field = (x: string): string => x.replace(/^.*(->|\.|:)/, '');
-    const taken = [...classInsts.entries()].filter(([c]) => sameClass(c, ref.cls.split('/')[0])).reduce((n, [, set]) => n + set.size, 0);
+    const taken = [...classInsts.entries()].filter(([c]) => sameClass(c, baseClass(ref.cls))).reduce((n, [, set]) => n + set.size, 0);
     if (taken > 1) return ref;
     const cands = s.held.filter((h) => !h.entry && sameClass(h.cls, ref.cls) && (!direct || h.kind === ref.kind) && field(h.inst) === field(ref.inst) && !h.inst.includes('@'));
     if (cands.length !== 1) return ref;
@@ -532,7 +533,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
     }
     if (sum.mayRelease?.length) {
       const may = sum.mayRelease;
-      const hands = (h: Held): boolean => !h.handedOff && may.some((c) => sameClass(c.split('/')[0], h.cls.split('/')[0]) || resolver.wrapperClassCovers(c, h));
+      const hands = (h: Held): boolean => !h.handedOff && may.some((c) => sameClass(baseClass(c), baseClass(h.cls)) || resolver.wrapperClassCovers(c, h));
       if (s.held.some(hands)) s = { ...s, held: s.held.map((h) => (hands(h) ? { ...h, handedOff: true } : h)) };
     }
     if (!lockEffects || sum.incomplete || (sum.conditional && !sum.byReturn)) return [s];

@@ -2,7 +2,7 @@
 // normalised instance (local aliases followed), its class and mode.
 import type { FlagLock, LockApi, LockKind, Mode } from '../model/lockApi';
 import { GLOCK_STATES } from '../model/lockApi';
-import { classOf, DEFAULT_WRAPPERS, StructTable, TypeEnv, splitLast, typeOfExpr, unparen } from '../model/classes';
+import { baseClass, classOf, DEFAULT_WRAPPERS, StructTable, TypeEnv, splitLast, typeOfExpr, unparen } from '../model/classes';
 import { BUILTIN_GLOCK_ORIGINS, GlockOrigin, INODE_GLOCK_CLASS } from '../model/glocks';
 import { lockObject, rootVar } from '../parse/exprs';
 import type { Call, FunctionIR } from './ir';
@@ -71,8 +71,7 @@ export class Resolver implements TypeEnv {
    * f2fs_down_read(&sbi->cp_rwsem) takes `f2fs_sb_info.cp_rwsem`. Any other class is kept.
    */
   refineClass(cls: string, template: string, args: readonly string[]): string {
-    const slash = cls.indexOf('/');
-    const base = slash < 0 ? cls : cls.slice(0, slash);
+    const base = baseClass(cls);
     if (base === INODE_GLOCK_CLASS) {
       // an inode glock named through a parameter (`ip->i_gl`): a system inode's at this call has its own class
       const c = this.glockOrigin(this.instance(template, args));
@@ -94,8 +93,8 @@ export class Resolver implements TypeEnv {
    */
   wrapperClassCovers(cls: string, h: { inst: string; cls?: string }): boolean {
     // an inode glock released through a parameter may be a system inode's, whatever its class at the caller
-    if (cls.split('/')[0] === INODE_GLOCK_CLASS) return h.cls !== undefined && this.glockOrigins.some((o) => o.cls === h.cls!.split('/')[0]);
-    const f = this.wrapperClasses.get(cls.split('/')[0]);
+    if (baseClass(cls) === INODE_GLOCK_CLASS) return h.cls !== undefined && this.glockOrigins.some((o) => o.cls === baseClass(h.cls!));
+    const f = this.wrapperClasses.get(baseClass(cls));
     return f !== undefined && (splitLast(h.inst)?.field === f);
   }
 

@@ -5,6 +5,7 @@
 import type { OrderChain } from '../model/order';
 import { parseChain } from '../model/order';
 import type { FileIR, Pos } from './ir';
+import { baseClass } from '../model/classes';
 
 export interface OrderReason {
   /** the chain of classes from a to b, as declared */
@@ -107,8 +108,4 @@ export class DeclaredOrder {
   }
 }
 
-/** `inode.i_rwsem/I_MUTEX_PARENT` -> `inode.i_rwsem` (lockdep subclasses are ordered by their annotation). */
-export function baseClass(c: string): string {
-  const i = c.indexOf('/');
-  return i > 0 ? c.slice(0, i) : c;
-}
+

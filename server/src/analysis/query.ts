@@ -13,7 +13,7 @@ import type { Held, State } from './state';
 import type { Summary, SummaryLookup } from './summaryTypes';
 import type { LockApi } from '../model/lockApi';
 import type { FaultApi } from '../model/faultApi';
-import { StructTable } from '../model/classes';
+import { baseClass, StructTable } from '../model/classes';
 import { buildFileIR } from './fileir';
 import { FUNCTION_RULES } from './rules';
 import { buildGraph } from './graph';
@@ -113,7 +113,6 @@ export function heldLabel(sets: readonly HeldDesc[][]): string {
 
 // ------------------------------------------------------------------ ordering
 
-const baseClass = (c: string): string => c.replace(/\/.*$/, '');
 
 export interface OrderChainInfo { classes: string[]; source: string }
 

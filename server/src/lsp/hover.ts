@@ -4,6 +4,7 @@ import { MarkupKind } from 'vscode-languageserver/node';
 import type { FaultHover, FunctionHover, HeldDesc, HoverInfo, LockHover } from '../analysis/query';
 import type { Pos } from '../analysis/ir';
 import { toRange } from './diagnostics';
+import { baseClass } from '../model/classes';
 
 const MODE: Record<string, string> = { W: 'exclusive', R: 'shared', RR: 'shared (recursive reader)', EX: 'EX (exclusive)', SH: 'SH (shared)', DF: 'DF (deferred)' };
 
@@ -41,7 +42,7 @@ export function lockMarkdown(h: LockHover): string {
     }
     if (l.chains.length) {
       out.push('- declared order:');
-      for (const c of l.chains.slice(0, 6)) out.push(`  - ${chainText(c.classes, l.cls.replace(/\/.*$/, ''))} — ${c.source}`);
+      for (const c of l.chains.slice(0, 6)) out.push(`  - ${chainText(c.classes, baseClass(l.cls))} — ${c.source}`);
     } else if (h.op !== 'release') {
       out.push('- declared order: none mentions this class');
     }

@@ -75,6 +75,12 @@ export class StructTable {
 export const LOCK_FIELD_TYPES: ReadonlySet<string> = new Set(['mutex', 'spinlock_t', 'rwlock_t', 'rw_semaphore', 'percpu_rw_semaphore', 'raw_spinlock_t', 'seqlock_t', 'semaphore']);
 
 /** `(a->b[i])` -> `a->b[i]`: one pair of parentheses around the whole expression removed. */
+/** A lock class without its lockdep subclass: `inode.i_rwsem/I_MUTEX_PARENT` -> `inode.i_rwsem`. */
+export function baseClass(cls: string): string {
+  const slash = cls.indexOf('/');
+  return slash < 0 ? cls : cls.slice(0, slash);
+}
+
 export function unparen(e: string): string {
   if (!e.startsWith('(') || !e.endsWith(')')) return e;
   let depth = 0;

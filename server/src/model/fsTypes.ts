@@ -10,6 +10,7 @@
 // fs/), leave them generic in VFS and library code (fs/*.c, fs/iomap,
 // mm/, ...), which runs on any filesystem's objects, and match a generic
 // class with every filesystem's.
+import { baseClass } from './classes';
 
 /** Base classes (before any `/subclass`) that have one lockdep class per filesystem type. */
 export const PER_FS_TYPE_CLASSES: readonly { cls: string; key: string }[] = [
@@ -89,7 +90,7 @@ export class FsTypes {
 
   /** Does lockdep keep this class (or its base, before `/subclass`) per filesystem type? */
   perFsType(cls: string): boolean {
-    return this.perType.has(baseOf(cls));
+    return this.perType.has(baseClass(cls));
   }
 
   /**
@@ -98,7 +99,7 @@ export class FsTypes {
    * (PER_FS_INSTANCE_CLASSES)?
    */
   perFilesystem(cls: string): boolean {
-    const base = baseOf(cls);
+    const base = baseClass(cls);
     return this.perType.has(base) || this.perInstance.has(base);
   }
 
@@ -134,12 +135,6 @@ export class FsTypes {
     if (fs === here.fs && here.stacking && innerFile !== undefined && placeOf(innerFile).fs !== here.fs) return `lower:${here.fs}`;
     return fs;
   }
-}
-
-/** A class without its `/subclass`. */
-function baseOf(cls: string): string {
-  const slash = cls.indexOf('/');
-  return slash < 0 ? cls : cls.slice(0, slash);
 }
 
 /**

@@ -5,6 +5,7 @@ import type { FnEvents, HeldLite } from '../events';
 import type { FaultPath, FaultTake } from '../faultpath';
 import type { Pos } from '../ir';
 import type { DeclaredOrder } from '../orders';
+import { baseClass } from '../../model/classes';
 import type { FsTypes } from '../../model/fsTypes';
 import { describeMode } from '../state';
 
@@ -46,7 +47,5 @@ export function compatible(kind: string, held: string, want: string): 'yes' | 'n
 }
 
 export function sameBase(a: string, b: string): boolean {
-  const ba = a.split('/')[0];
-  const bb = b.split('/')[0];
-  return ba === bb;
+  return baseClass(a) === baseClass(b);
 }
