@@ -211,6 +211,11 @@ describe('robustness: incremental shortcuts equal the full work', () => {
     step((ls) => { const i = ls.indexOf('\tmutex_lock(&global_lock);'); ls[i] = '\tmutex_lock(&global_lockx);'; }, true, 'identifier typed in an #ifdef branch');
     step((ls) => ls.splice(ls.indexOf('\treturn leaf(f);'), 0, '\tspin_lock(&f->spin);', '\tspin_unlock(&f->spin);'), true, 'lines added in the #else branch');
     step((ls) => ls.splice(ls.indexOf('\tn++;'), 1), true, 'line deleted in the last function');
+    // the next edit in the same function re-parses it from the previous edit's tree of it
+    const fromTree = inc.stats.regionalFromTree;
+    step((ls) => ls.splice(ls.indexOf('\tint n = 0;'), 1, '\tint n = 1;'), true, 'second edit in the last function');
+    step((ls) => ls.splice(ls.indexOf('\tint n = 1;'), 0, '\tmutex_lock(&global_lock);', '\tmutex_unlock(&global_lock);'), true, 'third edit in the last function');
+    assert.strictEqual(inc.stats.regionalFromTree - fromTree, 2, 'the function\'s own tree was re-parsed incrementally');
     // the edited tree, re-parsed on demand, is the tree a fresh parse gives
     assert.strictEqual(inc.parsedOf('f.c')!.tree.rootNode.toString(), parseC(text).tree.rootNode.toString());
     step((ls) => ls.splice(ls.indexOf('\tret = f->y;'), 0, '\tret = f->y;'), true, 'statement added after the tree was re-parsed');
@@ -221,6 +226,32 @@ describe('robustness: incremental shortcuts equal the full work', () => {
     step((ls) => ls.splice(ls.indexOf('static int leaf(struct foo *f)'), 0, 'int between;'), false, 'declaration added between functions');
     step((ls) => ls.splice(ls.indexOf('\tspin_lock(&f->spin);'), 0, '\tspin_lock(&f->spin);'), true, 'statement added after the file was re-parsed');
     assert.strictEqual(inc.parsedOf('f.c')!.tree.rootNode.toString(), parseC(text).tree.rootNode.toString());
+    // a very long function is not parsed on its own (the whole file's incremental re-parse is cheaper)
+    step((ls) => ls.push('static void long_one(struct foo *f)', '{', ...Array.from({ length: 700 }, (_, i) => `\tf->x = ${i};`), '}'), false, 'long function added');
+    step((ls) => ls.splice(ls.indexOf('\tf->x = 350;'), 0, '\tmutex_lock(&global_lock);'), false, 'edit in the long function');
+  });
+
+  it('a run of random edits inside one function, re-parsed from its own tree each time: the IR equals a full build', () => {
+    const body = ['\tmutex_lock(&f->lock);', '\tmutex_unlock(&f->lock);', '\tif (f->x)', '\t\treturn 1;', '\tf->x = 1;', '\t{', '\t}', '\t/* x */', '\tret = (;', '\tscoped_guard(mutex, &f->lock) {', ''];
+    let fromTree = 0;
+    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(), fc.boolean(), fc.constantFrom(...body)), { minLength: 1, maxLength: 12 }), (ops) => {
+      let text = SRC;
+      const inc = new IncrementalFiles();
+      inc.build('f.c', text);
+      for (const [at, del, line] of ops) {
+        const ls = lines(text);
+        // inside bottom()'s body: after its `{`, before its `}`
+        const open = ls.indexOf('static int bottom(struct foo *f)') + 2;
+        const close = ls.indexOf('}', open);
+        const i = open + (at % Math.max(1, close - open));
+        if (del && i < close && close - open > 1) ls.splice(i, 1); else ls.splice(i, 0, line);
+        text = ls.join('\n');
+        assert.strictEqual(JSON.stringify(inc.build('f.c', text)), JSON.stringify(buildFileIR('f.c', text).ir));
+      }
+      fromTree += inc.stats.regionalFromTree;
+      return true;
+    }), { numRuns: 120, seed: 5 });
+    assert.ok(fromTree > 0, 'functions were re-parsed from their own trees');
   });
 
   it('a window holding complete #if groups is normalised on its own, as the whole file would be', () => {

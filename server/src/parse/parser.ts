@@ -9,6 +9,7 @@ const CLanguage: unknown = require('tree-sitter-c');
 
 export type SyntaxNode = Parser.SyntaxNode;
 export type Tree = Parser.Tree;
+export type TreeEdit = Parser.Edit;
 
 let shared: Parser | undefined;
 
