@@ -20,7 +20,7 @@ import type { Call, Cond, FunctionIR, Op, Pos, Rel, Value } from './ir';
 import { ClassKey, isIndexed, LockRef, Resolver } from './locks';
 import {
   ANY, addHeld, dropAtomsOf, findHeld, Held, initialState, mentions, N, P, removeHeld, setVar, SIGN_BITS, signOf, State,
-  stateKey, lockStateKey, newKeySpace, trailOf, varSign, withTrail, Z,
+  stateKey, lockPartKey, lockStateKey, newKeySpace, trailOf, varSign, withTrail, Z,
 } from './state';
 import type { LockEffect, Released, Summary, SummaryLookup } from './summaryTypes';
 import { checkLockLeak } from './rules/lock-leak';
@@ -70,6 +70,8 @@ export interface FnRecords {
   uniform?: boolean;
   /** analysed path-sensitively (variable signs and condition atoms tracked) */
   pathFacts?: boolean;
+  /** (quick pass) per CFG node: 1 when it was reached with more than one lock state (sites included) */
+  multiLock?: Uint8Array;
 }
 
 export interface DataflowCtx {
@@ -107,6 +109,8 @@ const ONE_WAY: ReadonlySet<Rel> = new Set<Rel>(['eqN', 'eqP']);
 const SIGN_MACROS: Record<string, Rel> = { IS_ERR: 'neg', IS_ERR_OR_NULL: 'le0', IS_ERR_VALUE: 'neg', PTR_ERR_OR_ZERO: 'neg' };
 
 class BudgetExceeded extends Error {}
+/** A node the relevance filter took for single-lock-state was reached with a second one: analyse again without that assumption. */
+class LockStateNotUnique extends Error {}
 
 /**
  * Two passes. The first tracks no path facts (no variable signs, no condition
@@ -114,12 +118,23 @@ class BudgetExceeded extends Error {}
  * report more. If in that pass every CFG node is reached with one lock state
  * (the lock state does not depend on the path) and the balance rules find
  * nothing, its records are exact and final. Otherwise the function is analysed
- * again, path-sensitively, within the budget.
+ * again, path-sensitively, within the budget. The quick pass also says which
+ * nodes see a single lock state (it runs for the simulator's product graph
+ * too, for that alone): facts read only there need not be kept for their
+ * correlation with the lock state (lockRelevantFacts).
  */
 export function analyzeFunction(fn: FunctionIR, ctx: DataflowCtx): FnRecords {
-  if (!ctx.product) {
-    const quick = analyzeOnce(fn, ctx, false);
-    if (!quick.budgetHit && quick.uniform && balanceClean(quick)) return quick;
+  const quick = analyzeOnce(fn, ctx, false);
+  if (!ctx.product && !quick.budgetHit && quick.uniform && balanceClean(quick)) return quick;
+  // the quick pass's single-lock-state nodes let the path-sensitive pass drop facts read only there
+  // (lockRelevantFacts); a node that turns out to see two lock states sends it back to the full set
+  const single = quick.budgetHit ? undefined : quick.multiLock;
+  if (single) {
+    try {
+      return analyzeOnce(fn, ctx, true, single);
+    } catch (err) {
+      if (!(err instanceof LockStateNotUnique)) throw err;
+    }
   }
   return analyzeOnce(fn, ctx, true);
 }
@@ -130,11 +145,17 @@ function balanceClean(rec: FnRecords): boolean {
     checkPagefaultImbalance(rec).length === 0 && checkAnnotationMismatch(rec).length === 0;
 }
 
-function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRecords {
+function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multiLock?: Uint8Array): FnRecords {
   newKeySpace();
   const budget = ctx.budget ?? DEFAULT_BUDGET;
   const resolver = new Resolver(fn, ctx.structs, ctx.globals, ctx.classKeys, ctx.know.lockWrappers, ctx.know.glockOrigins);
-  const relevant = pathFacts ? relevantFacts(fn, ctx.know, ctx.summaries) : { vars: new Set<string>(['$call', '$test', '$ret']), atoms: new Set<string>() };
+  const relevant: { vars: Set<string>; atoms: Set<string>; assumedSingle?: Set<number> } = pathFacts
+    ? relevantFacts(fn, ctx.know, ctx.summaries, multiLock) : { vars: new Set<string>(['$call', '$test', '$ret']), atoms: new Set<string>() };
+  /** nodes the filter assumed single-lock-state (checked as states arrive), and the lock state seen there first */
+  const assumedSingle = relevant.assumedSingle?.size ? relevant.assumedSingle : undefined;
+  const singleSeen = new Map<number, string>();
+  /** the quick pass: nodes reached with more than one lock state */
+  const multi = pathFacts ? undefined : new Uint8Array(fn.nodes.length);
   const outClobbers = outParamClobbers(fn, ctx.know);
   const firstLock = new Map<number, string>();
   let uniform = true;
@@ -816,6 +837,15 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
     let set = seen[to];
     if (!set) { set = new Set(); seen[to] = set; }
     const k = stateKey(st);
+    if (multi && !multi[to]) {
+      const lk = lockPartKey(st);
+      const first = singleSeen.get(to);
+      if (first === undefined) singleSeen.set(to, lk); else if (first !== lk) multi[to] = 1;
+    } else if (assumedSingle?.has(to)) {
+      const lk = lockPartKey(st);
+      const first = singleSeen.get(to);
+      if (first === undefined) singleSeen.set(to, lk); else if (first !== lk) throw new LockStateNotUnique();
+    }
     if (uniform) {
       const lk = lockStateKey(st);
       const first = firstLock.get(to);
@@ -880,6 +910,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean): FnRe
   }
   rec.uniform = uniform;
   rec.pathFacts = pathFacts;
+  if (multi) rec.multiLock = multi;
   return rec;
 }
 
@@ -966,7 +997,7 @@ function outParamClobbers(fn: FunctionIR, know: Knowledge): Map<Op, Set<string>>
  * atom tested twice. Everything else splits the path without being recorded,
  * which keeps the number of distinct states, and the work, small.
  */
-export function relevantFacts(fn: FunctionIR, know: Knowledge, summaries?: SummaryLookup): { vars: Set<string>; atoms: Set<string> } {
+export function relevantFacts(fn: FunctionIR, know: Knowledge, summaries?: SummaryLookup, multiLock?: Uint8Array): { vars: Set<string>; atoms: Set<string>; assumedSingle: Set<number> } {
   const tested = new Map<string, number>();
   const atoms = new Map<string, number>();
   const known = new Set<string>();
@@ -1048,10 +1079,10 @@ export function relevantFacts(fn: FunctionIR, know: Knowledge, summaries?: Summa
   // of those, only the facts that can matter for locks
   // (a returned variable stays: its sign at the exits is the summary's return sign; in a function
   // that takes or releases locks, what decides it is kept too, for outcomes by return value)
-  const lockRel = lockRelevantFacts(fn, know, summaries, byBase, [...returned].filter((v) => vars.has(v)));
+  const { rel: lockRel, assumedSingle } = lockRelevantFacts(fn, know, summaries, byBase, [...returned].filter((v) => vars.has(v)), multiLock);
   for (const v of [...vars]) if (!v.startsWith('$') && !lockRel.has(`v:${v}`) && !returned.has(v)) vars.delete(v);
   for (const a of [...keepAtoms]) if (!lockRel.has(atomKey(a))) keepAtoms.delete(a);
-  return { vars, atoms: keepAtoms };
+  return { vars, atoms: keepAtoms, assumedSingle };
 }
 
 /**
@@ -1144,14 +1175,15 @@ export function postDominators(fn: FunctionIR): Int32Array {
  * - it is correlated with the lock state: assigned under a branch that controls a lock operation
  *   or tests a kept fact, where the side skipping the assignment can still read it (`if (locked)
  *   { ...; done = 1; }` then `if (!done) msleep()`; an early `return` on the other side reads
- *   nothing), copied from or into a kept variable, or given a lock operation's result;
+ *   nothing), unless every read of it is dead (below), copied from or into a kept variable, or
+ *   given a lock operation's result;
  * - it is a flag test sharing a flag with a kept one on the same word (they imply each other).
  * Returned variables of a function that takes or releases a lock are kept (outcomes by return
  * value). A fact that is none of these is independent of the held locks along every path: which
  * of its branches a path takes changes neither the locks held anywhere nor the facts that decide
  * them.
  */
-function lockRelevantFacts(fn: FunctionIR, know: Knowledge, summaries: SummaryLookup | undefined, byBase: ReadonlyMap<string, string[]>, returned: readonly string[]): Set<string> {
+function lockRelevantFacts(fn: FunctionIR, know: Knowledge, summaries: SummaryLookup | undefined, byBase: ReadonlyMap<string, string[]>, returned: readonly string[], multiLock?: Uint8Array): { rel: Set<string>; assumedSingle: Set<number> } {
   const n = fn.nodes.length;
   const keyOfAtom = (t: string): string => {
     const m = /^([A-Z_]+)\(([A-Za-z_]\w*)\)$/.exec(t);
@@ -1167,12 +1199,17 @@ function lockRelevantFacts(fn: FunctionIR, know: Knowledge, summaries: SummaryLo
   const assigns: string[][] = Array.from({ length: n }, () => []);
   const copies: [string, string][] = [];
   const lockOp = new Uint8Array(n);
+  /** per node: a call (it may forget atoms over memory it can reach), what it writes (as written) */
+  const hasCall = new Uint8Array(n);
+  const writes: string[][] = Array.from({ length: n }, () => []);
   const pendingAssign: [number, string][] = [];
   const pendingEscape: [number, string][] = [];
   /** the last call seen changes locks (its result stored: `*foliop = folio_lock...`) */
   let lastCallLocks = false;
   /** records what a call does to locks; returns whether its result says if it took one (isLockResult) */
   const callLock = (call: Call, node: number, assignTo?: string): boolean => {
+    hasCall[node] = 1;
+    if (assignTo && !assignTo.startsWith('$')) writes[node].push(assignTo);
     if (call.guard !== undefined) { lockOp[node] = 1; return false; }
     const api = call.indirect ? undefined : know.lockApi(call.name);
     const sum = api ? undefined : call.indirect ? summaries?.indirect?.(call.name) : summaries?.get(call.name);
@@ -1212,10 +1249,11 @@ function lockRelevantFacts(fn: FunctionIR, know: Knowledge, summaries: SummaryLo
         if (op.escapes === '$call' ? lastCallLocks : op.escapes) pendingEscape.push([node, op.escapes!]);
         if (op.value.k === 'var' && op.value.name === '$store' && storeIsLockResult) rel.add(key);
         pendingAssign.push([node, op.lhs]);
+        if (!op.lhs.startsWith('$')) writes[node].push(op.lhs);
         break;
       }
       case 'nofault': lockOp[node] = 1; break;
-      case 'clobber': for (const v of op.vars) pendingAssign.push([node, v]); break;
+      case 'clobber': for (const v of op.vars) { pendingAssign.push([node, v]); writes[node].push(v); } break;
       case 'branch': fromCond(op.cond, node); break;
       default: break;
     }
@@ -1308,13 +1346,69 @@ function lockRelevantFacts(fn: FunctionIR, know: Knowledge, summaries: SummaryLo
     const r = reaches(f);
     return succ.some((s, i) => !(c.arms & (1 << i)) && s < n && r[s] === 1) || c.arms === (1 << succ.length) - 1;
   };
+  // A read of a fact where the lock state is one and the same on every path (the quick pass says so;
+  // the path-sensitive pass checks it as states arrive) and whose branch can change nothing the
+  // kept facts or the lock state show (no lock operation, no write of what a kept fact reads, no test
+  // of a kept fact, no call that forgets a kept atom, anywhere it decides; every path through it
+  // comes back) learns nothing about locks from the fact's correlation with them: both sides see
+  // that one lock state, and the states meeting after it are the same whichever side was taken.
+  const toExit = new Uint8Array(n);
+  if (fn.exit < n) {
+    toExit[fn.exit] = 1;
+    for (const work = [fn.exit]; work.length;) { const x = work.pop()!; for (const p of preds[x]) if (!toExit[p]) { toExit[p] = 1; work.push(p); } }
+  }
+  /** the nodes a branch decides: reachable from its successors before their paths meet again */
+  const armsMemo = new Map<number, number[] | null>();
+  const armsOf = (t: number): number[] | null => {
+    let arms = armsMemo.get(t);
+    if (arms !== undefined) return arms;
+    const stop = ipdom[t];
+    arms = [];
+    if (stop < 0 || stop >= n) arms = null;
+    else {
+      const inArms = new Uint8Array(n);
+      const work = fn.nodes[t].succ.filter((x) => x !== stop && x < n);
+      for (const x of work) inArms[x] = 1;
+      while (work.length) {
+        const x = work.pop()!;
+        arms.push(x);
+        for (const y of fn.nodes[x].succ) if (y !== stop && y < n && !inArms[y]) { inArms[y] = 1; work.push(y); }
+      }
+    }
+    armsMemo.set(t, arms);
+    return arms;
+  };
+  const keptAtoms = (): string[] => [...rel].filter((k) => k.startsWith('a:')).map((k) => k.slice(2));
+  const writesKept = (w: string, atoms: readonly string[]): boolean =>
+    rel.has(/^[A-Za-z_]\w*$/.test(w) ? `v:${w}` : keyOfAtom(w)) || atoms.some((a) => mentions(a, w));
+  let deadMemo = new Map<number, boolean>();
+  let deadFor = -1;
+  const deadRead = (t: number): boolean => {
+    if (!multiLock || multiLock[t] || fn.nodes[t].op?.k !== 'branch') return false;
+    if (deadFor !== rel.size) { deadMemo = new Map(); deadFor = rel.size; }
+    let dead = deadMemo.get(t);
+    if (dead !== undefined) return dead;
+    const arms = armsOf(t);
+    const atoms = keptAtoms();
+    const callsForget = atoms.some((a) => callClobbers(fn, a));
+    dead = !!arms && [t, ...arms].every((x) => toExit[x] && !lockOp[x] && !tests[x].some((f) => rel.has(f)) &&
+      !writes[x].some((w) => writesKept(w, atoms)) && !(callsForget && hasCall[x]));
+    deadMemo.set(t, dead);
+    return dead;
+  };
+  /** facts left untracked because every read of theirs is dead (their reads must stay single-lock-state) */
+  let skipped = new Set<string>();
+  const liveRead = (f: string): boolean => (readAt.get(f) ?? []).some((t) => !deadRead(t));
   for (let changed = true; changed;) {
     const size = rel.size;
+    skipped = new Set();
     for (let a = 0; a < n; a++) {
       for (const f of assigns[a]) {
         if (rel.has(f)) {
           for (const c of controlledBy[a]) if (tests[c.b].some((t) => !rel.has(t)) && decides(c, f)) for (const t of tests[c.b]) rel.add(t);
-        } else if (controlledBy[a].some((c) => (lockBranch[c.b] === 1 || tests[c.b].some((t) => rel.has(t))) && decides(c, f))) rel.add(f);
+        } else if (controlledBy[a].some((c) => (lockBranch[c.b] === 1 || tests[c.b].some((t) => rel.has(t))) && decides(c, f))) {
+          if (liveRead(f)) rel.add(f); else skipped.add(f);
+        }
       }
     }
     // flag tests on one word sharing a flag imply each other (`flags & (A|B)` false: `flags & A` false)
@@ -1331,7 +1425,9 @@ function lockRelevantFacts(fn: FunctionIR, know: Knowledge, summaries: SummaryLo
     }
     changed = rel.size !== size;
   }
-  return rel;
+  const assumedSingle = new Set<number>();
+  for (const f of skipped) if (!rel.has(f)) for (const t of readAt.get(f) ?? []) assumedSingle.add(t);
+  return { rel, assumedSingle };
 }
 
 /** `c->flags&(A|B)`: the word tested and the flag names. */
@@ -1374,24 +1470,29 @@ export function forgetClobbered(s: State, fn: FunctionIR): State {
   if (keys.length === 0) return s;
   const known = AFTER_CALL.get(s.atoms);
   if (known) return known === s.atoms ? s : { ...s, atoms: known };
-  let memo = CLOBBERED.get(fn);
-  if (!memo) { memo = new Map(); CLOBBERED.set(fn, memo); }
-  const local = (v: string): boolean => fn.params.some((p) => p.name === v) || v in fn.locals;
   let changed = false;
   const atoms: Record<string, boolean> = {};
   for (const k of keys) {
-    let drop = memo.get(k);
-    if (drop === undefined) {
-      const stable = /^#|^[A-Z][A-Z0-9_]*\(/.test(k);
-      const roots = [...k.matchAll(/(?<![\w>.])([a-z_]\w*)(?=\s*(->|\.))/g)].map((m) => m[1]);
-      drop = !stable && roots.some((r) => r === 'current' || !local(r));
-      memo.set(k, drop);
-    }
-    if (drop) { changed = true; continue; }
+    if (callClobbers(fn, k)) { changed = true; continue; }
     atoms[k] = s.atoms[k];
   }
   AFTER_CALL.set(s.atoms, changed ? atoms : s.atoms);
   return changed ? { ...s, atoms } : s;
+}
+
+/** Does a plain call forget this atom (it reads task state, a global, or memory not rooted in a parameter or local)? */
+function callClobbers(fn: FunctionIR, k: string): boolean {
+  let memo = CLOBBERED.get(fn);
+  if (!memo) { memo = new Map(); CLOBBERED.set(fn, memo); }
+  let drop = memo.get(k);
+  if (drop === undefined) {
+    const local = (v: string): boolean => fn.params.some((p) => p.name === v) || v in fn.locals;
+    const stable = /^#|^[A-Z][A-Z0-9_]*\(/.test(k);
+    const roots = [...k.matchAll(/(?<![\w>.])([a-z_]\w*)(?=\s*(->|\.))/g)].map((m) => m[1]);
+    drop = !stable && roots.some((r) => r === 'current' || !local(r));
+    memo.set(k, drop);
+  }
+  return drop;
 }
 
 /** A return-sign set in words, for path trails. */

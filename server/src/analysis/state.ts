@@ -156,6 +156,17 @@ export function stateKey(s: State): string {
 }
 
 /**
+ * Everything in a state's key but the variable signs and atoms: held locks with their sites, the
+ * pagefault depth, nofault iterators, holders, what is known released or assumed held by the caller.
+ */
+export function lockPartKey(s: State): string {
+  const k = stateKey(s).split('#');
+  k[3] = '';
+  k[4] = '';
+  return k.join('#');
+}
+
+/**
  * The held-lock part of a state, without acquisition sites, variable signs or
  * atoms: what must agree across paths for the lock state to be path-independent.
  */
