@@ -153,7 +153,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
     ? relevantFacts(fn, ctx.know, ctx.summaries, multiLock) : { vars: new Set<string>(['$call', '$test', '$ret']), atoms: new Set<string>() };
   /** nodes the filter assumed single-lock-state (checked as states arrive), and the lock state seen there first */
   const assumedSingle = relevant.assumedSingle?.size ? relevant.assumedSingle : undefined;
-  const singleSeen = new Map<number, string>();
+  const singleSeen = new Map<number, State>();
   /** the quick pass: nodes reached with more than one lock state */
   const multi = pathFacts ? undefined : new Uint8Array(fn.nodes.length);
   const outClobbers = outParamClobbers(fn, ctx.know);
@@ -837,14 +837,14 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
     let set = seen[to];
     if (!set) { set = new Set(); seen[to] = set; }
     const k = stateKey(st);
-    if (multi && !multi[to]) {
-      const lk = lockPartKey(st);
+    // one lock state here? (the quick pass records where not; the path-sensitive pass checks where the
+    // relevance filter assumed it). Compared only when a second distinct state arrives.
+    if (!set.has(k) && (multi ? !multi[to] : assumedSingle?.has(to))) {
       const first = singleSeen.get(to);
-      if (first === undefined) singleSeen.set(to, lk); else if (first !== lk) multi[to] = 1;
-    } else if (assumedSingle?.has(to)) {
-      const lk = lockPartKey(st);
-      const first = singleSeen.get(to);
-      if (first === undefined) singleSeen.set(to, lk); else if (first !== lk) throw new LockStateNotUnique();
+      if (first === undefined) singleSeen.set(to, st);
+      else if (lockPartKey(first) !== lockPartKey(st)) {
+        if (multi) multi[to] = 1; else throw new LockStateNotUnique();
+      }
     }
     if (uniform) {
       const lk = lockStateKey(st);
