@@ -6,7 +6,8 @@
  * that took the mutex (the field was non-NULL, copied, locked) and false on
  * the path that allocated (the field was NULL, the copy now non-NULL).
  * Flagged: the same shape where the comparison does not follow the copy
- * (another field), or where the field is changed between copy and test.
+ * (another field), or where the field is changed between copy and test
+ * (a store, or its address passed to a call).
  */
 struct mutex;
 struct pf_kiocb;
