@@ -726,7 +726,11 @@ class Builder {
       this.expr(u);
       // (an address, `rw_lock = &ni->run_lock`, is a valid pointer)
       const value: Value = u.type === 'identifier' ? { k: 'var', name: u.text } : u.type === 'pointer_expression' ? { k: 'const', v: 1 } : { k: 'unknown' };
-      this.emit({ k: 'assign', lhs: name, value, pos: p });
+      const op: Op = { k: 'assign', lhs: name, value, pos: p };
+      // `buf = of->prealloc_buf`: a later `buf == of->prealloc_buf` holds until either side changes
+      // (an address, `p = &of->buf`, says what a store through p may change)
+      if (isPure(u) && !/^[A-Z][A-Z0-9_]*$/.test(u.text)) op.from = canon(u);
+      this.emit(op);
       return;
     }
     if (u && u.type === 'initializer_list') { this.noteAssign(name); return; }

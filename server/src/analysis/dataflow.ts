@@ -112,6 +112,23 @@ class BudgetExceeded extends Error {}
 /** A node the relevance filter took for single-lock-state was reached with a second one: analyse again without that assumption. */
 class LockStateNotUnique extends Error {}
 
+const IDENT = /^[A-Za-z_]\w*$/;
+/**
+ * a plain lvalue (`of->prealloc_buf`, `p->s.buf`, `x`), or its address; not an array element
+ * (`a[i]` is changed by a store to `a[j]` with j == i)
+ */
+const LVALUE = /^&?[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*$/;
+
+/** What the path-sensitive pass tracks (relevantFacts). */
+export interface Facts {
+  vars: Set<string>;
+  atoms: Set<string>;
+  /** tracked equality atoms `x==E` (or `E==x`) whose x is copied from E in the function: atom -> x, E */
+  eqs: Map<string, { x: string; e: string }>;
+  /** branch nodes whose facts were left untracked on the assumption that they see one lock state (checked as states arrive) */
+  assumedSingle?: Set<number>;
+}
+
 /**
  * Two passes. The first tracks no path facts (no variable signs, no condition
  * atoms): cheap, and it over-approximates the feasible paths, so it can only
@@ -149,13 +166,24 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
   newKeySpace();
   const budget = ctx.budget ?? DEFAULT_BUDGET;
   const resolver = new Resolver(fn, ctx.structs, ctx.globals, ctx.classKeys, ctx.know.lockWrappers, ctx.know.glockOrigins);
-  const relevant: { vars: Set<string>; atoms: Set<string>; assumedSingle?: Set<number> } = pathFacts
-    ? relevantFacts(fn, ctx.know, ctx.summaries, multiLock) : { vars: new Set<string>(['$call', '$test', '$ret']), atoms: new Set<string>() };
+  const relevant: Facts = pathFacts
+    ? relevantFacts(fn, ctx.know, ctx.summaries, multiLock) : { vars: new Set<string>(['$call', '$test', '$ret']), atoms: new Set<string>(), eqs: new Map() };
   /** nodes the filter assumed single-lock-state (checked as states arrive), and the lock state seen there first */
   const assumedSingle = relevant.assumedSingle?.size ? relevant.assumedSingle : undefined;
   const singleSeen = new Map<number, State>();
   /** the quick pass: nodes reached with more than one lock state */
   const multi = pathFacts ? undefined : new Uint8Array(fn.nodes.length);
+  /** per variable x: the tracked equality atoms `x==E` over it */
+  const eqsOf = new Map<string, string[]>();
+  /** per copy `x = E` (as `x\0E`): its tracked equality atom */
+  const eqOfCopy = new Map<string, string>();
+  /** the expressions E of tracked equality atoms that are not plain variables: their truth (non-NULL) is an atom */
+  const eqExprs = new Set<string>();
+  for (const [text, { x, e }] of relevant.eqs) {
+    eqsOf.set(x, [...(eqsOf.get(x) ?? []), text]);
+    eqOfCopy.set(`${x}\0${e}`, text);
+    if (!IDENT.test(e)) eqExprs.add(e);
+  }
   const outClobbers = outParamClobbers(fn, ctx.know);
   const firstLock = new Map<number, string>();
   let uniform = true;
@@ -612,6 +640,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
       let out = s;
       if (assignTo) {
         const sign = out.vars.$call;
+        if (eqsOf.has(assignTo)) out = keepEqSides(out, assignTo);
         out = setVar(out, assignTo, relevant.vars.has(assignTo) ? sign ?? ANY : ANY);
         out = renameStale(out, assignTo);
         // `idx = srcu_read_lock(&s)`: idx is the token that unlocks it (stored somewhere, it hands the lock on)
@@ -622,6 +651,8 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
       }
       if (out.vars.$call !== undefined) out = setVar(out, '$call', ANY);
       if (plain) out = forgetClobbered(out, fn);
+      // `&of->buf` passed on: the callee may change it (a `&v` of a variable is a clobber op)
+      if (eqExprs.size) for (const a of call.args) if (a.startsWith('&') && !IDENT.test(a.slice(1))) out = dropEqsOver(out, a.slice(1));
       // what the callee left in the task's own state (`current->journal_info = NULL` in gfs2_trans_end())
       if (sum?.taskStores && !sum.incomplete) {
         for (const [field, v] of Object.entries(sum.taskStores)) if (relevant.atoms.has(field)) out = { ...out, atoms: { ...out.atoms, [field]: v !== 0 } };
@@ -710,6 +741,52 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
     return s.softReleased?.some(stale) ? { ...out, softReleased: s.softReleased.filter((n) => !stale(n)) } : out;
   };
 
+  /** Forget the tracked equalities `x == E` (and E's nullness) whose E changes with lvalue p. */
+  const dropEqsOver = (s: State, p: string): State => {
+    let atoms: Record<string, boolean> | undefined;
+    for (const [text, { e }] of relevant.eqs) {
+      if (!coversExpr(p.replace(/^\((.*)\)$/, '$1'), e)) continue;
+      for (const k of [text, e]) if (k in (atoms ?? s.atoms)) { atoms ??= { ...s.atoms }; delete atoms[k]; }
+    }
+    return atoms ? { ...s, atoms } : s;
+  };
+  /** Is E (a side of a tracked `x == E`) NULL: Z, non-NULL: N|P, unknown: ANY. A variable by its sign, an expression by its atom. */
+  const nullness = (s: State, e: string): number => {
+    if (IDENT.test(e)) { const v = varSign(s, e); return v === Z ? Z : v & Z ? ANY : N | P; }
+    const a = s.atoms[e];
+    return a === undefined ? ANY : a ? N | P : Z;
+  };
+  /**
+   * `x == E` from what the path knows of both sides' nullness: one NULL and the other not, false;
+   * both NULL, true (`buf = of->prealloc_buf` found NULL, then `buf = kmalloc(...)` tested non-NULL).
+   */
+  const impliedEquality = (s: State, text: string): boolean | undefined => {
+    const eq = relevant.eqs.get(text);
+    if (!eq) return undefined;
+    const a = nullness(s, eq.x);
+    const b = nullness(s, eq.e);
+    if (a === ANY || b === ANY) return undefined;
+    return a === Z && b === Z ? true : a === Z || b === Z ? false : undefined;
+  };
+  /**
+   * x is about to be reassigned: where `x == E` held and x's nullness is known, E has that nullness
+   * (kept as E's sign or atom, which forget E as they forget any fact over what E reads).
+   */
+  const keepEqSides = (s: State, x: string): State => {
+    let out = s;
+    for (const text of eqsOf.get(x) ?? []) {
+      if (out.atoms[text] !== true) continue;
+      const xs = varSign(out, x);
+      if (xs !== Z && xs & Z) continue;
+      const e = relevant.eqs.get(text)!.e;
+      if (IDENT.test(e)) {
+        const m = xs & varSign(out, e);
+        if (relevant.vars.has(e) && m && m !== varSign(out, e)) out = setVarKeep(out, e, m);
+      } else if (out.atoms[e] !== (xs !== Z)) out = { ...out, atoms: { ...out.atoms, [e]: xs !== Z } };
+    }
+    return out;
+  };
+
   const valueSign = (s: State, v: Value): number => {
     switch (v.k) {
       case 'const': return signOf(v.v);
@@ -727,19 +804,28 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
       case 'call': return callOp(s, op.call, op.assignTo);
       case 'assign': {
         if (/^[A-Za-z_$]\w*$/.test(op.lhs)) {
-          const out = renameStale(setVar(s, op.lhs, relevant.vars.has(op.lhs) ? valueSign(s, op.value) : ANY), op.lhs);
-          return [op.value.k === 'var' ? copyAlias(out, op.lhs, op.value.name) : out];
+          const s1 = eqsOf.has(op.lhs) ? keepEqSides(s, op.lhs) : s;
+          let sign = relevant.vars.has(op.lhs) ? valueSign(s1, op.value) : ANY;
+          // `x = E` with E's nullness known (the truth of atom E): x's
+          if (sign === ANY && op.from && relevant.vars.has(op.lhs) && !IDENT.test(op.from) && s1.atoms[op.from] !== undefined) sign = s1.atoms[op.from] ? N | P : Z;
+          let out = renameStale(setVar(s1, op.lhs, sign), op.lhs);
+          if (op.value.k === 'var') out = copyAlias(out, op.lhs, op.value.name);
+          // `x = E`: `x == E` holds until x or what E reads is assigned (setVar/dropAtomsOf forget it then)
+          const eq = op.from !== undefined ? eqOfCopy.get(`${op.lhs}\0${op.from}`) : undefined;
+          if (eq !== undefined && out.atoms[eq] !== true) out = { ...out, atoms: { ...out.atoms, [eq]: true } };
+          return [out];
         }
         let out = retargetPath(dropAtomsOf(s, op.lhs), op.lhs);
         if (op.escapes) out = escape(out, op.escapes, op.pos);
         // `trans->removing_chunk = true;` ... `if (trans->removing_chunk)`: the store decides the test
-        if (op.value.k === 'const' && relevant.atoms.has(op.lhs)) return [{ ...out, atoms: { ...out.atoms, [op.lhs]: op.value.v !== 0 } }];
+        // (and a NULL stored in the E of a tracked `x == E`: its nullness, which that test may need)
+        if (op.value.k === 'const' && (relevant.atoms.has(op.lhs) || eqExprs.has(op.lhs))) return [{ ...out, atoms: { ...out.atoms, [op.lhs]: op.value.v !== 0 } }];
         // `vmf->pte = pte_offset_map_lock(...)` ... `if (!vmf->pte)`: the call's result decides it (zero or not)
         if (op.value.k === 'var' && op.value.name === '$store') {
           const sign = varSign(out, '$store');
           out = setVar(out, '$store', ANY);
           const truth = sign === Z ? false : (sign & Z) === 0 ? true : undefined;
-          if (truth !== undefined && relevant.atoms.has(op.lhs)) return [{ ...out, atoms: { ...out.atoms, [op.lhs]: truth } }];
+          if (truth !== undefined && (relevant.atoms.has(op.lhs) || eqExprs.has(op.lhs))) return [{ ...out, atoms: { ...out.atoms, [op.lhs]: truth } }];
         }
         return [out];
       }
@@ -758,6 +844,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
           // a pointer to an object this path holds locked, passed by reference (btrfs_cow_block(...,
           // &buf)), comes back pointing at a locked object, maybe another one: never at nothing
           const lockedObj = varSign(out, v) === P && out.held.some((h) => !h.handedOff && !h.entry && mentionsRoot(h.inst, v) && h.inst.startsWith(`${v}->`));
+          if (eqsOf.has(v)) out = keepEqSides(out, v);
           out = forgetReleased(setVar(out, v, lockedObj ? P : ANY), v, true);
         }
         return [out];
@@ -788,7 +875,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
             const inner = REL_SET[SIGN_MACROS[m[1]]];
             return splitSign(s, m[2], inner).map(([x, b]) => [x, c.rel === 'z' || c.rel === 'le0' ? !b : b]);
           }
-          const known = s.atoms[subj.text] ?? impliedFlagTest(s.atoms, subj.text);
+          const known = s.atoms[subj.text] ?? impliedFlagTest(s.atoms, subj.text) ?? impliedEquality(s, subj.text);
           const truthy = c.rel === 'nz' || c.rel === 'pos' || c.rel === 'neg';
           if (known !== undefined) return [[s, truthy ? known : !known]];
           if (!relevant.atoms.has(subj.text)) return [[s, true], [s, false]];
@@ -997,8 +1084,13 @@ function outParamClobbers(fn: FunctionIR, know: Knowledge): Map<Op, Set<string>>
  * atom tested twice. Everything else splits the path without being recorded,
  * which keeps the number of distinct states, and the work, small.
  */
-export function relevantFacts(fn: FunctionIR, know: Knowledge, summaries?: SummaryLookup, multiLock?: Uint8Array): { vars: Set<string>; atoms: Set<string>; assumedSingle: Set<number> } {
+export function relevantFacts(fn: FunctionIR, know: Knowledge, summaries?: SummaryLookup, multiLock?: Uint8Array): Facts {
   const tested = new Map<string, number>();
+  /** `x = E` copies into a local or parameter x (E not reading x): the atoms `x==E` and `E==x` they decide */
+  const copyEqs = new Map<string, { x: string; e: string }>();
+  const isLocal = (v: string): boolean => v in fn.locals || fn.params.some((p) => p.name === v);
+  /** `p = &E`: stores through p may change E (not followed: an E so reachable is not tracked) */
+  const addressed: string[] = [];
   const atoms = new Map<string, number>();
   const known = new Set<string>();
   const returned = new Set<string>();
@@ -1014,6 +1106,12 @@ export function relevantFacts(fn: FunctionIR, know: Knowledge, summaries?: Summa
         if (op.value.k === 'const' || op.value.k === 'var' || op.value.k === 'not') known.add(op.lhs);
         if (op.value.k === 'var') { const l = copies.get(op.lhs); if (l) l.add(op.value.name); else copies.set(op.lhs, new Set([op.value.name])); }
         if (op.value.k === 'const' && !/^[A-Za-z_$]\w*$/.test(op.lhs)) storedAtoms.add(op.lhs);
+        if (op.from?.startsWith('&')) addressed.push(op.from.slice(1));
+        // (E a plain lvalue rooted in a local or parameter: a global may change in any call, a READ_ONCE() concurrently)
+        if (op.from !== undefined && IDENT.test(op.lhs) && isLocal(op.lhs) && LVALUE.test(op.from) && isLocal(/\w+/.exec(op.from)![0]) && !mentions(op.from, op.lhs)) {
+          copyEqs.set(`${op.lhs}==${op.from}`, { x: op.lhs, e: op.from });
+          copyEqs.set(`${op.from}==${op.lhs}`, { x: op.lhs, e: op.from });
+        }
         // a field given a trylock's result (`vmf->pte = pte_offset_map_lock(...)`): its tests say whether the lock was
         // taken (only then: tracking every field stored from a call multiplies states for nothing)
         if (op.value.k === 'var' && op.value.name === '$store') {
@@ -1072,6 +1170,12 @@ export function relevantFacts(fn: FunctionIR, know: Knowledge, summaries?: Summa
   const keepAtoms = new Set<string>();
   for (const [a, n] of atoms) if (n >= 2 || storedAtoms.has(a)) keepAtoms.add(a);
   for (const a of storedAtoms) if (atoms.has(a)) keepAtoms.add(a);
+  // `x == E` tested after a copy `x = E`: the copy decides it (and, with x's and E's nullness, a later reassignment of x)
+  const eqs = new Map<string, { x: string; e: string }>();
+  for (const a of atoms.keys()) {
+    const eq = copyEqs.get(a);
+    if (eq && !addressed.some((p) => coversExpr(p, eq.e) || p === eq.x)) { eqs.set(a, eq); keepAtoms.add(a); }
+  }
   // flag tests on one word (`flags & (A|B)` then `flags & A`) imply each other
   const byBase = new Map<string, string[]>();
   for (const a of atoms.keys()) { const f = flagTest(a); if (f) byBase.set(f.base, [...(byBase.get(f.base) ?? []), a]); }
@@ -1079,10 +1183,14 @@ export function relevantFacts(fn: FunctionIR, know: Knowledge, summaries?: Summa
   // of those, only the facts that can matter for locks
   // (a returned variable stays: its sign at the exits is the summary's return sign; in a function
   // that takes or releases locks, what decides it is kept too, for outcomes by return value)
-  const { rel: lockRel, assumedSingle } = lockRelevantFacts(fn, know, summaries, byBase, [...returned].filter((v) => vars.has(v)), multiLock);
+  const { rel: lockRel, assumedSingle } = lockRelevantFacts(fn, know, summaries, byBase, [...returned].filter((v) => vars.has(v)), eqs, multiLock);
   for (const v of [...vars]) if (!v.startsWith('$') && !lockRel.has(`v:${v}`) && !returned.has(v)) vars.delete(v);
   for (const a of [...keepAtoms]) if (!lockRel.has(atomKey(a))) keepAtoms.delete(a);
-  return { vars, atoms: keepAtoms, assumedSingle };
+  // (a kept `x == E` is also decided by the nullness of x and E once x is reassigned, where the path
+  // knows them: x's sign only where it is tracked anyway, for locks; tracking it for this would
+  // multiply the states of functions comparing integers, `vcn != vcn0`, for nothing)
+  for (const a of [...eqs.keys()]) if (!keepAtoms.has(a)) eqs.delete(a);
+  return { vars, atoms: keepAtoms, eqs, assumedSingle };
 }
 
 /**
@@ -1093,6 +1201,11 @@ export function relevantFacts(fn: FunctionIR, know: Knowledge, summaries?: Summa
 function isLockResult(api: LockApi | undefined, sum: Summary | undefined): boolean {
   if (api) return api.op === 'try' || api.op === 'holder_nq' || api.op === 'holder_nq_init' || api.op === 'holder_queued' || (api.op === 'acquire' && !!api.success);
   return !!sum?.byReturn;
+}
+
+/** Does changing lvalue `p` change expression `e` (`of->buf` by `of->buf`, `of->s.buf` by `of->s`)? */
+function coversExpr(p: string, e: string): boolean {
+  return e === p || (e.startsWith(p) && /^(->|\.|\[)/.test(e.slice(p.length)));
 }
 
 /** The fact an atom is. */
@@ -1183,7 +1296,11 @@ export function postDominators(fn: FunctionIR): Int32Array {
  * of its branches a path takes changes neither the locks held anywhere nor the facts that decide
  * them.
  */
-function lockRelevantFacts(fn: FunctionIR, know: Knowledge, summaries: SummaryLookup | undefined, byBase: ReadonlyMap<string, string[]>, returned: readonly string[], multiLock?: Uint8Array): { rel: Set<string>; assumedSingle: Set<number> } {
+function lockRelevantFacts(fn: FunctionIR, know: Knowledge, summaries: SummaryLookup | undefined, byBase: ReadonlyMap<string, string[]>, returned: readonly string[],
+  eqs: ReadonlyMap<string, { x: string; e: string }>, multiLock?: Uint8Array): { rel: Set<string>; assumedSingle: Set<number> } {
+  /** per copy `x = E`: the equality atoms it makes true */
+  const eqByCopy = new Map<string, string[]>();
+  for (const [a, { x, e }] of eqs) eqByCopy.set(`${x}\0${e}`, [...(eqByCopy.get(`${x}\0${e}`) ?? []), a]);
   const n = fn.nodes.length;
   const keyOfAtom = (t: string): string => {
     const m = /^([A-Z_]+)\(([A-Za-z_]\w*)\)$/.exec(t);
@@ -1244,6 +1361,8 @@ function lockRelevantFacts(fn: FunctionIR, know: Knowledge, summaries: SummaryLo
         const ident = /^[A-Za-z_$]\w*$/.test(op.lhs);
         const key = ident ? `v:${op.lhs}` : keyOfAtom(op.lhs);
         if (!op.lhs.startsWith('$')) assigns[node].push(key);
+        // (`x = E` gives `x == E` its value)
+        if (op.from !== undefined) for (const a of eqByCopy.get(`${op.lhs}\0${op.from}`) ?? []) assigns[node].push(atomKey(a));
         if (ident && (op.value.k === 'var' || op.value.k === 'not') && !op.value.name.startsWith('$')) copies.push([op.lhs, op.value.name]);
         // (a stored pointer hands over what is locked through it; a stored call result, the lock that call took)
         if (op.escapes === '$call' ? lastCallLocks : op.escapes) pendingEscape.push([node, op.escapes!]);

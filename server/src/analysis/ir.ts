@@ -63,7 +63,14 @@ export type Op =
    * value (its name) or of the result of the call just before (`$call`): what is locked through it
    * may now be owned by that object
    */
-  | { k: 'assign'; lhs: string; value: Value; pos: Pos; escapes?: string }
+  | {
+    k: 'assign'; lhs: string; value: Value; pos: Pos; escapes?: string;
+    /**
+     * `x = E` with E a pure lvalue (`buf = of->prealloc_buf`, `x = y`): E's canonical text. Until x or
+     * what E reads changes, the condition atom `x==E` holds (dataflow's equality facts)
+     */
+    from?: string;
+  }
   /** `iter->nofault = true/false` (iov_iter nofault flag) */
   | { k: 'nofault'; iter: string; on: boolean; pos: Pos }
   | { k: 'branch'; cond: Cond; pos: Pos }
