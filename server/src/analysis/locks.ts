@@ -68,9 +68,33 @@ export class Resolver implements TypeEnv {
   /**
    * A callee's class for a lock inside a wrapper type (`f2fs_rwsem.internal_rwsem`, named through its
    * parameter) becomes, at the call, the class of the field holding the wrapper in the caller's terms:
-   * f2fs_down_read(&sbi->cp_rwsem) takes `f2fs_sb_info.cp_rwsem`. Any other class is kept.
+   * f2fs_down_read(&sbi->cp_rwsem) takes `f2fs_sb_info.cp_rwsem`. A lock reached through a field that
+   * lockdep_set_class gives its own key (`inode->file_extent_tree` passed to a helper that takes
+   * `$0->lock`) has the key's class. Any other class is kept.
    */
   refineClass(cls: string, template: string, args: readonly string[]): string {
+    const c = this.refineWrapped(cls, template, args);
+    // a lock the workspace gives its own lockdep key (lockdep_set_class), reached at this call through
+    // the keyed field: the key's class, as when the caller takes it directly (refs()). A lock inside a
+    // wrapper keeps the class of the field holding the wrapper, refined here or already by a callee
+    // (f2fs keys `sbi->cp_global_sem` per superblock: no finer than `f2fs_sb_info.cp_global_sem`, the
+    // class its every f2fs_down_write() gets, whichever function's summary carries it).
+    if (c !== cls || !this.classKeys.length) return c;
+    const inst = this.instance(template, args);
+    return this.insideWrapper(inst) ? cls : this.keyed(inst, cls);
+  }
+
+  /** `sbi->cp_global_sem.internal_rwsem`: the lock field of a wrapper type (by the field's name when the type is unknown). */
+  private insideWrapper(inst: string): boolean {
+    const sp = splitLast(inst);
+    if (!sp) return false;
+    const field = sp.field.replace(/\[.*$/, '');
+    const t = typeOfExpr(sp.base, this, this.structs);
+    if (t !== undefined) return this.wrappers.get(t) === field;
+    return [...this.wrappers.values()].includes(field);
+  }
+
+  private refineWrapped(cls: string, template: string, args: readonly string[]): string {
     const base = baseClass(cls);
     if (base === INODE_GLOCK_CLASS) {
       // an inode glock named through a parameter (`ip->i_gl`): a system inode's at this call has its own class
