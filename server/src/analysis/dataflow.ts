@@ -657,6 +657,15 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
       if (sum?.taskStores && !sum.incomplete) {
         for (const [field, v] of Object.entries(sum.taskStores)) if (relevant.atoms.has(field)) out = { ...out, atoms: { ...out.atoms, [field]: v !== 0 } };
       }
+      // an object handed to a call may get another pointer stored in it; a callee's own stores say which
+      if (plain && out.held.some((h) => h.aliasPath)) for (const a of call.args) out = a.startsWith('&') ? dropStoreAliases(out, a.slice(1)) : dropStoreAliases(out, a, true);
+      if (sum?.fieldStores && !sum.incomplete) {
+        for (const [lhsT, vT] of Object.entries(sum.fieldStores)) {
+          const v = resolver.instance(vT, call.args);
+          const lhs = resolver.instance(lhsT, call.args);
+          out = storeAlias(dropStoreAliases(out, lhs), lhs, v);
+        }
+      }
       return out;
     });
   };
@@ -682,6 +691,33 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
     return { ...out, held: out.held.map((h) => (rooted(h) ? { ...h, alias: x + h.inst.slice(y.length) } : h)) };
   };
 
+  /**
+   * `p->f = v;` (written here, or done by a callee on every path: its summary's `fieldStores`): a lock
+   * this function took through v (`tlink_tcon(tlink)->open_file_lock`) is also the one named through
+   * p->f (`tlink_tcon(open->tlink)->open_file_lock`, as cifs_add_pending_open() unlocks it) until p, v
+   * or that path is assigned again, or p is handed to a call (which could store there).
+   */
+  const storeAlias = (s: State, lhs: string, v: string): State => {
+    if (!IDENT.test(v) || v.startsWith('$') || fn.aliases[v] !== undefined) return s;
+    const known = (x: string): boolean => x in fn.locals || fn.params.some((p) => p.name === x);
+    const m = /^([A-Za-z_]\w*)(?:->|\.)[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*$/.exec(lhs);
+    if (!m || !known(v) || !known(m[1]) || m[1] === v) return s;
+    const named = (h: Held): boolean => !h.entry && !h.alias && !h.inst.includes('@') && mentions(h.inst, v);
+    if (!s.held.some(named)) return s;
+    const path = resolver.expand(lhs);
+    const re = new RegExp(`(?<![\\w>.])${v}(?!\\w)`, 'g');
+    return { ...s, held: s.held.map((h) => (named(h) ? { ...h, alias: h.inst.replace(re, path), aliasPath: path } : h)) };
+  };
+  /**
+   * Field-store aliases that a store to `lhs` (or `&lhs` passed to a call) may have made stale; `under`:
+   * only paths through what `lhs` points to (`lhs` itself passed to a call, which gets a copy of it).
+   */
+  const dropStoreAliases = (s: State, lhs: string, under = false): State => {
+    const hit = (h: Held): boolean => h.aliasPath !== undefined && [lhs, resolver.expand(lhs)].some((l) => (!under && (h.aliasPath === l || h.aliasPath!.startsWith(`${l}.`))) || h.aliasPath!.startsWith(`${l}->`));
+    if (!s.held.some(hit)) return s;
+    return { ...s, held: s.held.map((h) => (hit(h) ? { ...h, alias: undefined, aliasPath: undefined } : h)) };
+  };
+
   /** A variable was reassigned: locks named through it now belong to another object. */
   const renameStale = (s: State, v: string): State => {
     let out = forgetReleased(s, v);
@@ -689,8 +725,8 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
       // a copy reassigned: its alias goes; the original reassigned: the copy names the lock now
       out = { ...out, held: out.held.map((h) => {
         if (!h.alias) return h;
-        if (mentionsRoot(h.alias, v)) return { ...h, alias: undefined };
-        if (namedVia(h.inst, v)) return { ...h, inst: h.alias, alias: undefined };
+        if (mentionsRoot(h.alias, v)) return { ...h, alias: undefined, aliasPath: undefined };
+        if (namedVia(h.inst, v)) return { ...h, inst: h.alias, alias: undefined, aliasPath: undefined };
         return h;
       }).sort((a, b) => (a.inst < b.inst ? -1 : a.inst > b.inst ? 1 : 0)) };
     }
@@ -816,6 +852,8 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
           return [out];
         }
         let out = retargetPath(dropAtomsOf(s, op.lhs), op.lhs);
+        out = dropStoreAliases(out, op.lhs);
+        if (op.from !== undefined) out = storeAlias(out, op.lhs, op.from);
         if (op.escapes) out = escape(out, op.escapes, op.pos);
         // `trans->removing_chunk = true;` ... `if (trans->removing_chunk)`: the store decides the test
         // (and a NULL stored in the E of a tracked `x == E`: its nullness, which that test may need)
@@ -845,7 +883,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
           // &buf)), comes back pointing at a locked object, maybe another one: never at nothing
           const lockedObj = varSign(out, v) === P && out.held.some((h) => !h.handedOff && !h.entry && mentionsRoot(h.inst, v) && h.inst.startsWith(`${v}->`));
           if (eqsOf.has(v)) out = keepEqSides(out, v);
-          out = forgetReleased(setVar(out, v, lockedObj ? P : ANY), v, true);
+          out = dropStoreAliases(forgetReleased(setVar(out, v, lockedObj ? P : ANY), v, true), v);
         }
         return [out];
       }

@@ -80,6 +80,12 @@ export interface Summary {
    */
   taskStores?: Record<string, number>;
   /**
+   * pointers the function stores in a parameter's field on every path to its return, its only store
+   * there (`open->tlink = tlink;` in cifs_add_pending_open_locked(): `{ "$2->tlink": "$1" }`): after the
+   * call, a lock the caller holds through the stored pointer is also named through the field
+   */
+  fieldStores?: Record<string, string>;
+  /**
    * A conditional function whose every conditional effect is decided by the sign of its return
    * value (`lock_two_directories()`: both parents locked unless it returns ERR_PTR, the rename mutex
    * dropped then): the return signs of the two outcomes (disjoint) and the effects each has on top of
