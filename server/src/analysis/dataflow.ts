@@ -113,6 +113,8 @@ class BudgetExceeded extends Error {}
 class LockStateNotUnique extends Error {}
 
 const IDENT = /^[A-Za-z_]\w*$/;
+/** suffix of a caller's lock released through a variable since reassigned (still released: summaries) */
+export const ENTRY_GONE = '@entry';
 /**
  * a plain lvalue (`of->prealloc_buf`, `p->s.buf`, `x`), or its address; not an array element
  * (`a[i]` is changed by a store to `a[j]` with j == i)
@@ -585,7 +587,28 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
       const hands = (h: Held): boolean => !h.handedOff && may.some((c) => sameClass(baseClass(c), baseClass(h.cls)) || resolver.wrapperClassCovers(c, h));
       if (s.held.some(hands)) s = { ...s, held: s.held.map((h) => (hands(h) ? { ...h, handedOff: true } : h)) };
     }
-    if (!lockEffects || sum.incomplete || (sum.conditional && !sum.byReturn)) return [s];
+    if (!lockEffects || sum.incomplete) return [s];
+    // a conditional callee whose return value does not tell its outcomes: a lock of an object we were
+    // given, a parameter's, held by our caller, that it releases on every path is released for our caller too
+    // (shrink_kill()'s `victim = __dentry_kill(victim)`: the dentry's lock dropped, the parent returned
+    // locked or NULL). Only our caller's: a lock of a class we took stays held as before, its release correlated
+    // with what we may not follow (bch2_journal_keys_to_write_buffer_end() after a start that set the
+    // field tested before it); and not per-task or global ones: a journal handle a callee stops only
+    // when it is not nested (ocfs2_commit_trans()) is what made it conditional
+    if (sum.conditional && !sum.byReturn) {
+      for (const r of sum.releases) {
+        // (a lock of the object one of our parameters points to, passed as it is: `$0->d_lock` of `victim`)
+        const m = /^\$(\d+)(?:->|\.)/.exec(r.template);
+        const arg = m ? call.args[Number(m[1])] : undefined;
+        if (!arg || !fn.params.some((p) => p.name === arg)) continue;
+        const inst = resolver.instance(r.template, call.args);
+        const cls = resolver.refineClass(r.cls, r.template, call.args);
+        // (by class: a lock we took may be named otherwise there, `unlock_rename(cache->graveyard, dir)`)
+        if (findHeld(s, inst) || s.held.some((h) => h.alias === inst || (!h.entry && sameClass(baseClass(h.cls), baseClass(cls))))) continue;
+        s = release(s, { inst, cls, kind: r.kind, mode: r.mode, via: sum.name, indexed: isIndexed(inst) }, pos, false);
+      }
+      return [s];
+    }
     /** (`recordAsTry`: the callee's `inner` records already give the order edges and sleeps, with what it drops first) */
     const effects = (s1: State, releases: readonly LockEffect[], acquires: readonly (LockEffect & { try?: boolean })[], recordAsTry = false): State => {
       let x = s1;
@@ -720,7 +743,11 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
 
   /** A variable was reassigned: locks named through it now belong to another object. */
   const renameStale = (s: State, v: string): State => {
+    // the caller's lock released through parameter v (`victim = __dentry_kill(victim)` released
+    // `victim->d_lock`) stays released when v names another object: kept under a stale name the summary reads
+    const gone = !fn.params.some((p) => p.name === v) ? [] : s.notHeld.filter((n) => s.entryAssumed.includes(n) && namedVia(n, v) && !n.includes('@'));
     let out = forgetReleased(s, v);
+    if (gone.length) out = { ...out, notHeld: [...new Set([...out.notHeld, ...gone.map((n) => `${n}${ENTRY_GONE}`)])].sort() };
     if (out.held.some((h) => h.alias)) {
       // a copy reassigned: its alias goes; the original reassigned: the copy names the lock now
       out = { ...out, held: out.held.map((h) => {

@@ -3,6 +3,7 @@
 // `foo(struct inode *inode)` becomes `$0->i_rwsem`.
 import { lockObject, rootVar } from '../parse/exprs';
 import type { FnRecords } from './dataflow';
+import { ENTRY_GONE } from './dataflow';
 import type { Cond, FunctionIR, Op } from './ir';
 import type { InnerAcquire, LockEffect, Released, ReturnOutcome, Summary } from './summaryTypes';
 import type { State } from './state';
@@ -212,6 +213,8 @@ export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>):
   };
   /** effects that happen on some exits only: where (per exit) they did */
   const condEffects: CondEffect[] = [];
+  /** conditional through a lock a caller can name (its own, or one over the parameters) */
+  let namedCond = false;
   if (exits.length > 0) {
     const one = signLetter(exits.reduce((m, ex) => m | ex.ret, 0));
     if (one) sum.returns = one;
@@ -224,6 +227,7 @@ export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>):
         if (e) sum.acquires.push(e);
       } else if (exits.some((ex) => !ex.state.held.some((x) => x.inst === h.inst))) {
         sum.conditional = true;
+        if (effect(h)) namedCond = true;
       }
     }
     // locks held at some exits only (taken here, from any exit), for the by-return-value split
@@ -257,13 +261,14 @@ export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>):
       // error path deep down (gfs2 withdraw) is not something callers can rely on either way
       const asserted = rec.asserts.some((r) => r.ref.inst === inst);
       if (asserted || exits.every((ex) => ex.state.entryAssumed.includes(inst))) sum.requires.push(e);
-      const gone = exits.map((ex) => ex.state.notHeld.includes(inst) && !ex.state.held.some((x) => x.inst === inst));
+      const gone = exits.map((ex) => (ex.state.notHeld.includes(inst) || ex.state.notHeld.includes(`${inst}${ENTRY_GONE}`)) && !ex.state.held.some((x) => x.inst === inst));
       if (gone.every((b) => b)) sum.releases.push(e);
-      else if (exits.some((ex) => ex.state.notHeld.includes(inst))) { sum.conditional = true; condEffects.push({ kind: 'release', e, happened: gone }); }
+      else if (exits.some((ex) => ex.state.notHeld.includes(inst))) { sum.conditional = true; namedCond = true; condEffects.push({ kind: 'release', e, happened: gone }); }
     }
     if (sum.conditional) {
       const split = byReturn(exits, condEffects, effect, fn);
       if (split) sum.byReturn = split;
+      else if (!namedCond) sum.condUnnamed = true;
     }
   }
   for (const a of fn.annotations) {
