@@ -697,7 +697,8 @@ class Builder {
       pos: this.pos(whole),
     };
     const throughPointer = /->|^\*|\[/.test(op.lhs);
-    if (throughPointer && r && r.type === 'identifier' && !/^[A-Z][A-Z0-9_]*$/.test(r.text)) op.escapes = r.text;
+    // (`open->tlink = tlink`: the field holds that pointer now, `from`)
+    if (throughPointer && r && r.type === 'identifier' && !/^[A-Z][A-Z0-9_]*$/.test(r.text)) { op.escapes = r.text; op.from = r.text; }
     else if (throughPointer && r && r.type === 'call_expression') op.escapes = '$call';
     // `dst->wb = &wb->flushing`: the address of a structure whose lock we hold
     else if (throughPointer && r && r.type === 'pointer_expression' && r.child(0)?.text === '&' && isPure(r)) op.escapes = canon(r.childForFieldName('argument'));

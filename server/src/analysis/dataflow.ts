@@ -113,6 +113,8 @@ class BudgetExceeded extends Error {}
 class LockStateNotUnique extends Error {}
 
 const IDENT = /^[A-Za-z_]\w*$/;
+/** suffix of a caller's lock released through a variable since reassigned (still released: summaries) */
+export const ENTRY_GONE = '@entry';
 /**
  * a plain lvalue (`of->prealloc_buf`, `p->s.buf`, `x`), or its address; not an array element
  * (`a[i]` is changed by a store to `a[j]` with j == i)
@@ -585,7 +587,28 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
       const hands = (h: Held): boolean => !h.handedOff && may.some((c) => sameClass(baseClass(c), baseClass(h.cls)) || resolver.wrapperClassCovers(c, h));
       if (s.held.some(hands)) s = { ...s, held: s.held.map((h) => (hands(h) ? { ...h, handedOff: true } : h)) };
     }
-    if (!lockEffects || sum.incomplete || (sum.conditional && !sum.byReturn)) return [s];
+    if (!lockEffects || sum.incomplete) return [s];
+    // a conditional callee whose return value does not tell its outcomes: a lock of an object we were
+    // given, a parameter's, held by our caller, that it releases on every path is released for our caller too
+    // (shrink_kill()'s `victim = __dentry_kill(victim)`: the dentry's lock dropped, the parent returned
+    // locked or NULL). Only our caller's: a lock of a class we took stays held as before, its release correlated
+    // with what we may not follow (bch2_journal_keys_to_write_buffer_end() after a start that set the
+    // field tested before it); and not per-task or global ones: a journal handle a callee stops only
+    // when it is not nested (ocfs2_commit_trans()) is what made it conditional
+    if (sum.conditional && !sum.byReturn) {
+      for (const r of sum.releases) {
+        // (a lock of the object one of our parameters points to, passed as it is: `$0->d_lock` of `victim`)
+        const m = /^\$(\d+)(?:->|\.)/.exec(r.template);
+        const arg = m ? call.args[Number(m[1])] : undefined;
+        if (!arg || !fn.params.some((p) => p.name === arg)) continue;
+        const inst = resolver.instance(r.template, call.args);
+        const cls = resolver.refineClass(r.cls, r.template, call.args);
+        // (by class: a lock we took may be named otherwise there, `unlock_rename(cache->graveyard, dir)`)
+        if (findHeld(s, inst) || s.held.some((h) => h.alias === inst || (!h.entry && sameClass(baseClass(h.cls), baseClass(cls))))) continue;
+        s = release(s, { inst, cls, kind: r.kind, mode: r.mode, via: sum.name, indexed: isIndexed(inst) }, pos, false);
+      }
+      return [s];
+    }
     /** (`recordAsTry`: the callee's `inner` records already give the order edges and sleeps, with what it drops first) */
     const effects = (s1: State, releases: readonly LockEffect[], acquires: readonly (LockEffect & { try?: boolean })[], recordAsTry = false): State => {
       let x = s1;
@@ -657,6 +680,15 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
       if (sum?.taskStores && !sum.incomplete) {
         for (const [field, v] of Object.entries(sum.taskStores)) if (relevant.atoms.has(field)) out = { ...out, atoms: { ...out.atoms, [field]: v !== 0 } };
       }
+      // an object handed to a call may get another pointer stored in it; a callee's own stores say which
+      if (plain && out.held.some((h) => h.aliasPath)) for (const a of call.args) out = a.startsWith('&') ? dropStoreAliases(out, a.slice(1)) : dropStoreAliases(out, a, true);
+      if (sum?.fieldStores && !sum.incomplete) {
+        for (const [lhsT, vT] of Object.entries(sum.fieldStores)) {
+          const v = resolver.instance(vT, call.args);
+          const lhs = resolver.instance(lhsT, call.args);
+          out = storeAlias(dropStoreAliases(out, lhs), lhs, v);
+        }
+      }
       return out;
     });
   };
@@ -682,15 +714,46 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
     return { ...out, held: out.held.map((h) => (rooted(h) ? { ...h, alias: x + h.inst.slice(y.length) } : h)) };
   };
 
+  /**
+   * `p->f = v;` (written here, or done by a callee on every path: its summary's `fieldStores`): a lock
+   * this function took through v (`tlink_tcon(tlink)->open_file_lock`) is also the one named through
+   * p->f (`tlink_tcon(open->tlink)->open_file_lock`, as cifs_add_pending_open() unlocks it) until p, v
+   * or that path is assigned again, or p is handed to a call (which could store there).
+   */
+  const storeAlias = (s: State, lhs: string, v: string): State => {
+    if (!IDENT.test(v) || v.startsWith('$') || fn.aliases[v] !== undefined) return s;
+    const known = (x: string): boolean => x in fn.locals || fn.params.some((p) => p.name === x);
+    const m = /^([A-Za-z_]\w*)(?:->|\.)[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*$/.exec(lhs);
+    if (!m || !known(v) || !known(m[1]) || m[1] === v) return s;
+    const named = (h: Held): boolean => !h.entry && !h.alias && !h.inst.includes('@') && mentions(h.inst, v);
+    if (!s.held.some(named)) return s;
+    const path = resolver.expand(lhs);
+    const re = new RegExp(`(?<![\\w>.])${v}(?!\\w)`, 'g');
+    return { ...s, held: s.held.map((h) => (named(h) ? { ...h, alias: h.inst.replace(re, path), aliasPath: path } : h)) };
+  };
+  /**
+   * Field-store aliases that a store to `lhs` (or `&lhs` passed to a call) may have made stale; `under`:
+   * only paths through what `lhs` points to (`lhs` itself passed to a call, which gets a copy of it).
+   */
+  const dropStoreAliases = (s: State, lhs: string, under = false): State => {
+    const hit = (h: Held): boolean => h.aliasPath !== undefined && [lhs, resolver.expand(lhs)].some((l) => (!under && (h.aliasPath === l || h.aliasPath!.startsWith(`${l}.`))) || h.aliasPath!.startsWith(`${l}->`));
+    if (!s.held.some(hit)) return s;
+    return { ...s, held: s.held.map((h) => (hit(h) ? { ...h, alias: undefined, aliasPath: undefined } : h)) };
+  };
+
   /** A variable was reassigned: locks named through it now belong to another object. */
   const renameStale = (s: State, v: string): State => {
+    // the caller's lock released through parameter v (`victim = __dentry_kill(victim)` released
+    // `victim->d_lock`) stays released when v names another object: kept under a stale name the summary reads
+    const gone = !fn.params.some((p) => p.name === v) ? [] : s.notHeld.filter((n) => s.entryAssumed.includes(n) && namedVia(n, v) && !n.includes('@'));
     let out = forgetReleased(s, v);
+    if (gone.length) out = { ...out, notHeld: [...new Set([...out.notHeld, ...gone.map((n) => `${n}${ENTRY_GONE}`)])].sort() };
     if (out.held.some((h) => h.alias)) {
       // a copy reassigned: its alias goes; the original reassigned: the copy names the lock now
       out = { ...out, held: out.held.map((h) => {
         if (!h.alias) return h;
-        if (mentionsRoot(h.alias, v)) return { ...h, alias: undefined };
-        if (namedVia(h.inst, v)) return { ...h, inst: h.alias, alias: undefined };
+        if (mentionsRoot(h.alias, v)) return { ...h, alias: undefined, aliasPath: undefined };
+        if (namedVia(h.inst, v)) return { ...h, inst: h.alias, alias: undefined, aliasPath: undefined };
         return h;
       }).sort((a, b) => (a.inst < b.inst ? -1 : a.inst > b.inst ? 1 : 0)) };
     }
@@ -816,6 +879,8 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
           return [out];
         }
         let out = retargetPath(dropAtomsOf(s, op.lhs), op.lhs);
+        out = dropStoreAliases(out, op.lhs);
+        if (op.from !== undefined) out = storeAlias(out, op.lhs, op.from);
         if (op.escapes) out = escape(out, op.escapes, op.pos);
         // `trans->removing_chunk = true;` ... `if (trans->removing_chunk)`: the store decides the test
         // (and a NULL stored in the E of a tracked `x == E`: its nullness, which that test may need)
@@ -845,7 +910,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
           // &buf)), comes back pointing at a locked object, maybe another one: never at nothing
           const lockedObj = varSign(out, v) === P && out.held.some((h) => !h.handedOff && !h.entry && mentionsRoot(h.inst, v) && h.inst.startsWith(`${v}->`));
           if (eqsOf.has(v)) out = keepEqSides(out, v);
-          out = forgetReleased(setVar(out, v, lockedObj ? P : ANY), v, true);
+          out = dropStoreAliases(forgetReleased(setVar(out, v, lockedObj ? P : ANY), v, true), v);
         }
         return [out];
       }

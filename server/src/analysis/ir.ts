@@ -67,7 +67,8 @@ export type Op =
     k: 'assign'; lhs: string; value: Value; pos: Pos; escapes?: string;
     /**
      * `x = E` with E a pure lvalue (`buf = of->prealloc_buf`, `x = y`): E's canonical text. Until x or
-     * what E reads changes, the condition atom `x==E` holds (dataflow's equality facts)
+     * what E reads changes, the condition atom `x==E` holds (dataflow's equality facts). For a store
+     * through a pointer (`open->tlink = tlink`), the local or parameter stored, when that is all the value is
      */
     from?: string;
   }

@@ -44,6 +44,11 @@ export interface Held {
    * `op->lock` held: `cur->lock`), until either variable is assigned again
    */
   alias?: string;
+  /**
+   * the alias came from a pointer stored in a field (`open->tlink = tlink;`, here or by a callee): that
+   * field path (`open->tlink`), whose object a store to it, or a call given its root, may change
+   */
+  aliasPath?: string;
 }
 
 export interface HolderInfo { gl: string; cls: string; mode: Mode; tryFlag: boolean }
@@ -128,7 +133,7 @@ function idOf<T extends object>(obj: T, text: (o: T) => string): number {
 }
 
 const heldText = (held: State['held']): string =>
-  held.map((h) => `${h.inst}|${h.mode}|${h.count}|${h.entry ? 1 : 0}|${h.demotable ? 1 : 0}|${h.site.line}${h.handedOff ? '|h' : ''}${h.alias ? `|=${h.alias}` : ''}`).join(';');
+  held.map((h) => `${h.inst}|${h.mode}|${h.count}|${h.entry ? 1 : 0}|${h.demotable ? 1 : 0}|${h.site.line}${h.handedOff ? '|h' : ''}${h.alias ? `|=${h.alias}` : ''}${h.aliasPath ? `|:${h.aliasPath}` : ''}`).join(';');
 const listText = (l: readonly string[]): string => l.join(',');
 const varsText = (vars: State['vars']): string => Object.keys(vars).sort().map((k) => `${k}=${vars[k]}`).join(',');
 const atomsText = (atoms: State['atoms']): string => Object.keys(atoms).sort().map((k) => `${k}=${atoms[k] ? 1 : 0}`).join(',');

@@ -3,7 +3,8 @@
 // `foo(struct inode *inode)` becomes `$0->i_rwsem`.
 import { lockObject, rootVar } from '../parse/exprs';
 import type { FnRecords } from './dataflow';
-import type { FunctionIR } from './ir';
+import { ENTRY_GONE } from './dataflow';
+import type { Cond, FunctionIR, Op } from './ir';
 import type { InnerAcquire, LockEffect, Released, ReturnOutcome, Summary } from './summaryTypes';
 import type { State } from './state';
 import { N, signLetter } from './state';
@@ -110,6 +111,57 @@ function taskStoresOf(fn: FunctionIR): Record<string, number> | undefined {
   return out && Object.keys(out).length ? out : undefined;
 }
 
+/** A field path over a variable: `open->tlink`, `p->a.b` (no calls, indexes or casts). */
+const FIELD_PATH = /^([A-Za-z_]\w*)->[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*$/;
+
+/**
+ * `p->f = v;` with p and v parameters neither of which the function reassigns (nor passes by
+ * address), the store passed by every path to the return and the function's only store to that
+ * path (or to one it extends), and p never handed whole to a call that could store there again:
+ * `{ "$2->tlink": "$1" }`.
+ */
+function fieldStoresOf(fn: FunctionIR): Record<string, string> | undefined {
+  const idx = new Map<string, number>();
+  fn.params.forEach((p, i) => { if (p.name) idx.set(p.name, i); });
+  const changed = new Set<string>();
+  const passed = new Set<string>();
+  const stores = new Map<string, number[]>();
+  const visitCall = (args: readonly string[]): void => { for (const a of args) if (/^[A-Za-z_]\w*$/.test(a)) passed.add(a); };
+  const visit = (op: Op | undefined, i: number): void => {
+    if (!op) return;
+    if (op.k === 'assign') {
+      if (/^[A-Za-z_]\w*$/.test(op.lhs)) changed.add(op.lhs);
+      else stores.set(op.lhs, [...(stores.get(op.lhs) ?? []), i]);
+    } else if (op.k === 'clobber') op.vars.forEach((v) => changed.add(v));
+    else if (op.k === 'call') visitCall(op.call.args);
+    else if (op.k === 'branch') visitCond(op.cond, i);
+  };
+  const visitCond = (c: Cond, i: number): void => {
+    if (c.k === 'not') visitCond(c.e, i);
+    else if (c.k === 'and' || c.k === 'or') { visitCond(c.a, i); visitCond(c.b, i); }
+    else if (c.k === 'seq') { c.pre.forEach((o) => visit(o, i)); visitCond(c.c, i); }
+    else if (c.k === 'test' && c.s.k === 'call') visitCall(c.s.call.args);
+  };
+  fn.nodes.forEach((n, i) => visit(n.op, i));
+  let out: Record<string, string> | undefined;
+  for (const [lhs, at] of stores) {
+    const m = FIELD_PATH.exec(lhs);
+    if (!m || at.length !== 1) continue;
+    const root = m[1];
+    const op = fn.nodes[at[0]].op;
+    if (op?.k !== 'assign' || op.from === undefined || !/^[A-Za-z_]\w*$/.test(op.from)) continue;
+    const v = op.from;
+    const pi = idx.get(root);
+    const vi = idx.get(v);
+    if (pi === undefined || vi === undefined || changed.has(root) || changed.has(v) || passed.has(root)) continue;
+    // another store to the path, or to a path it goes through (`p->a = q` under `p->a->b = v`)
+    if ([...stores.keys()].some((o) => o !== lhs && (lhs.startsWith(`${o}->`) || lhs.startsWith(`${o}.`) || o.startsWith(`${lhs}->`) || o.startsWith(`${lhs}.`)))) continue;
+    if (!dominatesExit(fn, at[0])) continue;
+    (out ??= {})[`$${pi}${lhs.slice(root.length)}`] = `$${vi}`;
+  }
+  return out;
+}
+
 export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>): Summary {
   const fn = rec.fn;
   const entryInsts = new Set(rec.entry.held.map((h) => h.inst));
@@ -161,6 +213,8 @@ export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>):
   };
   /** effects that happen on some exits only: where (per exit) they did */
   const condEffects: CondEffect[] = [];
+  /** conditional through a lock a caller can name (its own, or one over the parameters) */
+  let namedCond = false;
   if (exits.length > 0) {
     const one = signLetter(exits.reduce((m, ex) => m | ex.ret, 0));
     if (one) sum.returns = one;
@@ -173,6 +227,7 @@ export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>):
         if (e) sum.acquires.push(e);
       } else if (exits.some((ex) => !ex.state.held.some((x) => x.inst === h.inst))) {
         sum.conditional = true;
+        if (effect(h)) namedCond = true;
       }
     }
     // locks held at some exits only (taken here, from any exit), for the by-return-value split
@@ -206,13 +261,14 @@ export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>):
       // error path deep down (gfs2 withdraw) is not something callers can rely on either way
       const asserted = rec.asserts.some((r) => r.ref.inst === inst);
       if (asserted || exits.every((ex) => ex.state.entryAssumed.includes(inst))) sum.requires.push(e);
-      const gone = exits.map((ex) => ex.state.notHeld.includes(inst) && !ex.state.held.some((x) => x.inst === inst));
+      const gone = exits.map((ex) => (ex.state.notHeld.includes(inst) || ex.state.notHeld.includes(`${inst}${ENTRY_GONE}`)) && !ex.state.held.some((x) => x.inst === inst));
       if (gone.every((b) => b)) sum.releases.push(e);
-      else if (exits.some((ex) => ex.state.notHeld.includes(inst))) { sum.conditional = true; condEffects.push({ kind: 'release', e, happened: gone }); }
+      else if (exits.some((ex) => ex.state.notHeld.includes(inst))) { sum.conditional = true; namedCond = true; condEffects.push({ kind: 'release', e, happened: gone }); }
     }
     if (sum.conditional) {
       const split = byReturn(exits, condEffects, effect, fn);
       if (split) sum.byReturn = split;
+      else if (!namedCond) sum.condUnnamed = true;
     }
   }
   for (const a of fn.annotations) {
@@ -289,6 +345,8 @@ export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>):
   }
   const stores = taskStoresOf(fn);
   if (stores) sum.taskStores = stores;
+  const fieldStores = fieldStoresOf(fn);
+  if (fieldStores) sum.fieldStores = fieldStores;
   if (!sum.sleep) {
     const sl = rec.acquires.find((a) => ['mutex', 'rwsem', 'percpu_rwsem', 'semaphore', 'glock', 'folio'].includes(a.ref.kind) && !a.try && !a.chain && must(a.pos));
     if (sl) sum.sleep = { file: rec.file, pos: sl.pos, api: sl.ref.via, chain: [], releasedBefore: released(sl.before) };

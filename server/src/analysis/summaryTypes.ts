@@ -69,6 +69,11 @@ export interface Summary {
   /** the function returns with some lock held on only some return values (trylock-like) */
   conditional?: boolean;
   /**
+   * conditional only through locks on objects its callers cannot name (a local's: __dentry_kill()
+   * returns the parent dentry locked or NULL): its every-path releases still apply at a call
+   */
+  condUnnamed?: boolean;
+  /**
    * the sign of the return value, the same on every path (`return true;` in compaction's
    * compact_lock_irqsave(), `return 0;`): a caller's `locked = f()` knows it
    */
@@ -79,6 +84,12 @@ export interface Summary {
    * of the field is decided instead of forgotten
    */
   taskStores?: Record<string, number>;
+  /**
+   * pointers the function stores in a parameter's field on every path to its return, its only store
+   * there (`open->tlink = tlink;` in cifs_add_pending_open_locked(): `{ "$2->tlink": "$1" }`): after the
+   * call, a lock the caller holds through the stored pointer is also named through the field
+   */
+  fieldStores?: Record<string, string>;
   /**
    * A conditional function whose every conditional effect is decided by the sign of its return
    * value (`lock_two_directories()`: both parents locked unless it returns ERR_PTR, the rename mutex
