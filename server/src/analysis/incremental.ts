@@ -65,7 +65,7 @@ interface FileState {
    * (Tree.edit) but not re-parsed: regional() re-parsed only the edited
    * functions. Its top-level items and container groups, and the extents of
    * those functions, are what a re-parse gives (regional() checks that);
-   * what is inside them is not. treeOf() re-parses it when a whole tree is
+   * what is inside them is not. parsedOf() re-parses it when a whole tree is
    * wanted.
    */
   stale?: boolean;
@@ -204,7 +204,7 @@ export class IncrementalFiles {
     const st = this.lru.get(path);
     if (st?.stale) {
       // the edits regional() applied to the tree: one incremental re-parse of the functions they were in
-      st.parsed = { ...st.parsed, tree: cParser().parse(st.parsed.normalized.text, st.parsed.tree, { bufferSize: 16 * 1024 }) };
+      st.parsed = { ...st.parsed, tree: reparse(st.parsed.normalized.text, st.parsed.tree) };
       st.stale = false;
     }
     return st?.parsed;
@@ -244,15 +244,11 @@ export class IncrementalFiles {
     const newEnd = b.length - s;
     const oldLines = prev.parsed.lines;
     const newLines = oldLines.edited(text, p, oldEnd, newEnd);
-    const pt = (lines: LineIndex, off: number): { row: number; column: number } => {
-      const q = lines.position(off);
-      return { row: q.line, column: q.col };
-    };
     const delta = newEnd - oldEnd;
     const lineDelta = newLines.lineCount - oldLines.lineCount;
     const edit = {
       startIndex: p, oldEndIndex: oldEnd, newEndIndex: newEnd,
-      startPosition: pt(oldLines, p), oldEndPosition: pt(oldLines, oldEnd), newEndPosition: pt(newLines, newEnd),
+      startPosition: point(oldLines, p), oldEndPosition: point(oldLines, oldEnd), newEndPosition: point(newLines, newEnd),
     };
     let tree = prev.parsed.tree;
     // an edit inside one function: re-parse that function only
@@ -269,10 +265,9 @@ export class IncrementalFiles {
       }
     }
     // the functions regional() re-parsed on their own, re-parsed in the tree first: the changed ranges below are this edit's
-    if (prev.stale) tree = cParser().parse(a, tree, { bufferSize: 16 * 1024 });
+    if (prev.stale) tree = reparse(a, tree);
     tree.edit(edit);
-    // small chunks: tree-sitter reads little of the text when it reuses most of the old tree
-    const newTree = cParser().parse(b, tree, { bufferSize: 16 * 1024 });
+    const newTree = reparse(b, tree);
     const parsed: ParsedFile = { text, normalized: norm, tree: newTree, lines: newLines };
     /** Where an unchanged node [st, en) of the new text was in the old one, and how many lines it moved; undefined if changed. */
     const unchanged = (st: number, en: number): { oldSt: number; d: number; col: number } | undefined => {
@@ -413,8 +408,7 @@ export class IncrementalFiles {
       for (let i = 0; i < kb; i++) out.push(keep(tops[i]));
       out.push(...mid);
       for (let i = ka; i < tops.length; i++) out.push(move(tops[i], e.delta, e.lineDelta));
-      for (let i = 0; i < kb; i++) this.stats.kept += tops[i].fns.length;
-      for (let i = ka; i < tops.length; i++) this.stats[e.lineDelta === 0 ? 'kept' : 'shifted'] += tops[i].fns.length;
+      this.tally(tops.slice(0, kb), tops.slice(ka), e.lineDelta);
       return { ir: assemble(sub, out), tops: out };
     }
     return undefined;
@@ -459,10 +453,6 @@ export class IncrementalFiles {
     const top = tops[ti];
     const fi = top ? top.fns.findIndex((f) => f.start === st) : -1;
     if (fi < 0 || top.fns[fi].end !== fnNode.endIndex || top.end < fnNode.endIndex) return undefined;
-    const pt = (off: number): { row: number; column: number } => {
-      const q = now.lines.position(off);
-      return { row: q.line, column: q.col };
-    };
     // the previous edit's tree of this function: re-parsed incrementally (tree-sitter re-reads the edit only);
     // else parsed whole, which for a very long function costs more than re-parsing the file incrementally
     const reuse = prev.fnTree && prev.fnTree.start === st && prev.fnTree.end === fnNode.endIndex ? prev.fnTree.tree : undefined;
@@ -470,7 +460,7 @@ export class IncrementalFiles {
     reuse?.edit(edit);
     const text = now.normalized.text;
     const tree = cParser().parse(text, reuse, {
-      includedRanges: [{ startIndex: st, endIndex: en, startPosition: pt(st), endPosition: pt(en) }],
+      includedRanges: [{ startIndex: st, endIndex: en, startPosition: point(now.lines, st), endPosition: point(now.lines, en) }],
       bufferSize: Math.max(1024, en - st + 64),
     });
     const root = tree.rootNode;
@@ -491,11 +481,16 @@ export class IncrementalFiles {
       items: top.items.map((it) => (it.start < st ? it : moveItem(it, e.delta, d))),
     });
     for (let i = ti + 1; i < tops.length; i++) out.push(move(tops[i], e.delta, d));
-    this.stats.kept += fi;
-    this.stats[d === 0 ? 'kept' : 'shifted'] += top.fns.length - fi - 1;
-    for (let i = 0; i < ti; i++) this.stats.kept += tops[i].fns.length;
-    for (let i = ti + 1; i < tops.length; i++) this.stats[d === 0 ? 'kept' : 'shifted'] += tops[i].fns.length;
+    this.tally(tops.slice(0, ti), tops.slice(ti + 1), d, fi, top.fns.length - fi - 1);
     return { ir: assemble(sub, out), tops: out, fnTree: { tree, start: st, end: en } };
+  }
+
+  /** Count the functions kept before the edit and those kept or shifted (by `d` lines) after it. */
+  private tally(before: readonly Top[], after: readonly Top[], d: number, fnsBefore = 0, fnsAfter = 0): void {
+    for (const t of before) fnsBefore += t.fns.length;
+    for (const t of after) fnsAfter += t.fns.length;
+    this.stats.kept += fnsBefore;
+    this.stats[d === 0 ? 'kept' : 'shifted'] += fnsAfter;
   }
 
   private touch(path: string, st: FileState): void {
@@ -548,6 +543,17 @@ function topsOf(nodes: readonly SyntaxNode[], fns: readonly FunctionIR[], items:
     out.push(t);
   }
   return out;
+}
+
+/** Re-parse `text` from `old` (edited): small chunks, as tree-sitter reads little of the text when it reuses most of the old tree. */
+function reparse(text: string, old: Tree): Tree {
+  return cParser().parse(text, old, { bufferSize: 16 * 1024 });
+}
+
+/** tree-sitter's point of an offset. */
+function point(lines: LineIndex, off: number): { row: number; column: number } {
+  const q = lines.position(off);
+  return { row: q.line, column: q.col };
 }
 
 /** The file's IR from its top-level items in order (the rest, directives and line count, from `sub`). */
