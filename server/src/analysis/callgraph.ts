@@ -2,7 +2,8 @@
 // through ops-struct initialisers, and its strongly connected components in
 // bottom-up order (callees before callers), which is the order summaries are
 // computed in (Workspace.analyze, parallel.ts).
-import type { Cond, FileIR, FunctionIR, Op } from './ir';
+import type { FileIR, FunctionIR } from './ir';
+import { forEachOp } from './ir';
 
 /** Every callee name an op (or a condition) mentions. */
 const calleesMemo = new WeakMap<FunctionIR, string[]>();
@@ -10,20 +11,8 @@ export function calleesOf(fn: FunctionIR): string[] {
   const known = calleesMemo.get(fn);
   if (known) return known;
   const out = new Set<string>();
-  const fromOp = (op: Op): void => {
-    if (op.k === 'call' && !op.call.indirect && op.call.guard === undefined) out.add(op.call.name);
-    if (op.k === 'branch') fromCond(op.cond);
-  };
-  const fromCond = (c: Cond): void => {
-    switch (c.k) {
-      case 'not': fromCond(c.e); break;
-      case 'and': case 'or': fromCond(c.a); fromCond(c.b); break;
-      case 'seq': c.pre.forEach(fromOp); fromCond(c.c); break;
-      case 'test': if (c.s.k === 'call' && !c.s.call.indirect) out.add(c.s.call.name); break;
-      default: break;
-    }
-  };
-  for (const n of fn.nodes) if (n.op) fromOp(n.op);
+  // (a guard statement is no call; a guard tried in a condition, scoped_cond_guard's, is named as one)
+  forEachOp(fn, (op, _, tested) => { if (op.k === 'call' && !op.call.indirect && (tested || op.call.guard === undefined)) out.add(op.call.name); });
   const res = [...out];
   calleesMemo.set(fn, res);
   return res;

@@ -17,6 +17,7 @@ import type { FaultApi } from '../model/faultApi';
 import type { StructTable } from '../model/classes';
 import { baseClass } from '../model/classes';
 import type { Call, Cond, FunctionIR, Op, Pos, Rel, Value } from './ir';
+import { isParam, isVarOf } from './ir';
 import { ClassKey, isIndexed, LockRef, Resolver } from './locks';
 import {
   ANY, addHeld, dropAtomsOf, findHeld, Held, initialState, mentions, N, P, removeHeld, setVar, SIGN_BITS, signOf, State,
@@ -278,7 +279,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
     return { ...s, held: s.held.map((h) => (passed(h) ? { ...h, handedOff: true } : h)) };
   };
   /** A local on this function's stack (not a parameter, not a path). */
-  const isPlainLocal = (name: string): boolean => /^[A-Za-z_]\w*$/.test(name) && name in fn.locals && !fn.params.some((p) => p.name === name);
+  const isPlainLocal = (name: string): boolean => IDENT.test(name) && name in fn.locals && !isParam(fn, name);
   /**
    * A locked object's pointer stored through a pointer (`path->nodes[level] = eb`, `*foliop = folio`),
    * or a lock token stored so (`*idx = srcu_read_lock(&s)`): whoever owns that memory now owns the lock.
@@ -298,7 +299,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
     const m = /^([A-Za-z_]\w*)(->|$)/.exec(inst);
     if (!m || !relevant.vars.has(m[1])) return s;
     const v = m[1];
-    if (!(v in fn.locals) && !fn.params.some((p) => p.name === v)) return s;
+    if (!isVarOf(fn, v)) return s;
     const cur = varSign(s, v);
     if (!(cur & P) || cur === P) return s;
     return { ...s, vars: { ...s.vars, [v]: P } };
@@ -412,7 +413,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
     let out: [State, LockRef[]][] = [[s0, []]];
     refs.forEach((ref, i) => {
       const raw = call.args[argIdx[i]] ?? '';
-      const v = /^[A-Za-z_]\w*$/.test(raw) && relevant.vars.has(raw) ? raw : undefined;
+      const v = IDENT.test(raw) && relevant.vars.has(raw) ? raw : undefined;
       const next: [State, LockRef[]][] = [];
       for (const [s, rs] of out) {
         const cur = v ? varSign(s, v) : ANY;
@@ -600,7 +601,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
         // (a lock of the object one of our parameters points to, passed as it is: `$0->d_lock` of `victim`)
         const m = /^\$(\d+)(?:->|\.)/.exec(r.template);
         const arg = m ? call.args[Number(m[1])] : undefined;
-        if (!arg || !fn.params.some((p) => p.name === arg)) continue;
+        if (!arg || !isParam(fn, arg)) continue;
         const inst = resolver.instance(r.template, call.args);
         const cls = resolver.refineClass(r.cls, r.template, call.args);
         // (by class: a lock we took may be named otherwise there, `unlock_rename(cache->graveyard, dir)`)
@@ -699,9 +700,8 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
    * break;` then `spin_unlock(&cur_op->lock)`, a `return wp;` of `wp = oldest`).
    */
   const copyAlias = (s: State, x: string, y: string): State => {
-    if (x === y || !/^[A-Za-z_]\w*$/.test(y) || x.startsWith('$')) return s;
-    const known = (v: string): boolean => v in fn.locals || fn.params.some((p) => p.name === v);
-    if (!known(x) || !known(y)) return s;
+    if (x === y || !IDENT.test(y) || x.startsWith('$')) return s;
+    if (!isVarOf(fn, x) || !isVarOf(fn, y)) return s;
     const rooted = (h: Held): boolean => !h.entry && !h.alias && !h.inst.includes('@') && (h.inst.startsWith(`${y}->`) || h.inst.startsWith(`${y}.`));
     if (!s.held.some(rooted)) return s;
     // a lock named through another local's expansion over x or y (`parent` is `p->d_parent`, then
@@ -722,9 +722,8 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
    */
   const storeAlias = (s: State, lhs: string, v: string): State => {
     if (!IDENT.test(v) || v.startsWith('$') || fn.aliases[v] !== undefined) return s;
-    const known = (x: string): boolean => x in fn.locals || fn.params.some((p) => p.name === x);
     const m = /^([A-Za-z_]\w*)(?:->|\.)[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*$/.exec(lhs);
-    if (!m || !known(v) || !known(m[1]) || m[1] === v) return s;
+    if (!m || !isVarOf(fn, v) || !isVarOf(fn, m[1]) || m[1] === v) return s;
     const named = (h: Held): boolean => !h.entry && !h.alias && !h.inst.includes('@') && mentions(h.inst, v);
     if (!s.held.some(named)) return s;
     const path = resolver.expand(lhs);
@@ -745,7 +744,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
   const renameStale = (s: State, v: string): State => {
     // the caller's lock released through parameter v (`victim = __dentry_kill(victim)` released
     // `victim->d_lock`) stays released when v names another object: kept under a stale name the summary reads
-    const gone = !fn.params.some((p) => p.name === v) ? [] : s.notHeld.filter((n) => s.entryAssumed.includes(n) && namedVia(n, v) && !n.includes('@'));
+    const gone = !isParam(fn, v) ? [] : s.notHeld.filter((n) => s.entryAssumed.includes(n) && namedVia(n, v) && !n.includes('@'));
     let out = forgetReleased(s, v);
     if (gone.length) out = { ...out, notHeld: [...new Set([...out.notHeld, ...gone.map((n) => `${n}${ENTRY_GONE}`)])].sort() };
     if (out.held.some((h) => h.alias)) {
@@ -762,7 +761,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
     // (handed to a callee we cannot follow) must not grow the held set on every iteration
     // (an annotation naming a local, `__releases(ci->i_ceph_lock)` with `ci` set from a parameter in
     // its declaration, means the value the local is given, not a stale one)
-    const isLocal = v in fn.locals && !fn.params.some((p) => p.name === v);
+    const isLocal = v in fn.locals && !isParam(fn, v);
     const held: Held[] = [];
     for (const h of out.held) {
       const x = namedVia(h.inst, v) && !(h.entry && isLocal) ? { ...h, inst: `${h.inst}@${h.site.line + 1}` } : h;
@@ -1153,7 +1152,6 @@ export function relevantFacts(fn: FunctionIR, know: Knowledge, summaries?: Summa
   const tested = new Map<string, number>();
   /** `x = E` copies into a local or parameter x (E not reading x): the atoms `x==E` and `E==x` they decide */
   const copyEqs = new Map<string, { x: string; e: string }>();
-  const isLocal = (v: string): boolean => v in fn.locals || fn.params.some((p) => p.name === v);
   /** `p = &E`: stores through p may change E (not followed: an E so reachable is not tracked) */
   const addressed: string[] = [];
   const atoms = new Map<string, number>();
@@ -1173,7 +1171,7 @@ export function relevantFacts(fn: FunctionIR, know: Knowledge, summaries?: Summa
         if (op.value.k === 'const' && !/^[A-Za-z_$]\w*$/.test(op.lhs)) storedAtoms.add(op.lhs);
         if (op.from?.startsWith('&')) addressed.push(op.from.slice(1));
         // (E a plain lvalue rooted in a local or parameter: a global may change in any call, a READ_ONCE() concurrently)
-        if (op.from !== undefined && IDENT.test(op.lhs) && isLocal(op.lhs) && LVALUE.test(op.from) && isLocal(/\w+/.exec(op.from)![0]) && !mentions(op.from, op.lhs)) {
+        if (op.from !== undefined && IDENT.test(op.lhs) && isVarOf(fn, op.lhs) && LVALUE.test(op.from) && isVarOf(fn, /\w+/.exec(op.from)![0]) && !mentions(op.from, op.lhs)) {
           copyEqs.set(`${op.lhs}==${op.from}`, { x: op.lhs, e: op.from });
           copyEqs.set(`${op.from}==${op.lhs}`, { x: op.lhs, e: op.from });
         }
@@ -1410,7 +1408,7 @@ function lockRelevantFacts(fn: FunctionIR, know: Knowledge, summaries: SummaryLo
     const out = api ? heldOutVar(api, call) : undefined;
     if (out) rel.add(`v:${out}`);
     // NULL-tolerant lock calls split on their pointer arguments' signs
-    if (api?.nullArgs) for (const a of call.args) if (/^[A-Za-z_]\w*$/.test(a)) rel.add(`v:${a}`);
+    if (api?.nullArgs) for (const a of call.args) if (IDENT.test(a)) rel.add(`v:${a}`);
     return lockResult;
   };
   let storeIsLockResult = false;
@@ -1472,7 +1470,7 @@ function lockRelevantFacts(fn: FunctionIR, know: Knowledge, summaries: SummaryLo
   const underLockPath = (lhs: string): boolean => [...lockPaths].some((p) => p === lhs || [`${lhs}->`, `${lhs}.`, `${lhs}[`].some((q) => p.startsWith(q)));
   for (const [node, what] of pendingEscape) if (what === '$call' || lockArgIds.has(what)) lockOp[node] = 1;
   for (const [node, lhs] of pendingAssign) {
-    if (/^[A-Za-z_]\w*$/.test(lhs) ? lockArgIds.has(lhs) : underLockPath(lhs)) lockOp[node] = 1;
+    if (IDENT.test(lhs) ? lockArgIds.has(lhs) : underLockPath(lhs)) lockOp[node] = 1;
   }
   if (folios) for (const [node, args] of plainCalls) if (args.some((a) => [...a.matchAll(/[A-Za-z_]\w*/g)].some((m) => lockArgIds.has(m[0])))) lockOp[node] = 1;
   const takesLocks = lockOp.some((x) => x === 1) || fn.annotations.length > 0;
@@ -1564,7 +1562,7 @@ function lockRelevantFacts(fn: FunctionIR, know: Knowledge, summaries: SummaryLo
   };
   const keptAtoms = (): string[] => [...rel].filter((k) => k.startsWith('a:')).map((k) => k.slice(2));
   const writesKept = (w: string, atoms: readonly string[]): boolean =>
-    rel.has(/^[A-Za-z_]\w*$/.test(w) ? `v:${w}` : keyOfAtom(w)) || atoms.some((a) => mentions(a, w));
+    rel.has(IDENT.test(w) ? `v:${w}` : keyOfAtom(w)) || atoms.some((a) => mentions(a, w));
   let deadMemo = new Map<number, boolean>();
   let deadFor = -1;
   const deadRead = (t: number): boolean => {
@@ -1670,10 +1668,9 @@ function callClobbers(fn: FunctionIR, k: string): boolean {
   if (!memo) { memo = new Map(); CLOBBERED.set(fn, memo); }
   let drop = memo.get(k);
   if (drop === undefined) {
-    const local = (v: string): boolean => fn.params.some((p) => p.name === v) || v in fn.locals;
     const stable = /^#|^[A-Z][A-Z0-9_]*\(/.test(k);
     const roots = [...k.matchAll(/(?<![\w>.])([a-z_]\w*)(?=\s*(->|\.))/g)].map((m) => m[1]);
-    drop = !stable && roots.some((r) => r === 'current' || !local(r));
+    drop = !stable && roots.some((r) => r === 'current' || !isVarOf(fn, r));
     memo.set(k, drop);
   }
   return drop;

@@ -4,7 +4,8 @@
 import type { LockKind, Mode } from '../model/lockApi';
 import { TRUNCATE_APIS } from '../model/faultApi';
 import type { FnRecords } from './dataflow';
-import type { Cond, Op, Pos } from './ir';
+import type { Pos } from './ir';
+import { forEachOp, isVarOf } from './ir';
 import type { Held, State } from './state';
 import type { Released } from './summaryTypes';
 import { withoutReleased } from './dataflow';
@@ -121,25 +122,16 @@ export function extractEvents(rec: FnRecords): FnEvents {
     }
   }
   if (rec.fn.isStatic) ev.isStatic = true;
-  const local = (x: string): boolean => x in rec.fn.locals || rec.fn.params.some((p) => p.name === x);
   const refs = new Set<string>();
   const ref = (x: string | undefined): void => {
     const v = x?.replace(/^&/, '');
-    if (v && /^[A-Za-z_]\w*$/.test(v) && !local(v)) refs.add(v);
+    if (v && /^[A-Za-z_]\w*$/.test(v) && !isVarOf(rec.fn, v)) refs.add(v);
   };
-  const visit = (op: Op | undefined): void => {
-    if (op?.k === 'assign') ref(op.from);
-    else if (op?.k === 'return' && op.value.k === 'var') ref(op.value.name);
-    else if (op?.k === 'call') op.call.args.forEach(ref);
-    else if (op?.k === 'branch') visitCond(op.cond);
-  };
-  const visitCond = (c: Cond): void => {
-    if (c.k === 'not') visitCond(c.e);
-    else if (c.k === 'and' || c.k === 'or') { visitCond(c.a); visitCond(c.b); }
-    else if (c.k === 'seq') { c.pre.forEach(visit); visitCond(c.c); }
-    else if (c.k === 'test' && c.s.k === 'call') c.s.call.args.forEach(ref);
-  };
-  for (const n of rec.fn.nodes) visit(n.op);
+  forEachOp(rec.fn, (op) => {
+    if (op.k === 'assign') ref(op.from);
+    else if (op.k === 'return' && op.value.k === 'var') ref(op.value.name);
+    else if (op.k === 'call') op.call.args.forEach(ref);
+  });
   for (const c of rec.calls) {
     if (c.call.indirect || !c.callee?.requires.length) continue;
     const held = [...new Set(c.before.held.filter((h) => !h.inst.includes('@')).map((h) => `${h.kind}:${h.cls}`))].sort();

@@ -179,3 +179,37 @@ export interface FileIR {
   notC?: boolean;
   lines: number;
 }
+
+// ------------------------------------------------------------ small queries over a function's IR
+
+/** Is `v` one of `fn`'s parameters? */
+export function isParam(fn: FunctionIR, v: string): boolean {
+  return fn.params.some((p) => p.name === v);
+}
+
+/** Is `v` a variable of `fn`: a parameter or a local? */
+export function isVarOf(fn: FunctionIR, v: string): boolean {
+  return v in fn.locals || isParam(fn, v);
+}
+
+/**
+ * Every op written in `fn`, in node order: each node's op, then, inside a branch condition, the ops
+ * it evaluates first (`seq`) and each call it tests, as a call op (`tested`). `node`: the CFG node
+ * holding it.
+ */
+export function forEachOp(fn: FunctionIR, visit: (op: Op, node: number, tested: boolean) => void): void {
+  const inCond = (c: Cond, node: number): void => {
+    switch (c.k) {
+      case 'not': inCond(c.e, node); break;
+      case 'and': case 'or': inCond(c.a, node); inCond(c.b, node); break;
+      case 'seq': for (const o of c.pre) inOp(o, node); inCond(c.c, node); break;
+      case 'test': if (c.s.k === 'call') visit({ k: 'call', call: c.s.call }, node, true); break;
+      default: break;
+    }
+  };
+  const inOp = (op: Op, node: number): void => {
+    visit(op, node, false);
+    if (op.k === 'branch') inCond(op.cond, node);
+  };
+  fn.nodes.forEach((n, i) => { if (n.op) inOp(n.op, i); });
+}

@@ -8,7 +8,8 @@ import type { Workspace } from './workspace';
 import type { FnRecords } from './dataflow';
 import { analyzeFunction } from './dataflow';
 import type { Finding } from './diagnostic';
-import type { Call, Cond, FunctionIR, Op, Pos } from './ir';
+import type { Call, FunctionIR, Pos } from './ir';
+import { forEachOp } from './ir';
 import type { Held, State } from './state';
 import type { Summary, SummaryLookup } from './summaryTypes';
 import type { LockApi } from '../model/lockApi';
@@ -47,20 +48,7 @@ export function functionAt(ws: Workspace, file: string, line: number, col: numbe
 /** Every call written in a function (statement calls and calls inside conditions). */
 export function callsOf(fn: FunctionIR): Call[] {
   const out: Call[] = [];
-  const fromCond = (c: Cond): void => {
-    switch (c.k) {
-      case 'not': fromCond(c.e); break;
-      case 'and': case 'or': fromCond(c.a); fromCond(c.b); break;
-      case 'seq': c.pre.forEach(fromOp); fromCond(c.c); break;
-      case 'test': if (c.s.k === 'call') out.push(c.s.call); break;
-      default: break;
-    }
-  };
-  const fromOp = (op: Op): void => {
-    if (op.k === 'call') out.push(op.call);
-    else if (op.k === 'branch') fromCond(op.cond);
-  };
-  for (const n of fn.nodes) if (n.op) fromOp(n.op);
+  forEachOp(fn, (op) => { if (op.k === 'call') out.push(op.call); });
   return out;
 }
 

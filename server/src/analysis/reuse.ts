@@ -7,7 +7,8 @@ import type { FnRecords } from './dataflow';
 import type { State } from './state';
 import type { Finding } from './diagnostic';
 import type { FnEvents } from './events';
-import type { Cond, FileIR, FunctionIR, Op } from './ir';
+import type { FileIR, FunctionIR } from './ir';
+import { forEachOp } from './ir';
 import type { Summary, SummaryLookup } from './summaryTypes';
 import type { StructTable } from '../model/classes';
 import { contentOf, memoByContent } from './incremental';
@@ -118,20 +119,7 @@ function depsOf(fn: FunctionIR): { name: string; indirect: boolean }[] {
     seen.add(k);
     out.push({ name, indirect });
   };
-  const fromOp = (op: Op): void => {
-    if (op.k === 'call') call(op.call.name, !!op.call.indirect);
-    else if (op.k === 'branch') fromCond(op.cond);
-  };
-  const fromCond = (c: Cond): void => {
-    switch (c.k) {
-      case 'not': fromCond(c.e); break;
-      case 'and': case 'or': fromCond(c.a); fromCond(c.b); break;
-      case 'seq': c.pre.forEach(fromOp); fromCond(c.c); break;
-      case 'test': if (c.s.k === 'call') call(c.s.call.name, !!c.s.call.indirect); break;
-      default: break;
-    }
-  };
-  for (const n of fn.nodes) if (n.op) fromOp(n.op);
+  forEachOp(fn, (op) => { if (op.k === 'call') call(op.call.name, !!op.call.indirect); });
   return out;
 }
 

@@ -4,7 +4,8 @@
 import { lockObject, rootVar } from '../parse/exprs';
 import type { FnRecords } from './dataflow';
 import { ENTRY_GONE } from './dataflow';
-import type { Cond, FunctionIR, Op } from './ir';
+import type { FunctionIR } from './ir';
+import { forEachOp, isParam } from './ir';
 import type { InnerAcquire, LockEffect, Released, ReturnOutcome, Summary } from './summaryTypes';
 import type { State } from './state';
 import { N, signLetter } from './state';
@@ -57,7 +58,7 @@ function nodeAt(fn: FunctionIR, pos: { line: number; col: number }): number | un
 export function kernelIterator(rec: FnRecords, inst: string): boolean {
   const it = lockObject(inst);
   const root = rootVar(it);
-  if (!root || rec.fn.params.some((p) => p.name === root) || !(root in rec.fn.locals)) return false;
+  if (!root || isParam(rec.fn, root) || !(root in rec.fn.locals)) return false;
   const initialises = (table: Readonly<Record<string, number>>): boolean => rec.calls.some((c) => {
     const k = table[c.call.name];
     return k !== undefined && c.call.args[k] !== undefined && lockObject(rec.resolver.expand(c.call.args[k])) === it;
@@ -126,23 +127,13 @@ function fieldStoresOf(fn: FunctionIR): Record<string, string> | undefined {
   const changed = new Set<string>();
   const passed = new Set<string>();
   const stores = new Map<string, number[]>();
-  const visitCall = (args: readonly string[]): void => { for (const a of args) if (/^[A-Za-z_]\w*$/.test(a)) passed.add(a); };
-  const visit = (op: Op | undefined, i: number): void => {
-    if (!op) return;
+  forEachOp(fn, (op, i) => {
     if (op.k === 'assign') {
       if (/^[A-Za-z_]\w*$/.test(op.lhs)) changed.add(op.lhs);
       else stores.set(op.lhs, [...(stores.get(op.lhs) ?? []), i]);
     } else if (op.k === 'clobber') op.vars.forEach((v) => changed.add(v));
-    else if (op.k === 'call') visitCall(op.call.args);
-    else if (op.k === 'branch') visitCond(op.cond, i);
-  };
-  const visitCond = (c: Cond, i: number): void => {
-    if (c.k === 'not') visitCond(c.e, i);
-    else if (c.k === 'and' || c.k === 'or') { visitCond(c.a, i); visitCond(c.b, i); }
-    else if (c.k === 'seq') { c.pre.forEach((o) => visit(o, i)); visitCond(c.c, i); }
-    else if (c.k === 'test' && c.s.k === 'call') visitCall(c.s.call.args);
-  };
-  fn.nodes.forEach((n, i) => visit(n.op, i));
+    else if (op.k === 'call') for (const a of op.call.args) if (/^[A-Za-z_]\w*$/.test(a)) passed.add(a);
+  });
   let out: Record<string, string> | undefined;
   for (const [lhs, at] of stores) {
     const m = FIELD_PATH.exec(lhs);
@@ -213,8 +204,6 @@ export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>):
   };
   /** effects that happen on some exits only: where (per exit) they did */
   const condEffects: CondEffect[] = [];
-  /** conditional through a lock a caller can name (its own, or one over the parameters) */
-  let namedCond = false;
   if (exits.length > 0) {
     const one = signLetter(exits.reduce((m, ex) => m | ex.ret, 0));
     if (one) sum.returns = one;
@@ -227,7 +216,6 @@ export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>):
         if (e) sum.acquires.push(e);
       } else if (exits.some((ex) => !ex.state.held.some((x) => x.inst === h.inst))) {
         sum.conditional = true;
-        if (effect(h)) namedCond = true;
       }
     }
     // locks held at some exits only (taken here, from any exit), for the by-return-value split
@@ -263,12 +251,11 @@ export function summarize(rec: FnRecords, globals: ReadonlyMap<string, string>):
       if (asserted || exits.every((ex) => ex.state.entryAssumed.includes(inst))) sum.requires.push(e);
       const gone = exits.map((ex) => (ex.state.notHeld.includes(inst) || ex.state.notHeld.includes(`${inst}${ENTRY_GONE}`)) && !ex.state.held.some((x) => x.inst === inst));
       if (gone.every((b) => b)) sum.releases.push(e);
-      else if (exits.some((ex) => ex.state.notHeld.includes(inst))) { sum.conditional = true; namedCond = true; condEffects.push({ kind: 'release', e, happened: gone }); }
+      else if (exits.some((ex) => ex.state.notHeld.includes(inst))) { sum.conditional = true; condEffects.push({ kind: 'release', e, happened: gone }); }
     }
     if (sum.conditional) {
       const split = byReturn(exits, condEffects, effect, fn);
       if (split) sum.byReturn = split;
-      else if (!namedCond) sum.condUnnamed = true;
     }
   }
   for (const a of fn.annotations) {
@@ -380,7 +367,7 @@ function byReturn(exits: readonly { ret: number; retVar?: string }[], effs: read
     // pointer is an object, not an ERR_PTR (an int `return error;` stays a possible error)
     const errSide = a === N ? true : b === N ? false : undefined;
     if (errSide === undefined) return undefined;
-    const objectPtr = (v: string | undefined): boolean => !!v && v in fn.locals && !fn.params.some((p) => p.name === v) && !SCALAR.test(fn.locals[v]);
+    const objectPtr = (v: string | undefined): boolean => !!v && v in fn.locals && !isParam(fn, v) && !SCALAR.test(fn.locals[v]);
     rets = rets.map((r, i) => (effs[0].happened[i] !== errSide && r !== N && objectPtr(exits[i].retVar) ? r & ~N : r));
     a = signs(effs[0].happened, true);
     b = signs(effs[0].happened, false);

@@ -69,11 +69,6 @@ export interface Summary {
   /** the function returns with some lock held on only some return values (trylock-like) */
   conditional?: boolean;
   /**
-   * conditional only through locks on objects its callers cannot name (a local's: __dentry_kill()
-   * returns the parent dentry locked or NULL): its every-path releases still apply at a call
-   */
-  condUnnamed?: boolean;
-  /**
    * the sign of the return value, the same on every path (`return true;` in compaction's
    * compact_lock_irqsave(), `return 0;`): a caller's `locked = f()` knows it
    */

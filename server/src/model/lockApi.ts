@@ -95,6 +95,8 @@ export interface FlagLock { instance: string; cls: string; kind: LockKind; mode:
 export const ATOMIC_KINDS: ReadonlySet<LockKind> = new Set(['spinlock', 'rwlock', 'rcu', 'preempt', 'irq', 'bitlock', 'seqlock']);
 /** Kinds that may be taken recursively by the same task without deadlock. */
 export const RECURSIVE_KINDS: ReadonlySet<LockKind> = new Set(['rcu', 'srcu', 'preempt', 'irq']);
+/** Kinds that are one per task whatever names them: rcu_read_lock(), preempt_disable(), local_irq/bh_disable(). */
+export const PER_TASK_KINDS: ReadonlySet<LockKind> = new Set(['rcu', 'preempt', 'irq']);
 /** Kinds whose acquisition may sleep. */
 export const SLEEPING_KINDS: ReadonlySet<LockKind> = new Set(['mutex', 'rwsem', 'percpu_rwsem', 'semaphore', 'glock', 'journal', 'folio']);
 

@@ -10,6 +10,7 @@ import type { ExitRec } from '../dataflow';
 import { N, P, Z, trailOf } from '../state';
 import type { Held } from '../state';
 import { annotationMatches, finding, releaseCallFor, trailLines } from './common';
+import { isParam } from '../ir';
 
 /**
  * Locks a return gives to the caller by kernel convention: the object returned (`return folio;`
@@ -25,7 +26,7 @@ function handedToCaller(rec: FnRecords, ex: ExitRec, h: Held): boolean {
     if (h.alias && [`${ex.retVar}->`, `${ex.retVar}.`].some((p) => h.alias!.startsWith(p))) return true;
   }
   if (h.kind === 'folio' && rec.fn.returnsLocked) return true;
-  if (h.kind === 'glock' && h.holder && !(/^[A-Za-z_]\w*$/.test(h.holder) && h.holder in rec.fn.locals && !rec.fn.params.some((p) => p.name === h.holder))) return true;
+  if (h.kind === 'glock' && h.holder && !(/^[A-Za-z_]\w*$/.test(h.holder) && h.holder in rec.fn.locals && !isParam(rec.fn, h.holder))) return true;
   if (h.kind === 'journal' && ex.ret !== N) return true;
   // a semaphore, or a lock taken *_non_owner(), is meant to be released by another task
   if (h.kind === 'semaphore' || /_non_owner$/.test(h.via)) return true;

@@ -8,6 +8,7 @@ import { lineOf, pathPhrase } from '../diagnostic';
 import { rootVar } from '../../parse/exprs';
 import { finding, trailLines } from './common';
 import { trailOf } from '../state';
+import { isParam } from '../ir';
 
 export function checkPagefaultImbalance(rec: FnRecords): Finding[] {
   const out: Finding[] = [];
@@ -23,7 +24,7 @@ export function checkPagefaultImbalance(rec: FnRecords): Finding[] {
     }
     for (const it of ex.state.nofault) {
       const root = rootVar(it);
-      if (!root || !rec.fn.params.some((p) => p.name === root)) continue; // a local iterator dies with the function
+      if (!root || !isParam(rec.fn, root)) continue; // a local iterator dies with the function
       if (done.has(`nf:${it}:${ex.pos.line}`)) continue;
       done.add(`nf:${it}:${ex.pos.line}`);
       const set = [...trailOf(ex.state)].reverse().find((x) => x.what === `${it}->nofault = true`);

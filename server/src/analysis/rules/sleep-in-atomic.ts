@@ -3,7 +3,8 @@
 // pagefault_disable() ("BUG: sleeping function called from invalid context").
 import type { Finding } from '../diagnostic';
 import { lineOf } from '../diagnostic';
-import { ATOMIC_KINDS, SLEEPING_KINDS } from '../../model/lockApi';
+import { ATOMIC_KINDS, PER_TASK_KINDS, SLEEPING_KINDS } from '../../model/lockApi';
+import type { LockKind } from '../../model/lockApi';
 import type { FnEvents, HeldLite } from '../events';
 import { faultSuppressed } from './fault-while-locked';
 import { heldPhrase, sameBase, WorkspaceFacts, wsFinding } from './facts';
@@ -41,13 +42,10 @@ function contradictedAnnotations(facts: WorkspaceFacts): (ev: FnEvents, h: HeldL
     if (!sites?.length) return false;
     return sites.every((held) => !held.some((x) => {
       const [kind, cls] = [x.slice(0, x.indexOf(':')), x.slice(x.indexOf(':') + 1)];
-      return kind === h.kind && (PER_TASK.has(kind) || sameBase(cls, h.cls));
+      return kind === h.kind && (PER_TASK_KINDS.has(kind as LockKind) || sameBase(cls, h.cls));
     }));
   };
 }
-
-/** kinds that are one per task whatever names them (rcu_read_lock(), preempt_disable(), ...) */
-const PER_TASK = new Set(['rcu', 'preempt', 'irq', 'bh']);
 
 function context(h: HeldLite | undefined, pf: number): string {
   if (h) {
