@@ -7,7 +7,7 @@
 // are never the same glock, so the code's way of reaching the inode names the
 // class: `GFS2_I(sdp->sd_rindex)->i_gl` is `gfs2_glock.sd_rindex`,
 // `GFS2_I(jd->jd_inode)->i_gl` is `gfs2_glock.jd_inode`.
-// `.lockorder`: `glock-origin STRUCT FIELD [CLASS]`.
+// `.lockorder`: `glock-origin STRUCT FIELD [holds=inode|glock] [class=CLASS]` (config.ts).
 
 export interface GlockOrigin {
   /** the struct holding the field (checked when the owner's type is known) */
