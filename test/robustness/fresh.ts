@@ -7,6 +7,16 @@ export function findingsOf(ws: Workspace): string {
   return JSON.stringify(ws.analyze().findings.map((f) => ({ ...f, witness: undefined })));
 }
 
+/**
+ * What the last analysis of `ws` produced besides findings, as comparable
+ * text: every function's summary and events (positions included: products
+ * kept or moved between edits must name the lines a fresh analysis names).
+ */
+export function productsOf(ws: Workspace): string {
+  const r = ws.lastResult!;
+  return JSON.stringify({ summaries: [...r.summaries], events: r.events });
+}
+
 /** A from-scratch workspace holding only `file` with `text`. */
 export function freshWorkspace(file: string, text: string): Workspace {
   const fresh = new Workspace({ keepStates: true });
@@ -14,11 +24,12 @@ export function freshWorkspace(file: string, text: string): Workspace {
   return fresh;
 }
 
-/** Give `ws` the edited text and check its findings equal a from-scratch analysis; returns the fresh workspace. */
+/** Give `ws` the edited text and check its findings, summaries and events equal a from-scratch analysis; returns the fresh workspace. */
 export function editMatchesFresh(ws: Workspace, file: string, text: string, what?: string): Workspace {
   ws.setFile(file, text);
   const got = findingsOf(ws);
   const fresh = freshWorkspace(file, text);
   assert.strictEqual(got, findingsOf(fresh), what);
+  assert.strictEqual(productsOf(ws), productsOf(fresh), `${what ?? 'after the edit'}: summaries or events differ`);
   return fresh;
 }

@@ -23,7 +23,7 @@ import { parseC } from '../../server/src/parse/parser';
 import { collectFiles } from '../../server/src/cli/main';
 import { applyEdit, nextEdit, rng } from '../perf/edits';
 import { kernelTree, missingKernel } from '../kernelSource';
-import { editMatchesFresh, findingsOf, freshWorkspace } from './fresh';
+import { editMatchesFresh, findingsOf, freshWorkspace, productsOf } from './fresh';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', 'test-fixtures');
 
@@ -358,7 +358,9 @@ describe('robustness: incremental shortcuts equal the full work', () => {
           ws.setFile(file, text);
           const got = findingsOf(ws);
           if (k % 8 === 7) {
-            assert.strictEqual(got, findingsOf(freshWorkspace(file, text)), `${rel}: findings differ after edit ${k} (${e.kind} at line ${e.start.line + 1})`);
+            const fresh = freshWorkspace(file, text);
+            assert.strictEqual(got, findingsOf(fresh), `${rel}: findings differ after edit ${k} (${e.kind} at line ${e.start.line + 1})`);
+            assert.strictEqual(productsOf(ws), productsOf(fresh), `${rel}: summaries or events differ after edit ${k} (${e.kind} at line ${e.start.line + 1})`);
             assert.strictEqual(JSON.stringify(ws.getFile(file)!.ir), JSON.stringify(buildFileIR(file, text).ir), `${rel}: IR differs after edit ${k}`);
           }
         }

@@ -128,9 +128,10 @@ interface SummaryInfo { version?: string; shape?: string; atFree?: boolean; from
 /**
  * reused: products kept as they were; relocated: products of functions that
  * moved (or whose callees' summaries moved), `productLevel` of them without
- * re-running anything; analysed: dataflow runs.
+ * re-running anything, `inPlace` of those by shifting the positions the
+ * product owns (no copy); analysed: dataflow runs.
  */
-export interface ReuseStats { reused: number; relocated: number; productLevel: number; analysed: number }
+export interface ReuseStats { reused: number; relocated: number; productLevel: number; inPlace: number; analysed: number }
 
 /**
  * The per-function product cache of Workspace.analyze(). Keyed by an id
@@ -155,11 +156,13 @@ export class AnalysisReuse {
   /** summaries relocated in this run / in the last one (entries of the next run compare against the latter) */
   private movedNow = new Map<Summary, SummaryInfo>();
   private movedPrev = new Map<Summary, SummaryInfo>();
+  /** summaries whose positions were shifted in place in this run (their callers' findings may quote them) */
+  private shiftedNow = new Set<Summary>();
   private readonly tableVersions = new WeakMap<FileIR, { structs: string; globals: string }>();
   /** the run's struct table, and its content version: entries record the lookups they made in it instead of depending on all of it */
   private structs?: StructTable;
   private structsVersion = '';
-  stats: ReuseStats = { reused: 0, relocated: 0, productLevel: 0, analysed: 0 };
+  stats: ReuseStats = { reused: 0, relocated: 0, productLevel: 0, inPlace: 0, analysed: 0 };
   /** ids of the functions whose dataflow ran in the last run */
   analysedIds: string[] = [];
 
@@ -185,8 +188,9 @@ export class AnalysisReuse {
     this.structsVersion = structs ? hs.digest('hex') : '';
     if (!structs) this.env += hs.digest('hex');
     this.next = new Map();
-    this.stats = { reused: 0, relocated: 0, productLevel: 0, analysed: 0 };
+    this.stats = { reused: 0, relocated: 0, productLevel: 0, inPlace: 0, analysed: 0 };
     this.analysedIds = [];
+    this.shiftedNow = new Set();
   }
 
   /** Finish a run: entries not used by it are dropped. */
@@ -298,7 +302,9 @@ export class AnalysisReuse {
     if (!e || e.env !== this.env || e.flags !== flags || e.sums.length !== sums.length || !this.structsHold(e)) return { store };
     const prevRec = e.product.lazyRec ?? (e.product.rec ? LazyRecords.of(e.product.rec) : undefined);
     if (needRecords && !prevRec) return { store };
-    if (e.fn === fn && e.annotations === annotations && sums.every((x, i) => this.same(x, e.sums[i]))) {
+    // a callee moved in place: the positions this product shares with it moved with it, but findings quote lines (re-run the rules)
+    const quotesMoved = e.product.findings.length > 0 && this.shiftedNow.size > 0 && sums.some((x) => x !== undefined && this.shiftedNow.has(x));
+    if (e.fn === fn && e.annotations === annotations && !quotesMoved && sums.every((x, i) => this.same(x, e.sums[i]))) {
       this.next.set(id, e);
       // a summary relocated in an earlier run keeps what is known of it (its shape) while it is reused
       const known = this.movedPrev.get(e.product.summary);
@@ -318,6 +324,26 @@ export class AnalysisReuse {
     e.sums.forEach((old, i) => { if (old) { from.push(old); to.push(sums[i]); } });
     from.push(e.fn);
     to.push(fn);
+    const own = OWNED.get(e.product);
+    if (own && !flags.includes('r') && sums.every((x, i) => x === e.sums[i])) {
+      // positions only this product holds (a relocation copied them): shift them where they are
+      for (const o of own) {
+        const p = o as { line: number; endLine?: number };
+        p.line += d;
+        if (typeof p.endLine === 'number') p.endLine += d;
+      }
+      const summary = e.product.summary;
+      this.infoOf(summary).version = undefined;
+      const known = this.movedPrev.get(summary);
+      if (known) this.movedNow.set(summary, known);
+      if (d !== 0) this.shiftedNow.add(summary);
+      if (prevRec) e.product.lazyRec = prevRec.moved(d, from, to);
+      this.next.set(id, { fn, annotations, env: this.env, flags, sums, product: e.product, structs: e.structs, structLookups: e.structLookups });
+      this.stats.relocated++;
+      this.stats.productLevel++;
+      this.stats.inPlace++;
+      return { hit: e.product, moved: true, store: () => undefined };
+    }
     if (e.product.findings.length === 0 && !e.product.budgetHit) {
       const moved = relocateProduct(e.product, d, e.sums, sums);
       if (moved) {
@@ -341,6 +367,16 @@ export class AnalysisReuse {
 
 /** Parts of products that hold no position, no renamed instance and no callee object: shared by every relocation. */
 const STATIC = new WeakSet<object>();
+
+/**
+ * Per product relocated by a non-zero distance: the position objects that
+ * relocation made for it. No other product, no records and no function IR
+ * hold them (a callee's positions, which callers share, are the callee's),
+ * so the product's next move shifts them in place (AnalysisReuse.check)
+ * instead of copying the product; its summary stays the same object, and
+ * callers that did not move keep their products as they are.
+ */
+const OWNED = new WeakMap<FnProduct, object[]>();
 
 const isPosition = (v: object): boolean => {
   const o = v as { line?: unknown; endLine?: unknown };
@@ -395,6 +431,7 @@ export function relocateProduct(p: FnProduct, d: number, before: readonly (Summa
     }
   }
   let ok = true;
+  const own: object[] = [];
   // objects met that relocation may change: positions, renamed instances, callee objects (and copies made)
   let touched = 0;
   // copy-on-write: what holds no position and no callee object is shared with the previous product (products are never modified)
@@ -434,6 +471,7 @@ export function relocateProduct(p: FnProduct, d: number, before: readonly (Summa
       if (out && moves) {
         out.line = (o.line as number) + d;
         if (typeof o.endLine === 'number') out.endLine = o.endLine + d;
+        own.push(out);
       }
       if (out) res = out;
     }
@@ -447,7 +485,9 @@ export function relocateProduct(p: FnProduct, d: number, before: readonly (Summa
   if (p.events) out.events = copy(p.events) as FnEvents;
   delete out.rec;
   delete out.lazyRec;
-  return ok ? out : undefined;
+  if (!ok) return undefined;
+  if (d !== 0) OWNED.set(out, own);
+  return out;
 }
 
 /** A Map filled from `fill` on first use. */
