@@ -231,6 +231,14 @@ describe('robustness: incremental shortcuts equal the full work', () => {
     step((ls) => ls.splice(ls.indexOf('static int leaf(struct foo *f)'), 0, 'int between;'), false, 'declaration added between functions');
     step((ls) => ls.splice(ls.indexOf('\tspin_lock(&f->spin);'), 0, '\tspin_lock(&f->spin);'), true, 'statement added after the file was re-parsed');
     assert.strictEqual(inc.parsedOf('f.c')!.tree.rootNode.toString(), parseC(text).tree.rootNode.toString());
+    // functions re-parsed on their own at both ends of the file, then an edit the whole-file path takes between them:
+    // the stale tree is re-parsed once, with that edit, and what it reports as changed inside those functions
+    // (whose IR is already current) does not widen the region rebuilt around the edit
+    step((ls) => ls.splice(ls.indexOf('\tmutex_lock(&f->b->m);'), 0, '\tf->x = 3;'), true, 'statement added in the first function');
+    step((ls) => ls.splice(ls.indexOf('\tint n = 1;') + 1, 0, '\tn--;'), true, 'statement added in the last function');
+    const items = inc.stats.regionItems;
+    step((ls) => ls.splice(ls.indexOf('static int leaf(struct foo *f)'), 0, 'int between2;'), false, 'declaration added between functions, the tree stale');
+    assert.ok(inc.stats.regionItems - items <= 3, `only the items around the edit were rebuilt (${inc.stats.regionItems - items})`);
     // a very long function is not parsed on its own (the whole file's incremental re-parse is cheaper)
     step((ls) => ls.push('static void long_one(struct foo *f)', '{', ...Array.from({ length: 700 }, (_, i) => `\tf->x = ${i};`), '}'), false, 'long function added');
     step((ls) => ls.splice(ls.indexOf('\tf->x = 350;'), 0, '\tmutex_lock(&global_lock);'), false, 'edit in the long function');

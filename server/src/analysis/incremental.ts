@@ -42,6 +42,8 @@ export interface IncrementalStats {
   regional: number;
   /** of those, re-parses of the function the previous build re-parsed, from its tree (a run of edits in one function) */
   regionalFromTree: number;
+  /** top-level items the other spliced builds took from the new tree (the region around the edit) */
+  regionItems: number;
   /** functions kept (unchanged, or shifted) / rebuilt in incremental builds */
   kept: number;
   shifted: number;
@@ -69,6 +71,13 @@ interface FileState {
    * wanted.
    */
   stale?: boolean;
+  /**
+   * While stale: the extents (in this version's normalised text) of the
+   * functions regional() re-parsed since the tree was last re-parsed. A
+   * whole-file re-parse of the stale tree reports them as changed; their IR
+   * is already this version's, so those ranges do not widen the splice.
+   */
+  staleFns?: { start: number; end: number }[];
   /** the tree regional() parsed the function at [start, end) of this version from (the next edit there re-parses it incrementally) */
   fnTree?: { tree: Tree; start: number; end: number };
 }
@@ -193,7 +202,7 @@ export function shiftLines<T>(v: T, d: number): T {
  */
 export class IncrementalFiles {
   private readonly lru = new Map<string, FileState>();
-  readonly stats: IncrementalStats = { full: 0, incremental: 0, windowed: 0, wholeNormalized: 0, spliced: 0, regional: 0, regionalFromTree: 0, kept: 0, shifted: 0, rebuilt: 0 };
+  readonly stats: IncrementalStats = { full: 0, incremental: 0, windowed: 0, wholeNormalized: 0, spliced: 0, regional: 0, regionalFromTree: 0, regionItems: 0, kept: 0, shifted: 0, rebuilt: 0 };
 
   constructor(private readonly capacity = 8) {}
 
@@ -260,12 +269,17 @@ export class IncrementalFiles {
         tree.edit(edit);
         this.stats.spliced++;
         this.stats.regional++;
-        this.remember(path, { text, parsed: { text, normalized: norm, tree, lines: newLines }, ir: r.ir, tops: r.tops, depthBound, nested, stale: true, fnTree: r.fnTree });
+        // the functions re-parsed on their own so far, moved by this edit, and this one
+        const f = r.fnTree!;
+        const staleFns = (prev.stale ? prev.staleFns ?? [] : []).filter((x) => x.start !== f.start).map((x) => (x.start >= oldEnd ? { start: x.start + delta, end: x.end + delta } : x));
+        staleFns.push({ start: f.start, end: f.end });
+        this.remember(path, { text, parsed: { text, normalized: norm, tree, lines: newLines }, ir: r.ir, tops: r.tops, depthBound, nested, stale: true, staleFns, fnTree: r.fnTree });
         return r.ir;
       }
     }
-    // the functions regional() re-parsed on their own, re-parsed in the tree first: the changed ranges below are this edit's
-    if (prev.stale) tree = reparse(a, tree);
+    // a stale tree is re-parsed together with this edit: the changed ranges inside the functions regional()
+    // re-parsed on their own are not this edit's (their IR is current), and are left out below
+    const staleFns = prev.stale ? (prev.staleFns ?? []).filter((x) => x.end <= p || x.start >= oldEnd).map((x) => (x.start >= oldEnd ? { start: x.start + delta, end: x.end + delta } : x)) : [];
     tree.edit(edit);
     const newTree = reparse(b, tree);
     const parsed: ParsedFile = { text, normalized: norm, tree: newTree, lines: newLines };
@@ -331,7 +345,7 @@ export class IncrementalFiles {
     if (win) {
       const r = this.splice(path, prev, parsed, hooks, items, errs, index, {
         p, oldEnd, newEnd, delta, lo: Math.min(p, win.start), hi: Math.max(newEnd, win.end + delta),
-        changed: tree.getChangedRanges(newTree), lineDelta,
+        changed: tree.getChangedRanges(newTree).filter((r) => !staleFns.some((x) => x.start <= r.startIndex && r.endIndex <= x.end)), lineDelta,
       });
       if (r) {
         this.stats.spliced++;
@@ -399,6 +413,7 @@ export class IncrementalFiles {
       const next = ka < tops.length ? tops[ka] : undefined;
       if (nextNode ? !next || !same(nextNode, next, e.delta) : next) { hi = Math.max(hi, nextNode ? nextNode.endIndex : next!.end + e.delta); continue; }
       // rebuild the region's items
+      this.stats.regionItems += nodes.length;
       index(tops.slice(kb, ka));
       const region = { ...parsed, tree: { rootNode: { namedChildren: nodes } } as unknown as Tree };
       const { ir: sub } = buildFileIR(path, parsed.text, { ...hooks, parsed: region });
