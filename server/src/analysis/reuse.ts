@@ -288,7 +288,7 @@ export class AnalysisReuse {
    * function does not see its own new summary).
    */
   check(id: string, fn: FunctionIR, lookup: SummaryLookup | readonly (Summary | undefined)[], flags: string, needRecords: boolean):
-    { hit?: FnProduct; moved?: boolean; relocated?: FnRecords; store: (p: FnProduct, structLookups?: StructLookup[]) => void } {
+    { hit?: FnProduct; moved?: boolean; relocated?: FnRecords; first?: boolean; store: (p: FnProduct, structLookups?: StructLookup[]) => void } {
     // the summaries of summaryDeps(fn), as the dataflow will look them up (or already looked up by the caller)
     const sums = Array.isArray(lookup) ? lookup as (Summary | undefined)[]
       : summaryDeps(fn).map((d) => (d.indirect ? (lookup as SummaryLookup).indirect?.(d.name) : (lookup as SummaryLookup).get(d.name)));
@@ -299,7 +299,8 @@ export class AnalysisReuse {
       this.stats.analysed++;
       this.analysedIds.push(id);
     };
-    if (!e || e.env !== this.env || e.flags !== flags || e.sums.length !== sums.length || !this.structsHold(e)) return { store };
+    if (!e) return { store, first: true };
+    if (e.env !== this.env || e.flags !== flags || e.sums.length !== sums.length || !this.structsHold(e)) return { store };
     const prevRec = e.product.lazyRec ?? (e.product.rec ? LazyRecords.of(e.product.rec) : undefined);
     if (needRecords && !prevRec) return { store };
     // a callee moved in place: the positions this product shares with it moved with it, but findings quote lines (re-run the rules)
@@ -324,7 +325,7 @@ export class AnalysisReuse {
     e.sums.forEach((old, i) => { if (old) { from.push(old); to.push(sums[i]); } });
     from.push(e.fn);
     to.push(fn);
-    const own = OWNED.get(e.product);
+    const own = OWNED.get(e.product.summary);
     if (own && !flags.includes('r') && sums.every((x, i) => x === e.sums[i])) {
       // positions only this product holds (a relocation copied them): shift them where they are
       for (const o of own) {
@@ -337,7 +338,10 @@ export class AnalysisReuse {
       const known = this.movedPrev.get(summary);
       if (known) this.movedNow.set(summary, known);
       if (d !== 0) this.shiftedNow.add(summary);
-      if (prevRec) e.product.lazyRec = prevRec.moved(d, from, to);
+      if (prevRec) {
+        e.product.lazyRec = prevRec.moved(d, from, to);
+        delete e.product.rec;
+      }
       this.next.set(id, { fn, annotations, env: this.env, flags, sums, product: e.product, structs: e.structs, structLookups: e.structLookups });
       this.stats.relocated++;
       this.stats.productLevel++;
@@ -369,14 +373,28 @@ export class AnalysisReuse {
 const STATIC = new WeakSet<object>();
 
 /**
- * Per product relocated by a non-zero distance: the position objects that
- * relocation made for it. No other product, no records and no function IR
+ * A product of a function's first analysis in the editor, as its own
+ * (OWNED): its positions copied, so that even its first move shifts them in
+ * place. Its records are kept. Undefined when the product cannot be
+ * relocated at product level (findings, a budget note, a renamed instance).
+ */
+export function ownedProduct(p: FnProduct, sums: readonly (Summary | undefined)[]): FnProduct | undefined {
+  if (p.findings.length || p.budgetHit) return undefined;
+  const out = relocateProduct(p, 0, sums, sums, true);
+  if (out && p.rec) out.rec = p.rec;
+  return out;
+}
+
+/**
+ * Per product relocated by a non-zero distance (or made by ownedProduct()),
+ * by its summary (which the product's shallow copies share): the position
+ * objects that relocation made for it. No other product, no records and no function IR
  * hold them (a callee's positions, which callers share, are the callee's),
  * so the product's next move shifts them in place (AnalysisReuse.check)
  * instead of copying the product; its summary stays the same object, and
  * callers that did not move keep their products as they are.
  */
-const OWNED = new WeakMap<FnProduct, object[]>();
+const OWNED = new WeakMap<Summary, object[]>();
 
 const isPosition = (v: object): boolean => {
   const o = v as { line?: unknown; endLine?: unknown };
@@ -410,9 +428,10 @@ function positionedOf(s: Summary): object[] {
  * become the new callee's. Exactly what summarising and extracting events
  * from relocate()d records gives, as long as no string names a renamed
  * instance (`x@123`): undefined then, and when the callee summaries do not
- * pair up object for object.
+ * pair up object for object. `own`: copy every position even when `d` is 0,
+ * so that the product owns them (OWNED).
  */
-export function relocateProduct(p: FnProduct, d: number, before: readonly (Summary | undefined)[], after: readonly (Summary | undefined)[]): FnProduct | undefined {
+export function relocateProduct(p: FnProduct, d: number, before: readonly (Summary | undefined)[], after: readonly (Summary | undefined)[], own = d !== 0): FnProduct | undefined {
   const memo = new Map<object, unknown>();
   // the callees' objects that hold positions, old to new (an object reached through two callees must map to one thing)
   for (let i = 0; i < before.length; i++) {
@@ -431,7 +450,7 @@ export function relocateProduct(p: FnProduct, d: number, before: readonly (Summa
     }
   }
   let ok = true;
-  const own: object[] = [];
+  const owned: object[] = [];
   // objects met that relocation may change: positions, renamed instances, callee objects (and copies made)
   let touched = 0;
   // copy-on-write: what holds no position and no callee object is shared with the previous product (products are never modified)
@@ -457,7 +476,7 @@ export function relocateProduct(p: FnProduct, d: number, before: readonly (Summa
       const proto = Object.getPrototypeOf(v);
       if (proto !== Object.prototype && proto !== null) { ok = false; return v; }
       const o = v as Record<string, unknown>;
-      const moves = d !== 0 && typeof o.line === 'number';
+      const moves = own && typeof o.line === 'number';
       let out: Record<string, unknown> | undefined;
       for (const k of Object.keys(o)) {
         const y = copy(o[k]);
@@ -471,7 +490,7 @@ export function relocateProduct(p: FnProduct, d: number, before: readonly (Summa
       if (out && moves) {
         out.line = (o.line as number) + d;
         if (typeof o.endLine === 'number') out.endLine = o.endLine + d;
-        own.push(out);
+        owned.push(out);
       }
       if (out) res = out;
     }
@@ -486,7 +505,7 @@ export function relocateProduct(p: FnProduct, d: number, before: readonly (Summa
   delete out.rec;
   delete out.lazyRec;
   if (!ok) return undefined;
-  if (d !== 0) OWNED.set(out, own);
+  if (own) OWNED.set(out.summary, owned);
   return out;
 }
 

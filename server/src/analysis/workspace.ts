@@ -19,7 +19,7 @@ import { splitLast } from '../model/classes';
 import { lockObject } from '../parse/exprs';
 import type { Summary, SummaryLookup } from './summaryTypes';
 import { contentOf, IncrementalFiles, memoByContent } from './incremental';
-import { AnalysisReuse, FnProduct, LazyRecords, recordsOf, StructLookup, summaryDeps } from './reuse';
+import { AnalysisReuse, FnProduct, LazyRecords, ownedProduct, recordsOf, StructLookup, summaryDeps } from './reuse';
 import { calleesOf, isRecursive, keyOf, opsTargetsOf, sccOrder } from './callgraph';
 import { entryHeldOf, FnJobEnv, productOf, runDataflow } from './fnjob';
 import { ParallelOptions, runParallel } from './parallel';
@@ -327,7 +327,8 @@ export class Workspace {
       const isHandler = run.handlerNames.has(fn.name);
       // unchanged function, tables and callee summaries: the previous product, or it relocated (incremental.ts)
       const id = run.reuseIds.get(fn) ?? keyOf(file, fn.name);
-      const reuse = this.reuse.check(id, fn, this.depSummaries(run, fn, file), `${isHandler ? 'h' : ''}${recursive ? 'r' : ''}`, !!this.opts.keepStates);
+      const sums = this.depSummaries(run, fn, file);
+      const reuse = this.reuse.check(id, fn, sums, `${isHandler ? 'h' : ''}${recursive ? 'r' : ''}`, !!this.opts.keepStates);
       let product = reuse.hit;
       if (product && reuse.moved && this.opts.verifyRelocation) {
         const rec = recordsOf(product);
@@ -338,7 +339,12 @@ export class Workspace {
         const view = reuse.relocated ? undefined : new StructView(this.structsNow);
         const rec = reuse.relocated ?? runDataflow(fn, file, lookup, { ...run.env, structs: view as unknown as StructTable }, isHandler);
         product = productOf(rec, run.env, recursive);
-        if (this.opts.keepStates) product.rec = rec;
+        if (this.opts.keepStates) {
+          product.rec = rec;
+          // a function's first analysis in the editor (opening a file): its product owns its positions, so that
+          // no edit above it has to copy it (its later re-analyses are copied on their first move instead)
+          if (reuse.first) product = ownedProduct(product, sums) ?? product;
+        }
         reuse.store({ ...product, findings: product.findings.map((f) => ({ ...f })) }, view?.done());
       }
       run.summaries.set(keyOf(file, fn.name), product.summary);
