@@ -23,7 +23,7 @@
 import { cParser, LineIndex, ParsedFile, SyntaxNode, Tree, TreeEdit } from '../parse/parser';
 import { MAX_NORMALIZE_NESTING, normalizeKernelC, Normalized } from '../parse/normalize';
 import { buildFileIR, BuildHooks, ItemFacts } from './fileir';
-import type { Annotation, FileIR, FunctionIR, IRNode } from './ir';
+import type { Annotation, FileIR, FunctionIR, IRNode, Pos } from './ir';
 import { commonPrefix, commonSuffix, deepening, maxNesting, nestedText, normalizeWindowAt, sameFacts } from './normwindow';
 
 
@@ -125,8 +125,8 @@ export function shiftFunction(fn: FunctionIR, annotations: Annotation[], d: numb
   if (memoByContent(layouts, fn, layoutOf)) {
     // the usual layout (cfg.ts builds every function with these keys, in this order): one object literal
     moved = {
-      name: fn.name, pos: shiftLines(fn.pos, d), namePos: shiftLines(fn.namePos, d), bodyPos: shiftLines(fn.bodyPos, d), isStatic: fn.isStatic,
-      params: fn.params, locals: fn.locals, aliases: fn.aliases, annotations: shiftLines(annotations, d),
+      name: fn.name, pos: movePos(fn.pos, d), namePos: movePos(fn.namePos, d), bodyPos: movePos(fn.bodyPos, d), isStatic: fn.isStatic,
+      params: fn.params, locals: fn.locals, aliases: fn.aliases, annotations: annotations.length ? shiftLines(annotations, d) : annotations,
       get nodes(): IRNode[] { return nodesGetter.call(this as FunctionIR); },
       set nodes(v: IRNode[]) { nodesSetter.call(this as FunctionIR, v); },
       entry: fn.entry, exit: fn.exit, errors: fn.errors, hash: fn.hash,
@@ -151,11 +151,19 @@ export function shiftFunction(fn: FunctionIR, annotations: Annotation[], d: numb
 
 /** The keys of a FunctionIR as cfg.ts builds it; params, locals and aliases hold no position. */
 const USUAL_LAYOUT = 'name,pos,namePos,bodyPos,isStatic,params,locals,aliases,annotations,nodes,entry,exit,errors,hash';
+/** The keys of a position as cfg.ts builds it (what movePos() copies). */
+const POS_LAYOUT = 'line,col,endLine,endCol';
 const layouts = new WeakMap<object, boolean>();
 function layoutOf(fn: FunctionIR): boolean {
   if (Object.keys(fn).join(',') !== USUAL_LAYOUT) return false;
+  if ([fn.pos, fn.namePos, fn.bodyPos].some((p) => Object.keys(p).join(',') !== POS_LAYOUT)) return false;
   // what is shared must hold no position
   return shiftLines(fn.params, 1) === fn.params && shiftLines(fn.locals, 1) === fn.locals && shiftLines(fn.aliases, 1) === fn.aliases;
+}
+
+/** A position of the usual layout (POS_LAYOUT) moved by `d` lines: shiftLines() for it, without the walk. */
+function movePos(p: Pos, d: number): Pos {
+  return { line: p.line + d, col: p.col, endLine: p.endLine + d, endCol: p.endCol };
 }
 
 /**
