@@ -111,4 +111,20 @@ export function isRecursive(scc: readonly { fn: FunctionIR }[]): boolean {
 }
 
 /** A function's key in the summary table (and in per-function records): `${file}::${name}`. */
-export const keyOf = (file: string, name: string): string => `${file}::${name}`;
+/**
+ * A function's key, `${file}::${name}`. Memoised: every analysis run looks
+ * up each function's key several times, and the same string object (its hash
+ * computed once) makes those Map operations cheaper than a new concatenation
+ * each time. One entry per function ever seen (a file's are dropped with
+ * forgetKeys()).
+ */
+const keys = new Map<string, Map<string, string>>();
+export function keyOf(file: string, name: string): string {
+  let m = keys.get(file);
+  if (!m) { m = new Map(); keys.set(file, m); }
+  let k = m.get(name);
+  if (k === undefined) { k = `${file}::${name}`; m.set(name, k); }
+  return k;
+}
+/** Forget the memoised keys of a file (it left the workspace). */
+export function forgetKeys(file: string): void { keys.delete(file); }

@@ -20,7 +20,7 @@ import { lockObject } from '../parse/exprs';
 import type { Summary, SummaryLookup } from './summaryTypes';
 import { contentOf, IncrementalFiles, memoByContent } from './incremental';
 import { AnalysisReuse, FnProduct, LazyRecords, ownedProduct, recordsOf, StructLookup, summaryDeps } from './reuse';
-import { calleesOf, isRecursive, keyOf, opsTargetsOf, sccOrder } from './callgraph';
+import { calleesOf, forgetKeys, isRecursive, keyOf, opsTargetsOf, sccOrder } from './callgraph';
 import { entryHeldOf, FnJobEnv, productOf, runDataflow } from './fnjob';
 import { ParallelOptions, runParallel } from './parallel';
 
@@ -153,6 +153,7 @@ export class Workspace {
 
   removeFile(path: string): void {
     if (this.files.delete(path)) this.paths = undefined;
+    forgetKeys(path);
     this.incr.forget(path);
   }
 
