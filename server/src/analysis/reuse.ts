@@ -453,7 +453,8 @@ export function relocateProduct(p: FnProduct, d: number, before: readonly (Summa
   const owned: object[] = [];
   // objects met that relocation may change: positions, renamed instances, callee objects (and copies made)
   let touched = 0;
-  // copy-on-write: what holds no position and no callee object is shared with the previous product (products are never modified)
+  // copy-on-write: what holds no position and no callee object is shared with the previous product (products are never
+  // modified, except the positions a product owns, which only its own moves shift: OWNED)
   const copy = (v: unknown): unknown => {
     if (typeof v === 'string') {
       if (v.indexOf('@') >= 0) { ok = false; touched++; }
