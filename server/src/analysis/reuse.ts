@@ -245,6 +245,12 @@ export class AnalysisReuse {
     return (i.atFree ??= !JSON.stringify(s).includes('@'));
   }
 
+  /** Are the callee summaries a function saw then and sees now the same (same(), pairwise)? */
+  private allSame(now: readonly (Summary | undefined)[], then: readonly (Summary | undefined)[]): boolean {
+    for (let i = 0; i < now.length; i++) if (now[i] !== then[i] && !this.same(now[i], then[i])) return false;
+    return true;
+  }
+
   private same(a: Summary | undefined, b: Summary | undefined): boolean {
     if (a === b) return true;
     if (!a || !b) return false;
@@ -294,25 +300,29 @@ export class AnalysisReuse {
       : summaryDeps(fn).map((d) => (d.indirect ? (lookup as SummaryLookup).indirect?.(d.name) : (lookup as SummaryLookup).get(d.name)));
     const annotations = annotationKey(fn);
     const e = this.prev.get(id);
-    const store = (product: FnProduct, structLookups?: StructLookup[]): void => {
+    // (made only where the caller will store a product: most functions of an editor run are hits)
+    const storer = (): ((p: FnProduct, structLookups?: StructLookup[]) => void) => (product, structLookups) => {
       this.next.set(id, { fn, annotations, env: this.env, flags, sums, product, structs: this.structsVersion, structLookups });
       this.stats.analysed++;
       this.analysedIds.push(id);
     };
-    if (!e) return { store, first: true };
-    if (e.env !== this.env || e.flags !== flags || e.sums.length !== sums.length || !this.structsHold(e)) return { store };
-    const prevRec = e.product.lazyRec ?? (e.product.rec ? LazyRecords.of(e.product.rec) : undefined);
-    if (needRecords && !prevRec) return { store };
-    // a callee moved in place: the positions this product shares with it moved with it, but findings quote lines (re-run the rules)
-    const quotesMoved = e.product.findings.length > 0 && this.shiftedNow.size > 0 && sums.some((x) => x !== undefined && this.shiftedNow.has(x));
-    if (e.fn === fn && e.annotations === annotations && !quotesMoved && sums.every((x, i) => this.same(x, e.sums[i]))) {
+    if (!e) return { store: storer(), first: true };
+    if (e.env !== this.env || e.flags !== flags || e.sums.length !== sums.length || !this.structsHold(e)) return { store: storer() };
+    if (needRecords && !e.product.lazyRec && !e.product.rec) return { store: storer() };
+    if (e.fn === fn && e.annotations === annotations && this.allSame(sums, e.sums) &&
+        // a callee moved in place: the positions this product shares with it moved with it, but findings quote lines (re-run the rules)
+        !(e.product.findings.length > 0 && this.shiftedNow.size > 0 && sums.some((x) => x !== undefined && this.shiftedNow.has(x)))) {
       this.next.set(id, e);
       // a summary relocated in an earlier run keeps what is known of it (its shape) while it is reused
-      const known = this.movedPrev.get(e.product.summary);
-      if (known) this.movedNow.set(e.product.summary, known);
+      if (this.movedPrev.size) {
+        const known = this.movedPrev.get(e.product.summary);
+        if (known) this.movedNow.set(e.product.summary, known);
+      }
       this.stats.reused++;
-      return { hit: e.product, store: () => undefined };
+      return { hit: e.product, store: NO_STORE };
     }
+    const store = storer();
+    const prevRec = e.product.lazyRec ?? (e.product.rec ? LazyRecords.of(e.product.rec) : undefined);
     // the same function moved, or its callees' summaries moved: relocate instead of re-running the dataflow
     if (contentOf(fn) !== contentOf(e.fn)) return { store };
     const d = fn.pos.line - e.fn.pos.line;
@@ -346,7 +356,7 @@ export class AnalysisReuse {
       this.stats.relocated++;
       this.stats.productLevel++;
       this.stats.inPlace++;
-      return { hit: e.product, moved: true, store: () => undefined };
+      return { hit: e.product, moved: true, store: NO_STORE };
     }
     if (e.product.findings.length === 0 && !e.product.budgetHit) {
       const moved = relocateProduct(e.product, d, e.sums, sums);
@@ -357,7 +367,7 @@ export class AnalysisReuse {
         this.next.set(id, { fn, annotations, env: this.env, flags, sums, product: moved, structs: e.structs, structLookups: e.structLookups });
         this.stats.relocated++;
         this.stats.productLevel++;
-        return { hit: moved, moved: true, store: () => undefined };
+        return { hit: moved, moved: true, store: NO_STORE };
       }
     }
     if (!prevRec) return { store };
@@ -368,6 +378,9 @@ export class AnalysisReuse {
     return { relocated: prevRec.moved(d, from, to).get(), store: (p: FnProduct) => store(p, lookups) };
   }
 }
+
+/** The store of a product check() returned as is. */
+const NO_STORE = (): void => undefined;
 
 /** Parts of products that hold no position, no renamed instance and no callee object: shared by every relocation. */
 const STATIC = new WeakSet<object>();
