@@ -35,9 +35,11 @@ function remedy(f: FaultEvent, h: HeldLite): string {
 
 export function checkFaultWhileLocked(facts: WorkspaceFacts): Finding[] {
   const out: Finding[] = [];
+  // one function's reported sites (kept across functions and emptied per function: most report nothing)
+  const seen = new Set<string>();
   for (const ev of facts.events) {
     const fp = facts.faultPaths.get(fsOf(ev.file));
-    const seen = new Set<string>();
+    if (seen.size) seen.clear();
     for (const f of ev.faults) {
       if (faultSuppressed(f)) continue;
       for (const h of f.held) {

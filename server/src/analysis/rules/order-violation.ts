@@ -9,8 +9,10 @@ const MMAP = 'mm_struct.mmap_lock';
 
 export function checkOrderViolation(facts: WorkspaceFacts): Finding[] {
   const out: Finding[] = [];
+  // one function's reported sites (kept across functions and emptied per function: most report nothing)
+  const seen = new Set<string>();
   for (const ev of facts.events) {
-    const seen = new Set<string>();
+    if (seen.size) seen.clear();
     for (const a of ev.acquires) {
       if (a.try) continue; // a trylock never waits
       // a callee's lock on an object it found itself (a system inode from the superblock),

@@ -58,9 +58,11 @@ function context(h: HeldLite | undefined, pf: number): string {
 export function checkSleepInAtomic(facts: WorkspaceFacts): Finding[] {
   const out: Finding[] = [];
   const contradictedIn = contradictedAnnotations(facts);
+  // one function's reported sites (kept across functions and emptied per function: most report nothing)
+  const seen = new Set<string>();
   for (const ev of facts.events) {
     const contradicted = (h: HeldLite): boolean => contradictedIn(ev, h);
-    const seen = new Set<string>();
+    if (seen.size) seen.clear();
     const report = (pos: { line: number; col: number; endLine: number; endCol: number }, what: string, h: HeldLite | undefined, pf: number, advice: string): void => {
       const key = `${pos.line}:${pos.col}`;
       if (seen.has(key)) return;
