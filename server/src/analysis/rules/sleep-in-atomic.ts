@@ -58,18 +58,19 @@ function context(h: HeldLite | undefined, pf: number): string {
 export function checkSleepInAtomic(facts: WorkspaceFacts): Finding[] {
   const out: Finding[] = [];
   const contradictedIn = contradictedAnnotations(facts);
-  // one function's reported sites (kept across functions and emptied per function: most report nothing)
+  // the function being checked, and its reported sites (kept across functions and emptied per function: most report nothing)
+  let ev: FnEvents;
   const seen = new Set<string>();
-  for (const ev of facts.events) {
-    const contradicted = (h: HeldLite): boolean => contradictedIn(ev, h);
+  const contradicted = (h: HeldLite): boolean => contradictedIn(ev, h);
+  const report = (pos: { line: number; col: number; endLine: number; endCol: number }, what: string, h: HeldLite | undefined, pf: number, advice: string): void => {
+    const key = `${pos.line}:${pos.col}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(wsFinding(ev, 'sleep-in-atomic', pos, `${what} ${context(h, pf)}: sleeping in atomic context ("BUG: sleeping function called from invalid context"). ${advice}`,
+      h ? [{ file: ev.file, pos: h.site, message: `atomic context entered here by ${h.via}()` }] : []));
+  };
+  for (ev of facts.events) {
     if (seen.size) seen.clear();
-    const report = (pos: { line: number; col: number; endLine: number; endCol: number }, what: string, h: HeldLite | undefined, pf: number, advice: string): void => {
-      const key = `${pos.line}:${pos.col}`;
-      if (seen.has(key)) return;
-      seen.add(key);
-      out.push(wsFinding(ev, 'sleep-in-atomic', pos, `${what} ${context(h, pf)}: sleeping in atomic context ("BUG: sleeping function called from invalid context"). ${advice}`,
-        h ? [{ file: ev.file, pos: h.site, message: `atomic context entered here by ${h.via}()` }] : []));
-    };
     for (const s of ev.sleeps) {
       const h = atomicHolder(s.held, contradicted);
       if (!h && s.pf === 0) continue;
