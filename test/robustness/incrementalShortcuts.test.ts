@@ -347,6 +347,35 @@ describe('robustness: incremental shortcuts equal the full work', () => {
     }
   });
 
+  it('an edit to one file of a many-file workspace re-checks only what it reaches (delta runs): findings, summaries and events equal a from-scratch analysis of every file', () => {
+    const files = collectFiles([FIXTURES]);
+    const texts = new Map(files.map((f) => [f, fs.readFileSync(f, 'utf8')]));
+    const { ws } = verifyingWorkspace();
+    for (const [f, t] of texts) ws.setFile(f, t);
+    ws.analyze();
+    const rand = rng(31);
+    // files with functions that call each other across files, and the largest ones, edited in turn
+    const edited = files.filter((f) => /abba-two-files|cross-file|lock-wrapper|balance/.test(f) || texts.get(f)!.length > 4000).slice(0, 12);
+    let checked = 0;
+    let functions = 0;
+    for (let k = 0; k < 36; k++) {
+      const f = edited[k % edited.length];
+      const e = nextEdit(texts.get(f)!, rand);
+      texts.set(f, applyEdit(texts.get(f)!, e));
+      ws.setFile(f, texts.get(f)!);
+      const got = findingsOf(ws);
+      const st = ws.reuse.stats;
+      checked += st.reused + st.relocated + st.analysed;
+      functions += ws.lastResult!.functions;
+      const fresh = new Workspace({ keepStates: true });
+      for (const [g, t] of texts) fresh.setFile(g, t);
+      assert.strictEqual(got, findingsOf(fresh), `${path.basename(f)}: findings differ after edit ${k} (${e.kind})`);
+      assert.strictEqual(productsOf(ws), productsOf(fresh), `${path.basename(f)}: summaries or events differ after edit ${k} (${e.kind})`);
+    }
+    assert.ok(ws.runs.delta >= 18, `most edits took the delta run (${JSON.stringify(ws.runs)})`);
+    assert.ok(checked * 4 < functions, `the runs checked ${checked} of ${functions} functions`);
+  });
+
   describe('Linux 6.12 files', function () {
     const FILES = ['fs/nfs/nfs4proc.c', 'fs/nls/nls_cp936.c'];
     for (const rel of FILES) {

@@ -158,6 +158,8 @@ export class AnalysisReuse {
   private movedPrev = new Map<Summary, SummaryInfo>();
   /** summaries whose positions were shifted in place in this run (their callers' findings may quote them) */
   private shiftedNow = new Set<Summary>();
+  /** the run started with beginDelta() */
+  private delta = false;
   private readonly tableVersions = new WeakMap<FileIR, { structs: string; globals: string }>();
   /** the run's struct table, and its content version: entries record the lookups they made in it instead of depending on all of it */
   private structs?: StructTable;
@@ -193,8 +195,44 @@ export class AnalysisReuse {
     this.shiftedNow = new Set();
   }
 
-  /** Finish a run: entries not used by it are dropped. */
+  /**
+   * Start a run that checks only some functions (Workspace.deltaRun): the
+   * entries of the others stay as they are (the run writes into the previous
+   * run's entries).
+   */
+  beginDelta(): void {
+    this.next = this.prev;
+    this.delta = true;
+    this.stats = { reused: 0, relocated: 0, productLevel: 0, inPlace: 0, analysed: 0 };
+    this.analysedIds = [];
+    this.shiftedNow = new Set();
+  }
+
+  /** The summaries moved in place (by a non-zero distance) so far in this run. */
+  movedInPlace(): ReadonlySet<Summary> { return this.shiftedNow; }
+
+  /** Do two versions of a file have the same struct and global tables, positions aside? */
+  sameTables(a: FileIR, b: FileIR): boolean {
+    const x = this.tables(a);
+    const y = this.tables(b);
+    return x.structs === y.structs && x.globals === y.globals;
+  }
+
+  /** Finish a run: entries not used by it are dropped (by a delta run: kept). */
   end(): void {
+    if (this.delta) {
+      this.delta = false;
+      this.next = new Map();
+      // what is known of relocated summaries: this run's added to what the functions it did not check still hold
+      for (const [k, v] of this.movedNow) this.movedPrev.set(k, v);
+      this.movedNow = new Map();
+      if (this.movedPrev.size > 2 * this.prev.size + 64) {
+        const live = new Set<Summary>();
+        for (const e of this.prev.values()) live.add(e.product.summary);
+        for (const k of [...this.movedPrev.keys()]) if (!live.has(k)) this.movedPrev.delete(k);
+      }
+      return;
+    }
     this.prev = this.next;
     this.next = new Map();
     this.movedPrev = this.movedNow;
@@ -547,7 +585,7 @@ class LazyMap<K, V> extends Map<K, V> {
 }
 
 /** JSON.stringify replacer dropping positions. */
-function positionFree(this: unknown, key: string, v: unknown): unknown {
+export function positionFree(this: unknown, key: string, v: unknown): unknown {
   if (v !== null && typeof v === 'object' && typeof (v as { line?: unknown }).line === 'number' && 'endLine' in (v as object)) return undefined;
   return v;
 }

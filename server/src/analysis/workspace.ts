@@ -19,7 +19,7 @@ import { splitLast } from '../model/classes';
 import { lockObject } from '../parse/exprs';
 import type { Summary, SummaryLookup } from './summaryTypes';
 import { contentOf, IncrementalFiles, memoByContent } from './incremental';
-import { AnalysisReuse, FnProduct, LazyRecords, ownedProduct, recordsOf, StructLookup, summaryDeps } from './reuse';
+import { AnalysisReuse, FnProduct, LazyRecords, ownedProduct, positionFree, recordsOf, StructLookup, summaryDeps } from './reuse';
 import { calleesOf, forgetKeys, isRecursive, keyOf, opsTargetsOf, sccOrder } from './callgraph';
 import { entryHeldOf, FnJobEnv, productOf, runDataflow } from './fnjob';
 import { ParallelOptions, runParallel } from './parallel';
@@ -113,6 +113,13 @@ export class Workspace {
   private epoch = 0;
   /** per file: the summary key each called name resolves to (null: none), kept while the set of functions is the same */
   private readonly resolved = new Map<string, Map<string, string | null>>();
+  /** what the last run leaves for the next to start from when only one file changed (deltaRun; editor only) */
+  private last?: LastRun;
+  /** files given since the last analysis; `structural`: a file was added or removed, or the knowledge changed */
+  private readonly changed = new Set<string>();
+  private structural = true;
+  /** analyses run in full / as delta runs (deltaRun) */
+  readonly runs = { full: 0, delta: 0 };
   /** what the last analysis used, to re-run single functions (simulator, hovers) */
   private lastCtx?: {
     structs: StructTable; globals: Map<string, string>; lookupFor: (file: string) => SummaryLookup;
@@ -130,6 +137,7 @@ export class Workspace {
   setConfig(config: LockorderConfig): void {
     this.know = new Knowledge(config);
     this.reuse.clear();
+    this.structural = true;
   }
 
   setFile(path: string, text: string): FileEntry {
@@ -152,14 +160,15 @@ export class Workspace {
   }
 
   removeFile(path: string): void {
-    if (this.files.delete(path)) this.paths = undefined;
+    if (this.files.delete(path)) { this.paths = undefined; this.structural = true; }
     forgetKeys(path);
     this.incr.forget(path);
   }
 
   private put(path: string, entry: FileEntry): void {
-    if (!this.files.has(path)) this.paths = undefined;
+    if (!this.files.has(path)) { this.paths = undefined; this.structural = true; }
     this.files.set(path, entry);
+    this.changed.add(path);
   }
 
   /**
@@ -199,8 +208,17 @@ export class Workspace {
 
   /** One analysis over every file, on this thread. */
   analyze(): AnalysisResult {
+    const delta = this.deltaRun();
+    if (delta) { this.runs.delta++; return delta; }
+    this.runs.full++;
     const run = this.beginRun();
-    for (const scc of run.order) this.applyProducts(run, scc, this.sccProducts(run, scc));
+    const products: FnProduct[][] = [];
+    for (const scc of run.order) {
+      const p = this.sccProducts(run, scc);
+      products.push(p);
+      this.applyProducts(run, scc, p);
+    }
+    this.keepForDelta(run, products);
     return this.finishRun(run);
   }
 
@@ -212,11 +230,161 @@ export class Workspace {
    */
   async analyzeParallel(opts: ParallelOptions): Promise<AnalysisResult> {
     if (this.opts.keepStates) return this.analyze();
+    this.last = undefined;
+    this.structural = true;
     const run = this.beginRun();
     const products = await runParallel(run, opts);
     run.order.forEach((scc, i) => this.applyProducts(run, scc, products[i]));
     this.reuse.clear();
     return this.finishRun(run);
+  }
+
+  /** Keep a full run for deltaRun() (the editor only: its products are reused across runs). */
+  private keepForDelta(run: WorkspaceRun, products: FnProduct[][]): void {
+    this.changed.clear();
+    this.structural = false;
+    if (!this.opts.keepStates) { this.last = undefined; return; }
+    const irs: LastRun['irs'] = new Map();
+    run.irs.forEach((ir, index) => irs.set(ir.path, { ir, index, fns: [], skipped: !!this.files.get(ir.path)?.skipped }));
+    run.fns.forEach((x, i) => irs.get(x.file)?.fns.push(i));
+    const twinKeys = new Set<string>();
+    for (const id of this.ids ?? []) { const k = id.indexOf('#'); if (k > 0) twinKeys.add(id.slice(0, k)); }
+    this.last = { run, products, irs, twinKeys, deps: new Map() };
+  }
+
+  /**
+   * The editor's analysis after an edit to one file that left its shape
+   * alone: the same functions (names and linkage, in order) making the same
+   * resolved calls, the same struct, global, ops and directive facts (their
+   * positions aside), the same prototypes. The last run's tables, call graph
+   * and order are kept; the run replays its products in order and re-checks
+   * (AnalysisReuse.check, as a full run would) only the components holding a
+   * function of that file whose IR object changed (edited or moved), or one
+   * whose callee summaries differ from what it read in the last run at the
+   * same point of the order, or were moved in place. A function that is not
+   * re-checked would have been a plain hit: same IR object, same callee
+   * summary objects, same tables. Everything derived from the files' positions
+   * (declared orders, fault handlers) is rebuilt; the workspace rules run over
+   * all events as usual. Undefined when the edit is not of that kind (a full
+   * run follows). Exactness: test/robustness/incremental*.test.ts compare
+   * every product with a from-scratch analysis.
+   */
+  private deltaRun(): AnalysisResult | undefined {
+    const last = this.last;
+    if (!last || this.structural || this.changed.size !== 1) return undefined;
+    const path = this.changed.values().next().value as string;
+    const entry = this.files.get(path);
+    const was = last.irs.get(path);
+    if (!entry || !was || was.skipped || entry.skipped || !this.sameShape(last.run, was.ir, entry.ir)) return undefined;
+    const run = last.run;
+    const ir = entry.ir;
+    // the file's functions, one for one: new IR objects take the old ones' places in the run
+    const edited = new Set<{ fn: FunctionIR; file: string }>();
+    if (ir !== was.ir) {
+      was.fns.forEach((k, i) => {
+        const x = run.fns[k];
+        const fn = ir.functions[i];
+        if (x.fn === fn) return;
+        const extra = run.protoAnns.get(fn.name);
+        if (extra && fn.annotations.length === 0) fn.annotations = extra.map((a) => ({ ...a }));
+        const id = run.reuseIds.get(x.fn)!;
+        run.reuseIds.delete(x.fn);
+        run.reuseIds.set(fn, id);
+        x.fn = fn;
+        last.deps.delete(x);
+        edited.add(x);
+      });
+      run.irs[was.index] = ir;
+      was.ir = ir;
+      this.graph?.replaceStandIns(was.fns, ir.functions);
+    }
+    this.changed.clear();
+    // what carries the file's positions: rebuilt
+    run.declared = new DeclaredOrder(this.know.orders, run.irs);
+    run.handlers = faultHandlers(run.irs);
+    run.findings = [...run.skippedFindings];
+    for (const e of run.declared.errors) {
+      run.findings.push({ file: e.file, pos: e.pos, severity: 'warning', rule: 'annotation-mismatch', function: '', message: e.message, related: [], simulation: 'not-run' });
+    }
+    run.events = [];
+    run.budgetHits = 0;
+    this.reuse.beginDelta();
+    // replay in order: the summaries map evolves as in a full run (twins, recursive components)
+    run.summaries.clear();
+    for (const [k, v] of run.initial) run.summaries.set(k, v);
+    /** keys whose summary, at this point of the order, is not the object the last run had there */
+    const changedKeys = new Set<string>();
+    /**
+     * keys whose summary, at this point of the order, was moved in place in this run: a full run
+     * re-checks their callers (AnalysisReuse.check: a caller holding an older object of the same
+     * content is relocated onto it; one with findings re-runs its rules), and so does this one
+     */
+    const movedKeys = new Set<string>();
+    const moved = this.reuse.movedInPlace();
+    const stale = (x: { fn: FunctionIR; file: string }): boolean => {
+      if (edited.has(x)) return true;
+      if (changedKeys.size === 0 && movedKeys.size === 0) return false;
+      let deps = last.deps.get(x);
+      if (!deps) { deps = this.depKeysOf(run, x.fn, x.file); last.deps.set(x, deps); }
+      for (const k of deps) if (k !== null && (changedKeys.has(k) || movedKeys.has(k))) return true;
+      return false;
+    };
+    run.order.forEach((scc, s) => {
+      const before = last.products[s];
+      if (!scc.some(stale)) {
+        scc.forEach(({ fn, file }, i) => {
+          const p = before[i];
+          const key = keyOf(file, fn.name);
+          run.summaries.set(key, p.summary);
+          if (last.twinKeys.has(key)) {
+            // the value the last run had here: neither changed nor moved (for the twin read after it)
+            changedKeys.delete(key);
+            movedKeys.delete(key);
+            if (p.rec) this.records.set(key, p.rec);
+            else if (p.lazyRec) this.records.setLazy(key, p.lazyRec);
+          }
+          if (p.budgetHit) run.budgetHits++;
+          for (const f of p.findings) run.findings.push({ ...f });
+          if (p.events) run.events.push(p.events);
+        });
+        return;
+      }
+      const now = this.sccProducts(run, scc);
+      scc.forEach(({ fn, file }, i) => {
+        const key = keyOf(file, fn.name);
+        if (now[i].summary !== before[i].summary) changedKeys.add(key); else changedKeys.delete(key);
+        if (moved.has(now[i].summary)) movedKeys.add(key); else movedKeys.delete(key);
+      });
+      this.applyProducts(run, scc, now);
+      last.products[s] = now;
+    });
+    return this.finishRun(run);
+  }
+
+  /**
+   * Is `b` (the new IR of a file) of the same shape as `a` for deltaRun():
+   * the same functions in order, each new one making the calls that resolve
+   * (to a function of the workspace, or through an ops member: what the call
+   * graph follows) and setting the lockdep classes its old one did; the same
+   * tables, ops members and directives up to positions; the same prototypes.
+   */
+  private sameShape(run: WorkspaceRun, a: FileIR, b: FileIR): boolean {
+    const resolved = (x: FunctionIR): string => callStandIn(x).nodes.map((n) => {
+      const c = (n.op as { call: { name: string; indirect?: boolean } }).call;
+      return c.indirect ? (run.resolveIndirect(c.name) !== undefined ? `->${c.name}` : '') : (run.byName.has(c.name) ? c.name : '');
+    }).filter((x) => x !== '').join(',');
+    if (a === b) return true;
+    if (a.functions.length !== b.functions.length || !!a.notC !== !!b.notC) return false;
+    for (let i = 0; i < a.functions.length; i++) {
+      const f = a.functions[i];
+      const g = b.functions[i];
+      if (f === g || contentOf(f) === contentOf(g)) continue;
+      if (f.name !== g.name || f.isStatic !== g.isStatic) return false;
+      if (resolved(f) !== resolved(g)) return false;
+      if (JSON.stringify(classKeyCallsOf(f, this.know)) !== JSON.stringify(classKeyCallsOf(g, this.know))) return false;
+    }
+    return this.reuse.sameTables(a, b) && JSON.stringify(a.prototypes) === JSON.stringify(b.prototypes) &&
+      JSON.stringify(a.ops, positionFree) === JSON.stringify(b.ops, positionFree) && JSON.stringify(a.directives, positionFree) === JSON.stringify(b.directives, positionFree);
   }
 
   /** Everything before the per-function loop: tables, call graph, order, lookups. */
@@ -313,7 +481,7 @@ export class Workspace {
     const env: FnJobEnv = { know: this.know, structs, globals, classKeys, budget: this.opts.budget ?? DEFAULT_BUDGET, keepStates: this.opts.keepStates, disabledRules: this.opts.disabledRules };
     return {
       findings, fns, byName, irs, order, recursive, graph, reuseIds, summaries, declared, handlers, handlerNames, lookupFor, resolve, resolveIndirect, env, structDefs,
-      events: [], budgetHits: 0,
+      events: [], budgetHits: 0, protoAnns, initial: [...summaries], skippedFindings: findings.filter((f) => f.rule === 'file-skipped'),
     };
   }
 
@@ -359,15 +527,21 @@ export class Workspace {
    * while names resolve alike (the same functions and ops members).
    */
   private depSummaries(run: WorkspaceRun, fn: FunctionIR, file: string): (Summary | undefined)[] {
+    const keys = this.depKeysOf(run, fn, file);
+    const out: (Summary | undefined)[] = new Array(keys.length);
+    for (let i = 0; i < keys.length; i++) { const k = keys[i]; out[i] = k === null ? undefined : run.summaries.get(k); }
+    return out;
+  }
+
+  /** The summary keys of depSummaries() (null: none), memoised per function content while names resolve alike. */
+  private depKeysOf(run: WorkspaceRun, fn: FunctionIR, file: string): readonly (string | null)[] {
     let m = memoByContent(depKeys, fn, () => ({ epoch: -1, file: '', keys: [] as (string | null)[] }));
     if (m.epoch !== this.epoch || m.file !== file) {
       const keys = summaryDeps(fn).map((d) => (d.indirect ? run.resolveIndirect(d.name) : run.resolve(file, d.name)) ?? null);
       m = { epoch: this.epoch, file, keys };
       depKeys.set(contentOf(fn), m);
     }
-    const out: (Summary | undefined)[] = new Array(m.keys.length);
-    for (let i = 0; i < m.keys.length; i++) { const k = m.keys[i]; out[i] = k === null ? undefined : run.summaries.get(k); }
-    return out;
+    return m.keys;
   }
 
   /** Record a component's products in the run, in order. */
@@ -436,6 +610,27 @@ export interface WorkspaceRun {
   structDefs: StructDef[];
   events: FnEvents[];
   budgetHits: number;
+  /** annotations of prototypes, by function name (applied to definitions without their own) */
+  protoAnns: Map<string, FunctionIR['annotations']>;
+  /** the summaries a run starts from (built-in knowledge of functions the workspace does not define) */
+  initial: [string, Summary][];
+  /** the file-skipped notes, which come first */
+  skippedFindings: Finding[];
+}
+
+/**
+ * A full run kept for the next analysis (deltaRun): the run itself and each
+ * function's product in the run's order, and per file the IR it analysed and
+ * the indices of its functions in run.fns.
+ */
+interface LastRun {
+  run: WorkspaceRun;
+  products: FnProduct[][];
+  irs: Map<string, { ir: FileIR; index: number; fns: number[]; skipped: boolean }>;
+  /** summary keys that two functions share (#ifdef twins): their records are re-set in order */
+  twinKeys: Set<string>;
+  /** each function's summary keys (depKeysOf), by its entry in run.fns */
+  deps: Map<{ fn: FunctionIR; file: string }, readonly (string | null)[]>;
 }
 
 
@@ -443,13 +638,17 @@ export interface WorkspaceRun {
 /** `lockdep_set_class(&a->via->lock, &key)` calls anywhere in the workspace. */
 function classKeysOf(fns: readonly { fn: FunctionIR; file: string }[], know: Knowledge): ClassKey[] {
   const out: ClassKey[] = [];
-  // the knowledge decides which calls set a class: memoised per knowledge and function content
-  let memo = classKeyMemo.get(know);
-  if (!memo) { memo = new WeakMap(); classKeyMemo.set(know, memo); }
   for (const { fn, file } of fns) {
-    for (const k of memoByContent(memo, fn, (f) => classKeyCalls(f, know))) out.push({ ...k, file });
+    for (const k of classKeyCallsOf(fn, know)) out.push({ ...k, file });
   }
   return out;
+}
+
+/** A function's lockdep_set_class() calls: the knowledge decides which calls set a class (memoised per knowledge and function content). */
+function classKeyCallsOf(fn: FunctionIR, know: Knowledge): Omit<ClassKey, 'file'>[] {
+  let memo = classKeyMemo.get(know);
+  if (!memo) { memo = new WeakMap(); classKeyMemo.set(know, memo); }
+  return memoByContent(memo, fn, (f) => classKeyCalls(f, know));
 }
 
 const classKeyMemo = new WeakMap<Knowledge, WeakMap<object, Omit<ClassKey, 'file'>[]>>();
@@ -520,6 +719,8 @@ interface CallGraph {
   /** the components as indices into the functions */
   comps: number[][];
   compRecursive: boolean[];
+  /** functions at these indices were replaced by ones making the same calls (Workspace.deltaRun) */
+  replaceStandIns(indices: readonly number[], fns: readonly FunctionIR[]): void;
 }
 
 /**
@@ -594,6 +795,7 @@ function callGraph(fns: readonly { fn: FunctionIR; file: string }[], opsTargets:
     order, recursive, standIns, files, ops, comps, compRecursive, names, sameFunctions: sameFns, sameResolution: sameFns && prev!.ops === ops,
     called: () => takeCalls().set,
     takeCalls,
+    replaceStandIns: (indices, fns) => indices.forEach((k, i) => { standIns[k] = callStandIn(fns[i]); }),
   };
 }
 
