@@ -178,6 +178,27 @@ function constValue(node: CNode | null, depth = 0): number | undefined {
   }
 }
 
+/**
+ * The low bit of an integer literal (`0`, `1`, `0x10`, `-3`, `true`), exactly; undefined for anything else
+ * (a macro, an error code constValue() reads as -1, a cast, which may not keep it: `(bool)2`).
+ */
+function literalParity(node: CNode | null, depth = 0): 0 | 1 | undefined {
+  if (!node || depth > MAX_NEST) return undefined;
+  switch (node.type) {
+    case 'number_literal': {
+      const m = /^(?:0[xX]([0-9a-fA-F]+)|0[bB]([01]+)|([0-9]+))[uUlL]*$/.exec(node.text);
+      if (!m) return undefined;
+      const last = (m[1] ?? m[2] ?? m[3]).slice(-1);
+      return (Number.parseInt(last, 16) & 1) as 0 | 1;
+    }
+    case 'true': return 1;
+    case 'false': return 0;
+    case 'parenthesized_expression': return literalParity(node.namedChildren.length === 1 ? node.namedChildren[0] : null, depth + 1);
+    case 'unary_expression': return node.child(0)?.text === '-' || node.child(0)?.text === '+' ? literalParity(node.childForFieldName('argument'), depth + 1) : undefined;
+    default: return undefined;
+  }
+}
+
 function unwrap(node: CNode | null): CNode | null {
   let n = node;
   while (n && (n.type === 'parenthesized_expression' || n.type === 'cast_expression')) {
@@ -711,7 +732,8 @@ class Builder {
     const cv = constValue(value);
     if (cv !== undefined) {
       this.noteAssign(name);
-      this.emit({ k: 'assign', lhs: name, value: { k: 'const', v: cv }, pos: p });
+      const parity = literalParity(value);
+      this.emit({ k: 'assign', lhs: name, value: parity === undefined ? { k: 'const', v: cv } : { k: 'const', v: cv, parity }, pos: p });
       return;
     }
     const u = unwrap(value);

@@ -130,6 +130,8 @@ export interface Facts {
   eqs: Map<string, { x: string; e: string }>;
   /** branch nodes whose facts were left untracked on the assumption that they see one lock state (checked as states arrive) */
   assumedSingle?: Set<number>;
+  /** per variable x given integer literals: its tracked low-bit atoms (`x&1`), which those assignments decide */
+  parity?: Map<string, string[]>;
 }
 
 /**
@@ -188,6 +190,9 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
     if (!IDENT.test(e)) eqExprs.add(e);
   }
   const outClobbers = outParamClobbers(fn, ctx.know);
+  /** tracked low-bit atoms per variable, and the `&x` clobbers after calls that keep x's low bit */
+  const parityOf = relevant.parity ?? new Map<string, string[]>();
+  const parityKept = parityOf.size ? parityClobbers(fn, ctx.know) : undefined;
   const firstLock = new Map<number, string>();
   let uniform = true;
   const rec: FnRecords = {
@@ -875,6 +880,11 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
           // `x = E`: `x == E` holds until x or what E reads is assigned (setVar/dropAtomsOf forget it then)
           const eq = op.from !== undefined ? eqOfCopy.get(`${op.lhs}\0${op.from}`) : undefined;
           if (eq !== undefined && out.atoms[eq] !== true) out = { ...out, atoms: { ...out.atoms, [eq]: true } };
+          // `x = 1`: `x & 1` is true until x is assigned again (setVar forgets it then)
+          if (op.value.k === 'const' && op.value.parity !== undefined) {
+            const odd = op.value.parity === 1;
+            for (const a of parityOf.get(op.lhs) ?? []) if (out.atoms[a] !== odd) out = { ...out, atoms: { ...out.atoms, [a]: odd } };
+          }
           return [out];
         }
         let out = retargetPath(dropAtomsOf(s, op.lhs), op.lhs);
@@ -903,13 +913,17 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
         // `&v` passed on: v may now point elsewhere (but `spin_unlock(&lock)` does not make `lock` another lock)
         // (the `&locked` of a may-release call was set by the call itself)
         const keep = outClobbers.get(op);
+        const keepLowBit = parityKept?.get(op);
         for (const v of op.vars) {
           if (keep?.has(v)) continue;
+          // the call kept v's low bit (read_seqbegin_or_lock(lock, &seq)): what the path knew of `v & 1` still holds
+          const lowBits = keepLowBit?.has(v) ? (parityOf.get(v) ?? []).filter((a) => out.atoms[a] !== undefined).map((a): [string, boolean] => [a, out.atoms[a]]) : [];
           // a pointer to an object this path holds locked, passed by reference (btrfs_cow_block(...,
           // &buf)), comes back pointing at a locked object, maybe another one: never at nothing
           const lockedObj = varSign(out, v) === P && out.held.some((h) => !h.handedOff && !h.entry && mentionsRoot(h.inst, v) && h.inst.startsWith(`${v}->`));
           if (eqsOf.has(v)) out = keepEqSides(out, v);
           out = dropStoreAliases(forgetReleased(setVar(out, v, lockedObj ? P : ANY), v, true), v);
+          if (lowBits.length) out = { ...out, atoms: { ...out.atoms, ...Object.fromEntries(lowBits) } };
         }
         return [out];
       }
@@ -1107,23 +1121,45 @@ export function heldOutVar(api: LockApi, call: Call): string | null | undefined 
 
 /**
  * The `clobber` ops (`&v` passed to a call) right after a may-release call whose out-parameter is
- * `&v`, with that v: the call sets or forgets v itself, the clobber must not undo it. The clobber
- * follows its call as the next CFG node, or the next op in a condition's `seq`.
+ * `&v`, with that v: the call sets or forgets v itself, the clobber must not undo it.
  */
 function outParamClobbers(fn: FunctionIR, know: Knowledge): Map<Op, Set<string>> {
+  return clobbersAfter(fn, (call) => {
+    const api = know.lockApi(call.name);
+    const v = api ? heldOutVar(api, call) : undefined;
+    return v ? [v] : [];
+  });
+}
+
+/**
+ * The `clobber` ops right after a call that keeps the low bit of what its `&v` arguments point to
+ * (valueApi.ts: read_seqbegin_or_lock(lock, &seq)), with those v: their `v & 1` atoms survive it.
+ */
+function parityClobbers(fn: FunctionIR, know: Knowledge): Map<Op, Set<string>> {
+  return clobbersAfter(fn, (call) => {
+    const out: string[] = [];
+    for (const i of know.keepsParity(call.name) ?? []) {
+      const v = /^&([A-Za-z_]\w*)$/.exec(call.args[i] ?? '')?.[1];
+      if (v) out.push(v);
+    }
+    return out;
+  });
+}
+
+/**
+ * The `clobber` op that follows each direct call (as the next CFG node, or the next op in a
+ * condition's `seq`), with the variables of it `varsOf` names for that call.
+ */
+function clobbersAfter(fn: FunctionIR, varsOf: (call: Call) => readonly string[]): Map<Op, Set<string>> {
   const out = new Map<Op, Set<string>>();
-  const outVar = (op: Op | undefined): string | undefined => {
-    if (!op || op.k !== 'call' || op.call.indirect) return undefined;
-    const api = know.lockApi(op.call.name);
-    return api ? heldOutVar(api, op.call) ?? undefined : undefined;
-  };
-  const mark = (clob: Op | undefined, v: string): void => {
-    if (clob?.k === 'clobber' && clob.vars.includes(v)) out.set(clob, new Set([...(out.get(clob) ?? []), v]));
+  const callVars = (op: Op | undefined): readonly string[] => (!op || op.k !== 'call' || op.call.indirect ? [] : varsOf(op.call));
+  const mark = (clob: Op | undefined, vs: readonly string[]): void => {
+    for (const v of vs) if (clob?.k === 'clobber' && clob.vars.includes(v)) out.set(clob, new Set([...(out.get(clob) ?? []), v]));
   };
   const inOps = (ops: readonly Op[]): void => {
     ops.forEach((op, i) => {
-      const v = outVar(op);
-      if (v) mark(ops[i + 1], v);
+      const vs = callVars(op);
+      if (vs.length) mark(ops[i + 1], vs);
       if (op.k === 'branch') inCond(op.cond);
     });
   };
@@ -1134,10 +1170,17 @@ function outParamClobbers(fn: FunctionIR, know: Knowledge): Map<Op, Set<string>>
   for (const n of fn.nodes) {
     if (!n.op) continue;
     if (n.op.k === 'branch') inCond(n.op.cond);
-    const v = outVar(n.op);
-    if (v) for (const t of n.succ) mark(fn.nodes[t]?.op, v);
+    const vs = callVars(n.op);
+    if (vs.length) for (const t of n.succ) mark(fn.nodes[t]?.op, vs);
   }
   return out;
+}
+
+const LOW_BIT_X1 = /^\(?([A-Za-z_]\w*)&(?:0[xX]0*1|0*1)[uUlL]*\)?$/;
+const LOW_BIT_1X = /^\(?(?:0[xX]0*1|0*1)[uUlL]*&([A-Za-z_]\w*)\)?$/;
+/** `x&1` (`1&x`, `x&0x1`, `x&1U`): a test of the low bit of variable x; x, or undefined. */
+function parityVar(atom: string): string | undefined {
+  return LOW_BIT_X1.exec(atom)?.[1] ?? LOW_BIT_1X.exec(atom)?.[1];
 }
 
 /**
@@ -1158,6 +1201,8 @@ export function relevantFacts(fn: FunctionIR, know: Knowledge, summaries?: Summa
   const known = new Set<string>();
   const returned = new Set<string>();
   const storedAtoms = new Set<string>();
+  /** variables assigned an integer literal (`seq = 1`): their low bit is known there */
+  const parityKnown = new Set<string>();
   /** `ret = err1;`: the variables whose value a variable takes */
   const copies = new Map<string, Set<string>>();
   const bump = (m: Map<string, number>, k: string): void => { m.set(k, (m.get(k) ?? 0) + 1); };
@@ -1169,6 +1214,7 @@ export function relevantFacts(fn: FunctionIR, know: Knowledge, summaries?: Summa
         if (op.value.k === 'const' || op.value.k === 'var' || op.value.k === 'not') known.add(op.lhs);
         if (op.value.k === 'var') { const l = copies.get(op.lhs); if (l) l.add(op.value.name); else copies.set(op.lhs, new Set([op.value.name])); }
         if (op.value.k === 'const' && !/^[A-Za-z_$]\w*$/.test(op.lhs)) storedAtoms.add(op.lhs);
+        if (op.value.k === 'const' && op.value.parity !== undefined) parityKnown.add(op.lhs);
         if (op.from?.startsWith('&')) addressed.push(op.from.slice(1));
         // (E a plain lvalue rooted in a local or parameter: a global may change in any call, a READ_ONCE() concurrently)
         if (op.from !== undefined && IDENT.test(op.lhs) && isVarOf(fn, op.lhs) && LVALUE.test(op.from) && isVarOf(fn, /\w+/.exec(op.from)![0]) && !mentions(op.from, op.lhs)) {
@@ -1233,6 +1279,15 @@ export function relevantFacts(fn: FunctionIR, know: Knowledge, summaries?: Summa
   const keepAtoms = new Set<string>();
   for (const [a, n] of atoms) if (n >= 2 || storedAtoms.has(a)) keepAtoms.add(a);
   for (const a of storedAtoms) if (atoms.has(a)) keepAtoms.add(a);
+  // `x & 1` tested where x is given integer literals (`seq = 1`): those decide it (a variable whose
+  // address is kept, `p = &x`, may change through it and is left alone, as for equalities)
+  const parity = new Map<string, string[]>();
+  for (const a of atoms.keys()) {
+    const x = parityVar(a);
+    if (x === undefined || !parityKnown.has(x) || !isVarOf(fn, x) || addressed.includes(x)) continue;
+    parity.set(x, [...(parity.get(x) ?? []), a]);
+    keepAtoms.add(a);
+  }
   // `x == E` tested after a copy `x = E`: the copy decides it (and, with x's and E's nullness, a later reassignment of x)
   const eqs = new Map<string, { x: string; e: string }>();
   for (const a of atoms.keys()) {
@@ -1246,14 +1301,15 @@ export function relevantFacts(fn: FunctionIR, know: Knowledge, summaries?: Summa
   // of those, only the facts that can matter for locks
   // (a returned variable stays: its sign at the exits is the summary's return sign; in a function
   // that takes or releases locks, what decides it is kept too, for outcomes by return value)
-  const { rel: lockRel, assumedSingle } = lockRelevantFacts(fn, know, summaries, byBase, [...returned].filter((v) => vars.has(v)), eqs, multiLock);
+  const { rel: lockRel, assumedSingle } = lockRelevantFacts(fn, know, summaries, byBase, [...returned].filter((v) => vars.has(v)), eqs, parity, multiLock);
   for (const v of [...vars]) if (!v.startsWith('$') && !lockRel.has(`v:${v}`) && !returned.has(v)) vars.delete(v);
   for (const a of [...keepAtoms]) if (!lockRel.has(atomKey(a))) keepAtoms.delete(a);
   // (a kept `x == E` is also decided by the nullness of x and E once x is reassigned, where the path
   // knows them: x's sign only where it is tracked anyway, for locks; tracking it for this would
   // multiply the states of functions comparing integers, `vcn != vcn0`, for nothing)
   for (const a of [...eqs.keys()]) if (!keepAtoms.has(a)) eqs.delete(a);
-  return { vars, atoms: keepAtoms, eqs, assumedSingle };
+  for (const [x, l] of parity) { const kept = l.filter((a) => keepAtoms.has(a)); if (kept.length) parity.set(x, kept); else parity.delete(x); }
+  return { vars, atoms: keepAtoms, eqs, assumedSingle, parity };
 }
 
 /**
@@ -1360,7 +1416,7 @@ export function postDominators(fn: FunctionIR): Int32Array {
  * them.
  */
 function lockRelevantFacts(fn: FunctionIR, know: Knowledge, summaries: SummaryLookup | undefined, byBase: ReadonlyMap<string, string[]>, returned: readonly string[],
-  eqs: ReadonlyMap<string, { x: string; e: string }>, multiLock?: Uint8Array): { rel: Set<string>; assumedSingle: Set<number> } {
+  eqs: ReadonlyMap<string, { x: string; e: string }>, parity: ReadonlyMap<string, readonly string[]>, multiLock?: Uint8Array): { rel: Set<string>; assumedSingle: Set<number> } {
   /** per copy `x = E`: the equality atoms it makes true */
   const eqByCopy = new Map<string, string[]>();
   for (const [a, { x, e }] of eqs) eqByCopy.set(`${x}\0${e}`, [...(eqByCopy.get(`${x}\0${e}`) ?? []), a]);
@@ -1426,6 +1482,8 @@ function lockRelevantFacts(fn: FunctionIR, know: Knowledge, summaries: SummaryLo
         if (!op.lhs.startsWith('$')) assigns[node].push(key);
         // (`x = E` gives `x == E` its value)
         if (op.from !== undefined) for (const a of eqByCopy.get(`${op.lhs}\0${op.from}`) ?? []) assigns[node].push(atomKey(a));
+        // (`x = 1` gives `x & 1` its value)
+        if (op.value.k === 'const' && op.value.parity !== undefined) for (const a of parity.get(op.lhs) ?? []) assigns[node].push(atomKey(a));
         if (ident && (op.value.k === 'var' || op.value.k === 'not') && !op.value.name.startsWith('$')) copies.push([op.lhs, op.value.name]);
         // (a stored pointer hands over what is locked through it; a stored call result, the lock that call took)
         if (op.escapes === '$call' ? lastCallLocks : op.escapes) pendingEscape.push([node, op.escapes!]);

@@ -26,7 +26,11 @@ export interface Call {
 
 /** What a variable is assigned. Integers are abstracted to their sign by the analysis. */
 export type Value =
-  | { k: 'const'; v: number }
+  /**
+   * `parity`: the low bit of the value, where it is an integer literal written as such (`seq = 1`), not a
+   * stand-in for its sign (`-ENOMEM` is -1 here); set on assignments to a plain variable
+   */
+  | { k: 'const'; v: number; parity?: 0 | 1 }
   | { k: 'var'; name: string }
   | { k: 'call' } // result of the Call op that carries this value's assignment
   /** `!v`: 1 if v is zero, else 0 (`got_write = !mnt_want_write(mnt)`) */

@@ -7,12 +7,14 @@ import { emptyConfig, LockorderConfig } from './config';
 import { FsTypes } from './fsTypes';
 import { BUILTIN_LOCK_WRAPPERS } from './classes';
 import { BUILTIN_GLOCK_ORIGINS, GlockOrigin } from './glocks';
+import { BUILTIN_VALUE_APIS } from './valueApi';
 
 export class Knowledge {
   private readonly locks = new Map<string, LockApi>();
   private readonly faults = new Map<string, FaultApi>();
   private readonly sleeps = new Set<string>();
   private readonly noFault = new Set<string>();
+  private readonly parityKept = new Map<string, readonly number[]>();
   readonly orders: OrderChain[];
   readonly config: LockorderConfig;
   /** per-filesystem-type lock classes and which filesystem a file's code is */
@@ -31,6 +33,7 @@ export class Knowledge {
     for (const s of BUILTIN_SLEEP_APIS) this.sleeps.add(s);
     for (const s of config.maySleep) this.sleeps.add(s);
     for (const n of config.noFault) { this.noFault.add(n); this.faults.delete(n); }
+    for (const v of BUILTIN_VALUE_APIS) this.parityKept.set(v.name, v.keepsParity);
     this.orders = [...BUILTIN_ORDERS, ...config.orders];
     this.fsTypes = new FsTypes(config.perFsClasses ?? []);
     this.glockOrigins = [...(config.glockOrigins ?? []), ...BUILTIN_GLOCK_ORIGINS];
@@ -39,6 +42,11 @@ export class Knowledge {
 
   lockApi(name: string): LockApi | undefined {
     return this.locks.get(name);
+  }
+
+  /** The arguments (`&x`) whose low bit a call leaves as it was (valueApi.ts). */
+  keepsParity(name: string): readonly number[] | undefined {
+    return this.parityKept.get(name);
   }
 
   guard(type: string): { acquire: string; release: string; try?: string } | undefined {
