@@ -17,7 +17,7 @@ import type { FaultApi } from '../model/faultApi';
 import type { StructTable } from '../model/classes';
 import { baseClass } from '../model/classes';
 import type { Call, Cond, FunctionIR, Op, Pos, Rel, Value } from './ir';
-import { isParam, isVarOf } from './ir';
+import { forEachOp, isParam, isVarOf } from './ir';
 import { ClassKey, isIndexed, LockRef, Resolver } from './locks';
 import {
   ANY, addHeld, dropAtomsOf, findHeld, Held, initialState, mentions, N, P, removeHeld, setVar, SIGN_BITS, signOf, State,
@@ -114,6 +114,13 @@ class BudgetExceeded extends Error {}
 class LockStateNotUnique extends Error {}
 
 const IDENT = /^[A-Za-z_]\w*$/;
+/** an equality atom between two plain variables (`new_dvnode==orig_dvnode`) */
+const EQ_VARS = /^([A-Za-z_]\w*)==([A-Za-z_]\w*)$/;
+/** One text for `a==b` and `b==a` between plain variables (the sides in order): one fact, whichever way it is written. */
+function canonAtom(text: string): string {
+  const m = EQ_VARS.exec(text);
+  return m && m[1] > m[2] ? `${m[2]}==${m[1]}` : text;
+}
 /** suffix of a caller's lock released through a variable since reassigned (still released: summaries) */
 export const ENTRY_GONE = '@entry';
 /**
@@ -189,6 +196,29 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
     eqOfCopy.set(`${x}\0${e}`, text);
     if (!IDENT.test(e)) eqExprs.add(e);
   }
+  /**
+   * the variables whose equality a test may establish (`a == b`): locals and parameters whose address is
+   * never stored (`p = &a`: a store through p would change a unseen; `f(&a)` is a clobber, which forgets it)
+   */
+  const eqVars = new Set<string>([...Object.keys(fn.locals), ...fn.params.map((p) => p.name)]);
+  /** paths this function stores to (`dentry->d_parent = ...`): a local's expansion through one names another object after it */
+  const storedPaths = new Set<string>();
+  forEachOp(fn, (op) => {
+    if (op.k !== 'assign') return;
+    if (op.from?.startsWith('&')) eqVars.delete(/^&\(?([A-Za-z_]\w*)/.exec(op.from)?.[1] ?? '');
+    if (!IDENT.test(op.lhs) && !op.lhs.startsWith('$')) { storedPaths.add(op.lhs); storedPaths.add(resolver.expand(op.lhs)); }
+  });
+  /**
+   * the name a lock is given through `v` (its expansion: `orig_dvnode` is `op->file[0].vnode`), when that
+   * name keeps meaning v's value: not an expansion through a path this function stores to
+   * (`old_parent` is `dentry->d_parent`, then `dentry->d_parent = target->d_parent`)
+   */
+  const stableName = (v: string): string | undefined => {
+    const e = resolver.expand(v);
+    if (e === v) return e;
+    for (const l of storedPaths) if (e === l || [`${l}->`, `${l}.`, `${l}[`].some((p) => e.startsWith(p))) return undefined;
+    return e;
+  };
   const outClobbers = outParamClobbers(fn, ctx.know);
   /** tracked low-bit atoms per variable, and the `&x` clobbers after calls that keep x's low bit */
   const parityOf = relevant.parity ?? new Map<string, string[]>();
@@ -707,7 +737,8 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
   const copyAlias = (s: State, x: string, y: string): State => {
     if (x === y || !IDENT.test(y) || x.startsWith('$')) return s;
     if (!isVarOf(fn, x) || !isVarOf(fn, y)) return s;
-    const rooted = (h: Held): boolean => !h.entry && !h.alias && !h.inst.includes('@') && (h.inst.startsWith(`${y}->`) || h.inst.startsWith(`${y}.`));
+    // (a copy or store alias takes the place of one from an equality test: the lock has one alias slot)
+    const rooted = (h: Held): boolean => !h.entry && (!h.alias || !!h.aliasEq) && !h.inst.includes('@') && (h.inst.startsWith(`${y}->`) || h.inst.startsWith(`${y}.`));
     if (!s.held.some(rooted)) return s;
     // a lock named through another local's expansion over x or y (`parent` is `p->d_parent`, then
     // `d = p; p = parent;` in a lock-coupling walk): reassigning them leaves that expansion stale,
@@ -716,7 +747,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
     if (expansions.length && s.held.some((h) => expansions.some((e) => h.inst.includes(e)))) return s;
     // (the lock call dereferenced y, and y was not assigned since: x is a valid pointer)
     const out: State = relevant.vars.has(x) ? { ...s, vars: { ...s.vars, [x]: P } } : s;
-    return { ...out, held: out.held.map((h) => (rooted(h) ? { ...h, alias: x + h.inst.slice(y.length) } : h)) };
+    return { ...out, held: out.held.map((h) => (rooted(h) ? { ...h, alias: x + h.inst.slice(y.length), aliasEq: undefined } : h)) };
   };
 
   /**
@@ -729,11 +760,11 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
     if (!IDENT.test(v) || v.startsWith('$') || fn.aliases[v] !== undefined) return s;
     const m = /^([A-Za-z_]\w*)(?:->|\.)[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*$/.exec(lhs);
     if (!m || !isVarOf(fn, v) || !isVarOf(fn, m[1]) || m[1] === v) return s;
-    const named = (h: Held): boolean => !h.entry && !h.alias && !h.inst.includes('@') && mentions(h.inst, v);
+    const named = (h: Held): boolean => !h.entry && (!h.alias || !!h.aliasEq) && !h.inst.includes('@') && mentions(h.inst, v);
     if (!s.held.some(named)) return s;
     const path = resolver.expand(lhs);
     const re = new RegExp(`(?<![\\w>.])${v}(?!\\w)`, 'g');
-    return { ...s, held: s.held.map((h) => (named(h) ? { ...h, alias: h.inst.replace(re, path), aliasPath: path } : h)) };
+    return { ...s, held: s.held.map((h) => (named(h) ? { ...h, alias: h.inst.replace(re, path), aliasPath: path, aliasEq: undefined } : h)) };
   };
   /**
    * Field-store aliases that a store to `lhs` (or `&lhs` passed to a call) may have made stale; `under`:
@@ -756,6 +787,8 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
       // a copy reassigned: its alias goes; the original reassigned: the copy names the lock now
       out = { ...out, held: out.held.map((h) => {
         if (!h.alias) return h;
+        // (an equality from a test: gone when either side names another object)
+        if (h.aliasEq) return namedVia(h.alias, v) || namedVia(h.inst, v) ? dropEqAlias(h) : h;
         if (mentionsRoot(h.alias, v)) return { ...h, alias: undefined, aliasPath: undefined };
         if (namedVia(h.inst, v)) return { ...h, inst: h.alias, alias: undefined, aliasPath: undefined };
         return h;
@@ -781,9 +814,11 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
    */
   const retargetPath = (s: State, lhs: string): State => {
     const under = (x: string): boolean => !x.includes('@') && (x.startsWith(`${lhs}->`) || x.startsWith(`${lhs}.`) || x.startsWith(`${lhs}:`));
-    if (!s.held.some((h) => under(h.inst)) && !s.notHeld.some(under)) return s;
+    const eqUnder = (h: Held): boolean => !!h.aliasEq && (under(h.inst) || under(h.alias!));
+    if (!s.held.some((h) => under(h.inst) || eqUnder(h)) && !s.notHeld.some(under)) return s;
     const held: Held[] = [];
-    for (const h of s.held) {
+    for (const h0 of s.held) {
+      const h = eqUnder(h0) ? dropEqAlias(h0) : h0;
       const x = under(h.inst) ? { ...h, inst: `${h.inst}@${h.site.line + 1}` } : h;
       if (!held.some((y) => y.inst === x.inst)) held.push(x);
     }
@@ -806,6 +841,39 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
     if (!s.notHeld.some(stale)) return s;
     const out: State = { ...s, notHeld: s.notHeld.filter((n) => !stale(n)) };
     return s.softReleased?.some(stale) ? { ...out, softReleased: s.softReleased.filter((n) => !stale(n)) } : out;
+  };
+
+  /** A held lock without its equality alias. */
+  const dropEqAlias = (h: Held): Held => ({ ...h, alias: undefined, aliasPath: undefined, aliasEq: undefined });
+  /**
+   * A test found pointers `a` and `b` equal on this branch (`a == b` true, `a != b` false; both locals
+   * or parameters whose address is never stored): a lock held through one (`a->sem`, or through its
+   * expansion, `op->src->sem`) is also the one named through the other (`b->sem`), as a copy's alias,
+   * until either is assigned or `&`-passed, or a store hits the path under either name. A lock that
+   * already has an alias keeps it (it has one slot).
+   */
+  const equalAlias = (s: State, a: string, b: string): State => {
+    if (a === b || !eqVars.has(a) || !eqVars.has(b)) return s;
+    const ea = stableName(a);
+    const eb = stableName(b);
+    if (ea === undefined || eb === undefined || ea === eb || ea.includes('@') || eb.includes('@')) return s;
+    const under = (inst: string, e: string): boolean => inst === e || [`${e}->`, `${e}.`, `${e}:`].some((p) => inst.startsWith(p));
+    const renamed = (h: Held): string | undefined => {
+      if (h.entry || h.alias || h.handedOff || h.inst.includes('@')) return undefined;
+      const ua = under(h.inst, ea);
+      const ub = under(h.inst, eb);
+      // (named through both, or through a longer path than the other's name: `a->b->lock` with `b` compared)
+      if (ua === ub) return undefined;
+      const alias = ua ? eb + h.inst.slice(ea.length) : ea + h.inst.slice(eb.length);
+      return findHeld(s, alias) ? undefined : alias;
+    };
+    if (!s.held.some((h) => renamed(h) !== undefined)) return s;
+    return { ...s, held: s.held.map((h) => { const alias = renamed(h); return alias === undefined ? h : { ...h, alias, aliasEq: true }; }) };
+  };
+  /** the sides of a pointer equality atom (`a==b`, both plain variables) */
+  const eqSides = (text: string): [string, string] | undefined => {
+    const m = EQ_VARS.exec(text);
+    return m && eqVars.has(m[1]) && eqVars.has(m[2]) ? [m[1], m[2]] : undefined;
   };
 
   /** Forget the tracked equalities `x == E` (and E's nullness) whose E changes with lvalue p. */
@@ -924,6 +992,9 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
           if (eqsOf.has(v)) out = keepEqSides(out, v);
           out = dropStoreAliases(forgetReleased(setVar(out, v, lockedObj ? P : ANY), v, true), v);
           if (lowBits.length) out = { ...out, atoms: { ...out.atoms, ...Object.fromEntries(lowBits) } };
+          // (v may point elsewhere now: an equality found by a test over it is gone)
+          const stale = (h: Held): boolean => !!h.aliasEq && (namedVia(h.alias!, v) || namedVia(h.inst, v));
+          if (out.held.some(stale)) out = { ...out, held: out.held.map((h) => (stale(h) ? dropEqAlias(h) : h)) };
         }
         return [out];
       }
@@ -953,13 +1024,18 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
             const inner = REL_SET[SIGN_MACROS[m[1]]];
             return splitSign(s, m[2], inner).map(([x, b]) => [x, c.rel === 'z' || c.rel === 'le0' ? !b : b]);
           }
-          const known = s.atoms[subj.text] ?? impliedFlagTest(s.atoms, subj.text) ?? impliedEquality(s, subj.text);
+          // (`a==b` and `b==a` are one fact: canonAtom)
+          const text = canonAtom(subj.text);
+          const sides = eqSides(text);
+          const known = s.atoms[text] ?? impliedFlagTest(s.atoms, text) ?? impliedEquality(s, text);
           const truthy = c.rel === 'nz' || c.rel === 'pos' || c.rel === 'neg';
-          if (known !== undefined) return [[s, truthy ? known : !known]];
-          if (!relevant.atoms.has(subj.text)) return [[s, true], [s, false]];
-          const t: State = { ...s, atoms: { ...s.atoms, [subj.text]: true } };
-          const f: State = { ...s, atoms: { ...s.atoms, [subj.text]: false } };
-          return [[t, truthy], [f, !truthy]];
+          // where the pointers are equal, a lock held through one is named through the other too
+          const eq = (x: State): State => (sides ? equalAlias(x, sides[0], sides[1]) : x);
+          if (known !== undefined) return [[known ? eq(s) : s, truthy ? known : !known]];
+          if (!relevant.atoms.has(text)) return truthy ? [[eq(s), true], [s, false]] : [[s, true], [eq(s), false]];
+          const t: State = { ...s, atoms: { ...s.atoms, [text]: true } };
+          const f: State = { ...s, atoms: { ...s.atoms, [text]: false } };
+          return [[eq(t), truthy], [f, !truthy]];
         }
         // a call tested for its value
         return callOp(s, subj.call, '$test').flatMap((x) => splitSign(x, '$test', REL_SET[c.rel]).map(([y, b]): [State, boolean] => [setVar(y, '$test', ANY), b]));
@@ -1256,7 +1332,7 @@ export function relevantFacts(fn: FunctionIR, know: Knowledge, summaries?: Summa
         else if (c.s.k === 'atom') {
           const m = /^([A-Z_]+)\(([A-Za-z_]\w*)\)$/.exec(c.s.text);
           if (m && SIGN_MACROS[m[1]]) bump(tested, m[2]);
-          else bump(atoms, c.s.text);
+          else bump(atoms, canonAtom(c.s.text));
         }
         break;
       }
@@ -1506,7 +1582,7 @@ function lockRelevantFacts(fn: FunctionIR, know: Knowledge, summaries: SummaryLo
       case 'test':
         if (c.s.k === 'call') callLock(c.s.call, node);
         else if (c.s.k === 'var') tests[node].push(`v:${c.s.name}`);
-        else if (c.s.k === 'atom') tests[node].push(keyOfAtom(c.s.text));
+        else if (c.s.k === 'atom') tests[node].push(keyOfAtom(canonAtom(c.s.text)));
         break;
       default: break;
     }

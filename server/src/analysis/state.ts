@@ -49,6 +49,11 @@ export interface Held {
    * field path (`open->tlink`), whose object a store to it, or a call given its root, may change
    */
   aliasPath?: string;
+  /**
+   * the alias came from a test that found two pointers equal (`if (to != from)`, false: `from->sem` is
+   * `to->sem`), until either pointer is assigned, its address passed on, or the path under it stored to
+   */
+  aliasEq?: boolean;
 }
 
 export interface HolderInfo { gl: string; cls: string; mode: Mode; tryFlag: boolean }
@@ -133,7 +138,7 @@ function idOf<T extends object>(obj: T, text: (o: T) => string): number {
 }
 
 const heldText = (held: State['held']): string =>
-  held.map((h) => `${h.inst}|${h.mode}|${h.count}|${h.entry ? 1 : 0}|${h.demotable ? 1 : 0}|${h.site.line}${h.handedOff ? '|h' : ''}${h.alias ? `|=${h.alias}` : ''}${h.aliasPath ? `|:${h.aliasPath}` : ''}`).join(';');
+  held.map((h) => `${h.inst}|${h.mode}|${h.count}|${h.entry ? 1 : 0}|${h.demotable ? 1 : 0}|${h.site.line}${h.handedOff ? '|h' : ''}${h.alias ? `|=${h.alias}` : ''}${h.aliasPath ? `|:${h.aliasPath}` : ''}${h.aliasEq ? '|~' : ''}`).join(';');
 const listText = (l: readonly string[]): string => l.join(',');
 const varsText = (vars: State['vars']): string => Object.keys(vars).sort().map((k) => `${k}=${vars[k]}`).join(',');
 const atomsText = (atoms: State['atoms']): string => Object.keys(atoms).sort().map((k) => `${k}=${atoms[k] ? 1 : 0}`).join(',');
