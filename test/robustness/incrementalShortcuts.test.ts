@@ -390,6 +390,23 @@ describe('robustness: incremental shortcuts equal the full work', () => {
     }
     assert.ok(ws.runs.delta >= 18, `most edits took the delta run (${JSON.stringify(ws.runs)})`);
     assert.ok(checked * 4 < functions, `the runs checked ${checked} of ${functions} functions`);
+    // calls to functions of the workspace added and removed (the call graph changes, its components mostly not)
+    const names = ws.lastResult!.events.map((e) => e.fn).filter((n) => /^[a-z_]\w*$/.test(n));
+    for (let k = 0; k < 12; k++) {
+      const f = edited[k % edited.length];
+      const ls = texts.get(f)!.split('\n');
+      const at = ls.findIndex((l, i) => i > 5 * k && /^\t[a-z_][^{}]*;$/.test(l));
+      if (at < 0) continue;
+      if (k % 3 === 2) ls.splice(at, 1); else ls.splice(at, 0, `\t${names[(k * 7) % names.length]}(NULL);`);
+      texts.set(f, ls.join('\n'));
+      ws.setFile(f, texts.get(f)!);
+      const got = findingsOf(ws);
+      const fresh = new Workspace({ keepStates: true });
+      for (const [g, t] of texts) fresh.setFile(g, t);
+      assert.strictEqual(got, findingsOf(fresh), `${path.basename(f)}: findings differ after call edit ${k}`);
+      assert.strictEqual(productsOf(ws), productsOf(fresh), `${path.basename(f)}: summaries or events differ after call edit ${k}`);
+    }
+    assert.ok(ws.runs.deltaCalls > 0, `a delta run rebuilt the call graph (${JSON.stringify(ws.runs)})`);
   });
 
   describe('Linux 6.12 files', function () {

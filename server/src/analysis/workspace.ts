@@ -118,8 +118,8 @@ export class Workspace {
   /** files given since the last analysis; `structural`: a file was added or removed, or the knowledge changed */
   private readonly changed = new Set<string>();
   private structural = true;
-  /** analyses run in full / as delta runs (deltaRun) */
-  readonly runs = { full: 0, delta: 0 };
+  /** analyses run in full / as delta runs (deltaRun), and of those how many rebuilt the call graph (its components unchanged) */
+  readonly runs = { full: 0, delta: 0, deltaCalls: 0 };
   /** what the last analysis used, to re-run single functions (simulator, hovers) */
   private lastCtx?: {
     structs: StructTable; globals: Map<string, string>; lookupFor: (file: string) => SummaryLookup;
@@ -275,12 +275,26 @@ export class Workspace {
     const path = this.changed.values().next().value as string;
     const entry = this.files.get(path);
     const was = last.irs.get(path);
-    if (!entry || !was || was.skipped || entry.skipped || !this.sameShape(last.run, was.ir, entry.ir)) return undefined;
+    if (!entry || !was || was.skipped || entry.skipped) return undefined;
+    const shape = this.sameShape(last.run, was.ir, entry.ir);
+    if (!shape) return undefined;
     const run = last.run;
     const ir = entry.ir;
+    if (shape === 'calls') {
+      // calls that resolve changed: the call graph again, kept only when its components come out the same
+      const now = run.fns.slice();
+      was.fns.forEach((k, i) => { now[k] = { fn: ir.functions[i], file: path }; });
+      const graph = callGraph(now, run.opsTargets, this.graph);
+      const prev = this.graph!;
+      if (graph.comps.length !== prev.comps.length || graph.comps.some((c, i) => c.length !== prev.comps[i].length || c.some((k, j) => k !== prev.comps[i][j])) ||
+          graph.compRecursive.some((r, i) => r !== prev.compRecursive[i])) return undefined;
+      this.graph = run.graph = graph;
+      this.runs.deltaCalls++;
+    }
     // the file's functions, one for one: new IR objects take the old ones' places in the run
     const edited = new Set<{ fn: FunctionIR; file: string }>();
     if (ir !== was.ir) {
+      const replaced = shape === 'same';
       was.fns.forEach((k, i) => {
         const x = run.fns[k];
         const fn = ir.functions[i];
@@ -296,7 +310,7 @@ export class Workspace {
       });
       run.irs[was.index] = ir;
       was.ir = ir;
-      this.graph?.replaceStandIns(was.fns, ir.functions);
+      if (replaced) this.graph?.replaceStandIns(was.fns, ir.functions);
     }
     this.changed.clear();
     // what carries the file's positions: rebuilt
@@ -363,28 +377,31 @@ export class Workspace {
 
   /**
    * Is `b` (the new IR of a file) of the same shape as `a` for deltaRun():
-   * the same functions in order, each new one making the calls that resolve
-   * (to a function of the workspace, or through an ops member: what the call
-   * graph follows) and setting the lockdep classes its old one did; the same
-   * tables, ops members and directives up to positions; the same prototypes.
+   * the same functions in order, each new one setting the lockdep classes its
+   * old one did; the same tables, ops members and directives up to positions;
+   * the same prototypes. 'same' when every function also makes the calls that
+   * resolve (to a function of the workspace, or through an ops member: what
+   * the call graph follows) as before, 'calls' when some do not.
    */
-  private sameShape(run: WorkspaceRun, a: FileIR, b: FileIR): boolean {
+  private sameShape(run: WorkspaceRun, a: FileIR, b: FileIR): 'same' | 'calls' | false {
     const resolved = (x: FunctionIR): string => callStandIn(x).nodes.map((n) => {
       const c = (n.op as { call: { name: string; indirect?: boolean } }).call;
       return c.indirect ? (run.resolveIndirect(c.name) !== undefined ? `->${c.name}` : '') : (run.byName.has(c.name) ? c.name : '');
     }).filter((x) => x !== '').join(',');
-    if (a === b) return true;
+    if (a === b) return 'same';
     if (a.functions.length !== b.functions.length || !!a.notC !== !!b.notC) return false;
+    let calls = false;
     for (let i = 0; i < a.functions.length; i++) {
       const f = a.functions[i];
       const g = b.functions[i];
       if (f === g || contentOf(f) === contentOf(g)) continue;
       if (f.name !== g.name || f.isStatic !== g.isStatic) return false;
-      if (resolved(f) !== resolved(g)) return false;
+      if (!calls && resolved(f) !== resolved(g)) calls = true;
       if (JSON.stringify(classKeyCallsOf(f, this.know)) !== JSON.stringify(classKeyCallsOf(g, this.know))) return false;
     }
-    return this.reuse.sameTables(a, b) && JSON.stringify(a.prototypes) === JSON.stringify(b.prototypes) &&
+    const same = this.reuse.sameTables(a, b) && JSON.stringify(a.prototypes) === JSON.stringify(b.prototypes) &&
       JSON.stringify(a.ops, positionFree) === JSON.stringify(b.ops, positionFree) && JSON.stringify(a.directives, positionFree) === JSON.stringify(b.directives, positionFree);
+    return same ? (calls ? 'calls' : 'same') : false;
   }
 
   /** Everything before the per-function loop: tables, call graph, order, lookups. */
@@ -481,7 +498,7 @@ export class Workspace {
     const env: FnJobEnv = { know: this.know, structs, globals, classKeys, budget: this.opts.budget ?? DEFAULT_BUDGET, keepStates: this.opts.keepStates, disabledRules: this.opts.disabledRules };
     return {
       findings, fns, byName, irs, order, recursive, graph, reuseIds, summaries, declared, handlers, handlerNames, lookupFor, resolve, resolveIndirect, env, structDefs,
-      events: [], budgetHits: 0, protoAnns, initial: [...summaries], skippedFindings: findings.filter((f) => f.rule === 'file-skipped'),
+      events: [], budgetHits: 0, protoAnns, initial: [...summaries], skippedFindings: findings.filter((f) => f.rule === 'file-skipped'), opsTargets,
     };
   }
 
@@ -616,6 +633,8 @@ export interface WorkspaceRun {
   initial: [string, Summary][];
   /** the file-skipped notes, which come first */
   skippedFindings: Finding[];
+  /** ops member -> the one function registered for it */
+  opsTargets: Map<string, { fn: FunctionIR; file: string }>;
 }
 
 /**
