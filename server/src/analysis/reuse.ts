@@ -208,6 +208,9 @@ export class AnalysisReuse {
     this.shiftedNow = new Set();
   }
 
+  /** The callee summaries the function with this id read when it was last checked (summaryDeps order). */
+  summariesSeen(id: string): readonly (Summary | undefined)[] | undefined { return this.prev.get(id)?.sums; }
+
   /** The summaries moved in place (by a non-zero distance) so far in this run. */
   movedInPlace(): ReadonlySet<Summary> { return this.shiftedNow; }
 
@@ -288,6 +291,9 @@ export class AnalysisReuse {
     for (let i = 0; i < now.length; i++) if (now[i] !== then[i] && !this.same(now[i], then[i])) return false;
     return true;
   }
+
+  /** Does a function that read summary `b` and now reads `a` see the same (the same object, or the same content and positions)? */
+  sameSummary(a: Summary | undefined, b: Summary | undefined): boolean { return this.same(a, b); }
 
   private same(a: Summary | undefined, b: Summary | undefined): boolean {
     if (a === b) return true;

@@ -328,24 +328,31 @@ export class Workspace {
     for (const [k, v] of run.initial) run.summaries.set(k, v);
     /** keys whose summary, at this point of the order, is not the object the last run had there */
     const changedKeys = new Set<string>();
-    /**
-     * keys whose summary, at this point of the order, was moved in place in this run: a full run
-     * re-checks their callers (AnalysisReuse.check: a caller holding an older object of the same
-     * content is relocated onto it; one with findings re-runs its rules), and so does this one
-     */
+    /** keys whose summary, at this point of the order, was moved in place in this run */
     const movedKeys = new Set<string>();
     const moved = this.reuse.movedInPlace();
-    const stale = (x: { fn: FunctionIR; file: string }): boolean => {
+    /** Would AnalysisReuse.check() not find `x` (last product `p`) a plain hit? */
+    const stale = (x: { fn: FunctionIR; file: string }, p: FnProduct): boolean => {
       if (edited.has(x)) return true;
       if (changedKeys.size === 0 && movedKeys.size === 0) return false;
       let deps = last.deps.get(x);
       if (!deps) { deps = this.depKeysOf(run, x.fn, x.file); last.deps.set(x, deps); }
-      for (const k of deps) if (k !== null && (changedKeys.has(k) || movedKeys.has(k))) return true;
+      let seen: readonly (Summary | undefined)[] | undefined;
+      for (let j = 0; j < deps.length; j++) {
+        const k = deps[j];
+        if (k === null || (!changedKeys.has(k) && !movedKeys.has(k))) continue;
+        // what check() asks: the summary read then and the one now are the same (or of the same content),
+        // and no findings (which quote lines) read a callee that moved in place
+        if (movedKeys.has(k) && p.findings.length) return true;
+        seen ??= this.reuse.summariesSeen(run.reuseIds.get(x.fn) ?? keyOf(x.file, x.fn.name));
+        const now = run.summaries.get(k);
+        if (!seen || (seen[j] !== now && !this.reuse.sameSummary(now, seen[j]))) return true;
+      }
       return false;
     };
     run.order.forEach((scc, s) => {
       const before = last.products[s];
-      if (!scc.some(stale)) {
+      if (!scc.some((x, i) => stale(x, before[i]))) {
         scc.forEach(({ fn, file }, i) => {
           const p = before[i];
           const key = keyOf(file, fn.name);
