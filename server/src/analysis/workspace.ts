@@ -254,16 +254,17 @@ export class Workspace {
 
   /**
    * The editor's analysis after an edit to one file that left its shape
-   * alone: the same functions (names and linkage, in order) making the same
-   * resolved calls, the same struct, global, ops and directive facts (their
-   * positions aside), the same prototypes. The last run's tables, call graph
-   * and order are kept; the run replays its products in order and re-checks
-   * (AnalysisReuse.check, as a full run would) only the components holding a
-   * function of that file whose IR object changed (edited or moved), or one
-   * whose callee summaries differ from what it read in the last run at the
-   * same point of the order, or were moved in place. A function that is not
-   * re-checked would have been a plain hit: same IR object, same callee
-   * summary objects, same tables. Everything derived from the files' positions
+   * alone: the same functions (names and linkage, in order), the same
+   * struct, global, ops and directive facts (their positions aside), the same
+   * prototypes; calls that resolve differently only when the call graph
+   * rebuilt over the new functions has the same components in the same
+   * order. The last run's tables and order are kept; the run replays its
+   * products in order and re-checks (AnalysisReuse.check, as a full run
+   * would) only the components holding a function of that file whose IR
+   * object changed (edited or moved), or one that check() would not find a
+   * plain hit: a callee summary it reads changed and is neither the object it
+   * read nor of the same content, or moved in place while its findings quote
+   * lines or it holds an older object of it. Everything derived from the files' positions
    * (declared orders, fault handlers) is rebuilt; the workspace rules run over
    * all events as usual. Undefined when the edit is not of that kind (a full
    * run follows). Exactness: test/robustness/incremental*.test.ts compare
