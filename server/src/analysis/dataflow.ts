@@ -216,7 +216,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
   const stableName = (v: string): string | undefined => {
     const e = resolver.expand(v);
     if (e === v) return e;
-    for (const l of storedPaths) if (e === l || [`${l}->`, `${l}.`, `${l}[`].some((p) => e.startsWith(p))) return undefined;
+    for (const l of storedPaths) if (coversExpr(l, e)) return undefined;
     return e;
   };
   const outClobbers = outParamClobbers(fn, ctx.know);
@@ -773,7 +773,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
   const dropStoreAliases = (s: State, lhs: string, under = false): State => {
     const hit = (h: Held): boolean => h.aliasPath !== undefined && [lhs, resolver.expand(lhs)].some((l) => (!under && (h.aliasPath === l || h.aliasPath!.startsWith(`${l}.`))) || h.aliasPath!.startsWith(`${l}->`));
     if (!s.held.some(hit)) return s;
-    return { ...s, held: s.held.map((h) => (hit(h) ? { ...h, alias: undefined, aliasPath: undefined } : h)) };
+    return { ...s, held: s.held.map((h) => (hit(h) ? withoutAlias(h) : h)) };
   };
 
   /** A variable was reassigned: locks named through it now belong to another object. */
@@ -788,9 +788,9 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
       out = { ...out, held: out.held.map((h) => {
         if (!h.alias) return h;
         // (an equality from a test: gone when either side names another object)
-        if (h.aliasEq) return namedVia(h.alias, v) || namedVia(h.inst, v) ? dropEqAlias(h) : h;
-        if (mentionsRoot(h.alias, v)) return { ...h, alias: undefined, aliasPath: undefined };
-        if (namedVia(h.inst, v)) return { ...h, inst: h.alias, alias: undefined, aliasPath: undefined };
+        if (h.aliasEq) return namedVia(h.alias, v) || namedVia(h.inst, v) ? withoutAlias(h) : h;
+        if (mentionsRoot(h.alias, v)) return withoutAlias(h);
+        if (namedVia(h.inst, v)) return { ...withoutAlias(h), inst: h.alias };
         return h;
       }).sort((a, b) => (a.inst < b.inst ? -1 : a.inst > b.inst ? 1 : 0)) };
     }
@@ -818,7 +818,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
     if (!s.held.some((h) => under(h.inst) || eqUnder(h)) && !s.notHeld.some(under)) return s;
     const held: Held[] = [];
     for (const h0 of s.held) {
-      const h = eqUnder(h0) ? dropEqAlias(h0) : h0;
+      const h = eqUnder(h0) ? withoutAlias(h0) : h0;
       const x = under(h.inst) ? { ...h, inst: `${h.inst}@${h.site.line + 1}` } : h;
       if (!held.some((y) => y.inst === x.inst)) held.push(x);
     }
@@ -843,8 +843,6 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
     return s.softReleased?.some(stale) ? { ...out, softReleased: s.softReleased.filter((n) => !stale(n)) } : out;
   };
 
-  /** A held lock without its equality alias. */
-  const dropEqAlias = (h: Held): Held => ({ ...h, alias: undefined, aliasPath: undefined, aliasEq: undefined });
   /**
    * A test found pointers `a` and `b` equal on this branch (`a == b` true, `a != b` false; both locals
    * or parameters whose address is never stored): a lock held through one (`a->sem`, or through its
@@ -994,7 +992,7 @@ function analyzeOnce(fn: FunctionIR, ctx: DataflowCtx, pathFacts: boolean, multi
           if (lowBits.length) out = { ...out, atoms: { ...out.atoms, ...Object.fromEntries(lowBits) } };
           // (v may point elsewhere now: an equality found by a test over it is gone)
           const stale = (h: Held): boolean => !!h.aliasEq && (namedVia(h.alias!, v) || namedVia(h.inst, v));
-          if (out.held.some(stale)) out = { ...out, held: out.held.map((h) => (stale(h) ? dropEqAlias(h) : h)) };
+          if (out.held.some(stale)) out = { ...out, held: out.held.map((h) => (stale(h) ? withoutAlias(h) : h)) };
         }
         return [out];
       }
@@ -1192,7 +1190,7 @@ export function heldOutVar(api: LockApi, call: Call): string | null | undefined 
   const a = call.args[api.heldOut < 0 ? call.args.length + api.heldOut : api.heldOut];
   if (a === undefined) return undefined;
   if (a === 'NULL' || a === '0') return null;
-  return /^&([A-Za-z_]\w*)$/.exec(a)?.[1];
+  return addressedVar(a);
 }
 
 /**
@@ -1215,7 +1213,7 @@ function parityClobbers(fn: FunctionIR, know: Knowledge): Map<Op, Set<string>> {
   return clobbersAfter(fn, (call) => {
     const out: string[] = [];
     for (const i of know.keepsParity(call.name) ?? []) {
-      const v = /^&([A-Za-z_]\w*)$/.exec(call.args[i] ?? '')?.[1];
+      const v = addressedVar(call.args[i] ?? '');
       if (v) out.push(v);
     }
     return out;
@@ -1396,6 +1394,16 @@ export function relevantFacts(fn: FunctionIR, know: Knowledge, summaries?: Summa
 function isLockResult(api: LockApi | undefined, sum: Summary | undefined): boolean {
   if (api) return api.op === 'try' || api.op === 'holder_nq' || api.op === 'holder_nq_init' || api.op === 'holder_queued' || (api.op === 'acquire' && !!api.success);
   return !!sum?.byReturn;
+}
+
+/** A held lock without its alias (from a copy, a field store or an equality test). */
+function withoutAlias(h: Held): Held {
+  return { ...h, alias: undefined, aliasPath: undefined, aliasEq: undefined };
+}
+
+/** The variable v of an argument `&v`, or undefined. */
+function addressedVar(a: string): string | undefined {
+  return /^&([A-Za-z_]\w*)$/.exec(a)?.[1];
 }
 
 /** Does changing lvalue `p` change expression `e` (`of->buf` by `of->buf`, `of->s.buf` by `of->s`)? */

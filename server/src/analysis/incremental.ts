@@ -279,7 +279,7 @@ export class IncrementalFiles {
         this.stats.regional++;
         // the functions re-parsed on their own so far, moved by this edit, and this one
         const f = r.fnTree!;
-        const staleFns = (prev.stale ? prev.staleFns ?? [] : []).filter((x) => x.start !== f.start).map((x) => (x.start >= oldEnd ? { start: x.start + delta, end: x.end + delta } : x));
+        const staleFns = afterEdit((prev.stale ? prev.staleFns ?? [] : []).filter((x) => x.start !== f.start), oldEnd, delta);
         staleFns.push({ start: f.start, end: f.end });
         this.remember(path, { text, parsed: { text, normalized: norm, tree, lines: newLines }, ir: r.ir, tops: r.tops, depthBound, nested, stale: true, staleFns, fnTree: r.fnTree });
         return r.ir;
@@ -287,7 +287,7 @@ export class IncrementalFiles {
     }
     // a stale tree is re-parsed together with this edit: the changed ranges inside the functions regional()
     // re-parsed on their own are not this edit's (their IR is current), and are left out below
-    const staleFns = prev.stale ? (prev.staleFns ?? []).filter((x) => x.end <= p || x.start >= oldEnd).map((x) => (x.start >= oldEnd ? { start: x.start + delta, end: x.end + delta } : x)) : [];
+    const staleFns = prev.stale ? afterEdit((prev.staleFns ?? []).filter((x) => x.end <= p || x.start >= oldEnd), oldEnd, delta) : [];
     tree.edit(edit);
     const newTree = reparse(b, tree);
     const parsed: ParsedFile = { text, normalized: norm, tree: newTree, lines: newLines };
@@ -571,6 +571,11 @@ function topsOf(nodes: readonly SyntaxNode[], fns: readonly FunctionIR[], items:
 /** Re-parse `text` from `old` (edited): small chunks, as tree-sitter reads little of the text when it reuses most of the old tree. */
 function reparse(text: string, old: Tree): Tree {
   return cParser().parse(text, old, { bufferSize: 16 * 1024 });
+}
+
+/** Extents that do not overlap an edit ending at `oldEnd`, in the edited text (those after it `delta` characters further). */
+function afterEdit(extents: readonly { start: number; end: number }[], oldEnd: number, delta: number): { start: number; end: number }[] {
+  return extents.map((x) => (x.start >= oldEnd ? { start: x.start + delta, end: x.end + delta } : x));
 }
 
 /** tree-sitter's point of an offset. */

@@ -164,7 +164,7 @@ export class AnalysisReuse {
   /** the run's struct table, and its content version: entries record the lookups they made in it instead of depending on all of it */
   private structs?: StructTable;
   private structsVersion = '';
-  stats: ReuseStats = { reused: 0, relocated: 0, productLevel: 0, inPlace: 0, analysed: 0 };
+  stats: ReuseStats = noStats();
   /** ids of the functions whose dataflow ran in the last run */
   analysedIds: string[] = [];
 
@@ -190,9 +190,7 @@ export class AnalysisReuse {
     this.structsVersion = structs ? hs.digest('hex') : '';
     if (!structs) this.env += hs.digest('hex');
     this.next = new Map();
-    this.stats = { reused: 0, relocated: 0, productLevel: 0, inPlace: 0, analysed: 0 };
-    this.analysedIds = [];
-    this.shiftedNow = new Set();
+    this.startRun();
   }
 
   /**
@@ -203,9 +201,20 @@ export class AnalysisReuse {
   beginDelta(): void {
     this.next = this.prev;
     this.delta = true;
-    this.stats = { reused: 0, relocated: 0, productLevel: 0, inPlace: 0, analysed: 0 };
+    this.startRun();
+  }
+
+  /** What every run starts without: counts, the ids it analysed, the summaries it moved in place. */
+  private startRun(): void {
+    this.stats = noStats();
     this.analysedIds = [];
     this.shiftedNow = new Set();
+  }
+
+  /** A summary kept (reused, or moved in place) keeps what is known of its relocation (its shape) into the next run. */
+  private keepKnown(summary: Summary): void {
+    const known = this.movedPrev.get(summary);
+    if (known) this.movedNow.set(summary, known);
   }
 
   /** The callee summaries the function with this id read when it was last checked (summaryDeps order). */
@@ -358,10 +367,7 @@ export class AnalysisReuse {
         !(e.product.findings.length > 0 && this.shiftedNow.size > 0 && sums.some((x) => x !== undefined && this.shiftedNow.has(x)))) {
       this.next.set(id, e);
       // a summary relocated in an earlier run keeps what is known of it (its shape) while it is reused
-      if (this.movedPrev.size) {
-        const known = this.movedPrev.get(e.product.summary);
-        if (known) this.movedNow.set(e.product.summary, known);
-      }
+      if (this.movedPrev.size) this.keepKnown(e.product.summary);
       this.stats.reused++;
       return { hit: e.product, store: NO_STORE };
     }
@@ -389,8 +395,7 @@ export class AnalysisReuse {
       }
       const summary = e.product.summary;
       this.infoOf(summary).version = undefined;
-      const known = this.movedPrev.get(summary);
-      if (known) this.movedNow.set(summary, known);
+      this.keepKnown(summary);
       if (d !== 0) this.shiftedNow.add(summary);
       if (prevRec) {
         e.product.lazyRec = prevRec.moved(d, from, to);
@@ -421,6 +426,11 @@ export class AnalysisReuse {
     const lookups = e.structLookups;
     return { relocated: prevRec.moved(d, from, to).get(), store: (p: FnProduct) => store(p, lookups) };
   }
+}
+
+/** Counts of a run that has checked nothing yet. */
+function noStats(): ReuseStats {
+  return { reused: 0, relocated: 0, productLevel: 0, inPlace: 0, analysed: 0 };
 }
 
 /** The store of a product check() returned as is. */

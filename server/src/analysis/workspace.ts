@@ -317,10 +317,7 @@ export class Workspace {
     // what carries the file's positions: rebuilt
     run.declared = new DeclaredOrder(this.know.orders, run.irs);
     run.handlers = faultHandlers(run.irs);
-    run.findings = [...run.skippedFindings];
-    for (const e of run.declared.errors) {
-      run.findings.push({ file: e.file, pos: e.pos, severity: 'warning', rule: 'annotation-mismatch', function: '', message: e.message, related: [], simulation: 'not-run' });
-    }
+    run.findings = [...run.skippedFindings, ...declaredErrors(run.declared)];
     run.events = [];
     run.budgetHits = 0;
     this.reuse.beginDelta();
@@ -355,19 +352,12 @@ export class Workspace {
       const before = last.products[s];
       if (!scc.some((x, i) => stale(x, before[i]))) {
         scc.forEach(({ fn, file }, i) => {
-          const p = before[i];
           const key = keyOf(file, fn.name);
-          run.summaries.set(key, p.summary);
-          if (last.twinKeys.has(key)) {
-            // the value the last run had here: neither changed nor moved (for the twin read after it)
-            changedKeys.delete(key);
-            movedKeys.delete(key);
-            if (p.rec) this.records.set(key, p.rec);
-            else if (p.lazyRec) this.records.setLazy(key, p.lazyRec);
-          }
-          if (p.budgetHit) run.budgetHits++;
-          for (const f of p.findings) run.findings.push({ ...f });
-          if (p.events) run.events.push(p.events);
+          // (an #ifdef twin's key holds the value the last run had here: neither changed nor moved, for the
+          // twin read after it; its records are the last twin's, re-set in order)
+          const twin = last.twinKeys.has(key);
+          if (twin) { changedKeys.delete(key); movedKeys.delete(key); }
+          this.applyProduct(run, key, before[i], twin);
         });
         return;
       }
@@ -392,10 +382,6 @@ export class Workspace {
    * the call graph follows) as before, 'calls' when some do not.
    */
   private sameShape(run: WorkspaceRun, a: FileIR, b: FileIR): 'same' | 'calls' | false {
-    const resolved = (x: FunctionIR): string => callStandIn(x).nodes.map((n) => {
-      const c = (n.op as { call: { name: string; indirect?: boolean } }).call;
-      return c.indirect ? (run.resolveIndirect(c.name) !== undefined ? `->${c.name}` : '') : (run.byName.has(c.name) ? c.name : '');
-    }).filter((x) => x !== '').join(',');
     if (a === b) return 'same';
     if (a.functions.length !== b.functions.length || !!a.notC !== !!b.notC) return false;
     let calls = false;
@@ -404,7 +390,7 @@ export class Workspace {
       const g = b.functions[i];
       if (f === g || contentOf(f) === contentOf(g)) continue;
       if (f.name !== g.name || f.isStatic !== g.isStatic) return false;
-      if (!calls && resolved(f) !== resolved(g)) calls = true;
+      if (!calls && resolvedCalls(callStandIn(f), run.byName, run.opsTargets) !== resolvedCalls(callStandIn(g), run.byName, run.opsTargets)) calls = true;
       if (JSON.stringify(classKeyCallsOf(f, this.know)) !== JSON.stringify(classKeyCallsOf(g, this.know))) return false;
     }
     const same = this.reuse.sameTables(a, b) && JSON.stringify(a.prototypes) === JSON.stringify(b.prototypes) &&
@@ -460,9 +446,7 @@ export class Workspace {
     const externals = externalSummaries();
     for (const [name, sum] of externals) if (!byName.has(name)) summaries.set(keyOf(BUILTIN_FILE, name), sum);
     const declared = new DeclaredOrder(this.know.orders, irs);
-    for (const e of declared.errors) {
-      findings.push({ file: e.file, pos: e.pos, severity: 'warning', rule: 'annotation-mismatch', function: '', message: e.message, related: [], simulation: 'not-run' });
-    }
+    findings.push(...declaredErrors(declared));
     const handlers = faultHandlers(irs);
     const handlerNames = new Set(handlers.map((h) => h.name));
     /** the summary key a call to `name` from `file` reads: its own static function first, then the unique/non-static definition, then built-in knowledge */
@@ -571,15 +555,19 @@ export class Workspace {
 
   /** Record a component's products in the run, in order. */
   private applyProducts(run: WorkspaceRun, scc: readonly { fn: FunctionIR; file: string }[], products: readonly FnProduct[]): void {
-    scc.forEach(({ fn, file }, i) => {
-      const p = products[i];
-      run.summaries.set(keyOf(file, fn.name), p.summary);
-      if (p.rec) this.records.set(keyOf(file, fn.name), p.rec);
-      else if (p.lazyRec) this.records.setLazy(keyOf(file, fn.name), p.lazyRec);
-      if (p.budgetHit) run.budgetHits++;
-      for (const f of p.findings) run.findings.push({ ...f });
-      if (p.events) run.events.push(p.events);
-    });
+    scc.forEach(({ fn, file }, i) => this.applyProduct(run, keyOf(file, fn.name), products[i], true));
+  }
+
+  /** Record one function's product in the run (its records too, unless the records map holds them already). */
+  private applyProduct(run: WorkspaceRun, key: string, p: FnProduct, records: boolean): void {
+    run.summaries.set(key, p.summary);
+    if (records) {
+      if (p.rec) this.records.set(key, p.rec);
+      else if (p.lazyRec) this.records.setLazy(key, p.lazyRec);
+    }
+    if (p.budgetHit) run.budgetHits++;
+    for (const f of p.findings) run.findings.push({ ...f });
+    if (p.events) run.events.push(p.events);
   }
 
   /** Everything after the per-function loop: fault paths and the workspace rules. */
@@ -661,6 +649,11 @@ interface LastRun {
 }
 
 
+
+/** The directives that do not parse, as findings. */
+function declaredErrors(declared: DeclaredOrder): Finding[] {
+  return declared.errors.map((e) => ({ file: e.file, pos: e.pos, severity: 'warning', rule: 'annotation-mismatch', function: '', message: e.message, related: [], simulation: 'not-run' }));
+}
 
 /** `lockdep_set_class(&a->via->lock, &key)` calls anywhere in the workspace. */
 function classKeysOf(fns: readonly { fn: FunctionIR; file: string }[], know: Knowledge): ClassKey[] {
@@ -845,14 +838,18 @@ function sameFunctions(prev: CallGraph, standIns: readonly FunctionIR[], files: 
 
 /** The same functions (sameFunctions), making the same resolved calls. */
 function sameCalls(prev: CallGraph, standIns: readonly FunctionIR[], opsTargets: ReadonlyMap<string, unknown>): boolean {
-  const resolved = (x: FunctionIR): string => x.nodes.map((n) => {
-    const c = (n.op as { call: { name: string; indirect?: boolean } }).call;
-    return c.indirect ? (opsTargets.has(c.name) ? `->${c.name}` : '') : (prev.names.has(c.name) ? c.name : '');
-  }).filter((x) => x !== '').join(',');
   for (let i = 0; i < standIns.length; i++) {
-    if (prev.standIns[i] !== standIns[i] && resolved(prev.standIns[i]) !== resolved(standIns[i])) return false;
+    if (prev.standIns[i] !== standIns[i] && resolvedCalls(prev.standIns[i], prev.names, opsTargets) !== resolvedCalls(standIns[i], prev.names, opsTargets)) return false;
   }
   return true;
+}
+
+/** The calls of a function's call stand-in that resolve (to a function named `names`, or through an ops member of `ops`), in order: what sccOrder follows. */
+function resolvedCalls(standIn: FunctionIR, names: { has(name: string): boolean }, ops: { has(member: string): boolean }): string {
+  return standIn.nodes.map((n) => {
+    const c = (n.op as { call: { name: string; indirect?: boolean } }).call;
+    return c.indirect ? (ops.has(c.name) ? `->${c.name}` : '') : (names.has(c.name) ? c.name : '');
+  }).filter((x) => x !== '').join(',');
 }
 
 /**
