@@ -48,56 +48,67 @@ function indirectCallees(fn: FunctionIR): string[] {
   return [...out];
 }
 
-/** Strongly connected components of the call graph, callees before callers (iterative Tarjan). */
-export function sccOrder(fns: { fn: FunctionIR; file: string }[], byName: Map<string, { fn: FunctionIR; file: string }[]>, opsTargets: Map<string, { fn: FunctionIR; file: string }>): { fn: FunctionIR; file: string }[][] {
-  const index = new Map<object, number>();
-  const low = new Map<object, number>();
-  const onStack = new Set<object>();
-  const stack: { fn: FunctionIR; file: string }[] = [];
-  const out: { fn: FunctionIR; file: string }[][] = [];
+/**
+ * The functions a function calls, as indices into the functions (`fns`,
+ * `byName`: indices by name, in order; `opsTargets`: the index registered
+ * for an ops member): each direct callee resolved as the summary lookup
+ * does (its own file's definition, else the non-static one, else the only
+ * one), then the ops members it calls, in the order it first calls them.
+ */
+export function successors(fns: readonly { fn: FunctionIR; file: string }[], byName: ReadonlyMap<string, readonly number[]>, opsTargets: ReadonlyMap<string, number>, i: number): Int32Array {
+  const x = fns[i];
+  const out: number[] = [];
+  for (const c of calleesOf(x.fn)) {
+    const cands = byName.get(c);
+    if (!cands) continue;
+    let pick = -1;
+    for (const y of cands) if (fns[y].file === x.file) { pick = y; break; }
+    // same resolution as the summary lookup: a static inline helper defined once in a header counts
+    if (pick < 0) for (const y of cands) if (!fns[y].fn.isStatic) { pick = y; break; }
+    if (pick < 0 && cands.length === 1) pick = cands[0];
+    if (pick >= 0) out.push(pick);
+  }
+  for (const m of indirectCallees(x.fn)) {
+    const t = opsTargets.get(m);
+    if (t !== undefined) out.push(t);
+  }
+  return Int32Array.from(out);
+}
+
+/** Strongly connected components of the call graph over `n` functions and their successors, callees before callers (iterative Tarjan, roots in order). */
+export function sccOrder(n: number, succ: readonly Int32Array[]): number[][] {
+  const index = new Int32Array(n).fill(-1);
+  const low = new Int32Array(n);
+  const onStack = new Uint8Array(n);
+  const stack: number[] = [];
+  const out: number[][] = [];
   let next = 0;
-  const succ = (x: { fn: FunctionIR; file: string }): { fn: FunctionIR; file: string }[] => {
-    const res: { fn: FunctionIR; file: string }[] = [];
-    for (const c of calleesOf(x.fn)) {
-      const cands = byName.get(c);
-      if (!cands) continue;
-      const same = cands.find((y) => y.file === x.file);
-      // same resolution as the summary lookup: a static inline helper defined once in a header counts
-      const pick = same ?? cands.find((y) => !y.fn.isStatic) ?? (cands.length === 1 ? cands[0] : undefined);
-      if (pick) res.push(pick);
-    }
-    for (const m of indirectCallees(x.fn)) {
-      const t = opsTargets.get(m);
-      if (t) res.push(t);
-    }
-    return res;
+  const workV: number[] = [];
+  const workI: number[] = [];
+  const visit = (v: number): void => {
+    index[v] = low[v] = next++;
+    stack.push(v); onStack[v] = 1;
+    workV.push(v); workI.push(0);
   };
-  for (const root of fns) {
-    if (index.has(root.fn)) continue;
-    const work: { v: { fn: FunctionIR; file: string }; it: { fn: FunctionIR; file: string }[]; i: number }[] = [];
-    const visit = (v: { fn: FunctionIR; file: string }): void => {
-      index.set(v.fn, next); low.set(v.fn, next); next++;
-      stack.push(v); onStack.add(v.fn);
-      work.push({ v, it: succ(v), i: 0 });
-    };
+  for (let root = 0; root < n; root++) {
+    if (index[root] >= 0) continue;
     visit(root);
-    while (work.length) {
-      const top = work[work.length - 1];
-      if (top.i < top.it.length) {
-        const w = top.it[top.i++];
-        if (!index.has(w.fn)) visit(w);
-        else if (onStack.has(w.fn)) low.set(top.v.fn, Math.min(low.get(top.v.fn)!, index.get(w.fn)!));
+    while (workV.length) {
+      const top = workV.length - 1;
+      const v = workV[top];
+      const it = succ[v];
+      if (workI[top] < it.length) {
+        const w = it[workI[top]++];
+        if (index[w] < 0) visit(w);
+        else if (onStack[w]) low[v] = Math.min(low[v], index[w]);
         continue;
       }
-      work.pop();
-      if (work.length) {
-        const parent = work[work.length - 1].v;
-        low.set(parent.fn, Math.min(low.get(parent.fn)!, low.get(top.v.fn)!));
-      }
-      if (low.get(top.v.fn) === index.get(top.v.fn)) {
-        const comp: { fn: FunctionIR; file: string }[] = [];
-        let w: { fn: FunctionIR; file: string };
-        do { w = stack.pop()!; onStack.delete(w.fn); comp.push(w); } while (w.fn !== top.v.fn);
+      workV.pop(); workI.pop();
+      if (workV.length) { const parent = workV[workV.length - 1]; low[parent] = Math.min(low[parent], low[v]); }
+      if (low[v] === index[v]) {
+        const comp: number[] = [];
+        let w: number;
+        do { w = stack.pop()!; onStack[w] = 0; comp.push(w); } while (w !== v);
         out.push(comp);
       }
     }

@@ -9,7 +9,8 @@ import type { FsTypes } from '../model/fsTypes';
 import { analyzeFunction, Budget, DEFAULT_BUDGET, FnRecords } from './dataflow';
 import type { Finding } from './diagnostic';
 import type { FileIR, FunctionIR, IRNode, StructDef } from './ir';
-import { WORKSPACE_RULES } from './rules';
+import { RuleChanges, WorkspaceRuleRun } from './ruleRun';
+import { CompQueue, DeltaIndex } from './delta';
 import type { FnEvents } from './events';
 import { buildFaultPaths, faultHandlers, FaultPath } from './faultpath';
 import { DeclaredOrder } from './orders';
@@ -20,7 +21,7 @@ import { lockObject } from '../parse/exprs';
 import type { Summary, SummaryLookup } from './summaryTypes';
 import { contentOf, IncrementalFiles, memoByContent } from './incremental';
 import { AnalysisReuse, FnProduct, LazyRecords, ownedProduct, positionFree, recordsOf, StructLookup, summaryDeps } from './reuse';
-import { calleesOf, forgetKeys, isRecursive, keyOf, opsTargetsOf, sccOrder } from './callgraph';
+import { calleesOf, forgetKeys, isRecursive, keyOf, opsTargetsOf, sccOrder, successors } from './callgraph';
 import { entryHeldOf, FnJobEnv, productOf, runDataflow } from './fnjob';
 import { ParallelOptions, runParallel } from './parallel';
 
@@ -120,6 +121,8 @@ export class Workspace {
   private structural = true;
   /** analyses run in full / as delta runs (deltaRun), and of those how many rebuilt the call graph (its components unchanged) */
   readonly runs = { full: 0, delta: 0, deltaCalls: 0 };
+  /** the workspace rules' parts, kept between runs (ruleRun.ts) */
+  private readonly ruleRun = new WorkspaceRuleRun();
   /** what the last analysis used, to re-run single functions (simulator, hovers) */
   private lastCtx?: {
     structs: StructTable; globals: Map<string, string>; lookupFor: (file: string) => SummaryLookup;
@@ -219,7 +222,7 @@ export class Workspace {
       this.applyProducts(run, scc, p);
     }
     this.keepForDelta(run, products);
-    return this.finishRun(run);
+    return this.finishRun(run, products);
   }
 
   /**
@@ -236,7 +239,7 @@ export class Workspace {
     const products = await runParallel(run, opts);
     run.order.forEach((scc, i) => this.applyProducts(run, scc, products[i]));
     this.reuse.clear();
-    return this.finishRun(run);
+    return this.finishRun(run, products);
   }
 
   /** Keep a full run for deltaRun() (the editor only: its products are reused across runs). */
@@ -294,6 +297,7 @@ export class Workspace {
     }
     // the file's functions, one for one: new IR objects take the old ones' places in the run
     const edited = new Set<{ fn: FunctionIR; file: string }>();
+    const prevIr = was.ir;
     if (ir !== was.ir) {
       const replaced = shape === 'same';
       was.fns.forEach((k, i) => {
@@ -314,27 +318,36 @@ export class Workspace {
       if (replaced) this.graph?.replaceStandIns(was.fns, ir.functions);
     }
     this.changed.clear();
-    // what carries the file's positions: rebuilt
-    run.declared = new DeclaredOrder(this.know.orders, run.irs);
-    run.handlers = faultHandlers(run.irs);
+    // what carries the file's positions: rebuilt when they moved
+    const directivesMoved = JSON.stringify(prevIr.directives) !== JSON.stringify(ir.directives);
+    if (directivesMoved) run.declared = new DeclaredOrder(this.know.orders, run.irs);
+    const opsMoved = JSON.stringify(prevIr.ops) !== JSON.stringify(ir.ops);
+    if (opsMoved) run.handlers = faultHandlers(run.irs);
     run.findings = [...run.skippedFindings, ...declaredErrors(run.declared)];
-    run.events = [];
-    run.budgetHits = 0;
     this.reuse.beginDelta();
-    // replay in order: the summaries map evolves as in a full run (twins, recursive components)
-    run.summaries.clear();
-    for (const [k, v] of run.initial) run.summaries.set(k, v);
-    /** keys whose summary, at this point of the order, is not the object the last run had there */
+    const depKeys = (x: { fn: FunctionIR; file: string }): readonly (string | null)[] => {
+      let d = last.deps.get(x);
+      if (!d) { d = this.depKeysOf(run, x.fn, x.file); last.deps.set(x, d); }
+      return d;
+    };
+    const ix = (last.index ??= new DeltaIndex(run.order, depKeys, last.products));
+    // components to visit, in order: those of the edited functions, then the readers of what changed
+    const queue = new CompQueue();
+    for (const x of edited) {
+      const s = ix.compOf.get(x)!;
+      queue.push(s);
+      for (const k of depKeys(x)) if (k !== null) ix.addReader(k, s);
+    }
+    /** keys whose summary is not the object the last run had (at the points after their component) */
     const changedKeys = new Set<string>();
-    /** keys whose summary, at this point of the order, was moved in place in this run */
+    /** keys whose summary was moved in place in this run */
     const movedKeys = new Set<string>();
     const moved = this.reuse.movedInPlace();
-    /** Would AnalysisReuse.check() not find `x` (last product `p`) a plain hit? */
-    const stale = (x: { fn: FunctionIR; file: string }, p: FnProduct): boolean => {
+    /** Would AnalysisReuse.check() not find `x` (last product `p`, component `s`) a plain hit? */
+    const stale = (x: { fn: FunctionIR; file: string }, p: FnProduct, s: number): boolean => {
       if (edited.has(x)) return true;
       if (changedKeys.size === 0 && movedKeys.size === 0) return false;
-      let deps = last.deps.get(x);
-      if (!deps) { deps = this.depKeysOf(run, x.fn, x.file); last.deps.set(x, deps); }
+      const deps = depKeys(x);
       let seen: readonly (Summary | undefined)[] | undefined;
       for (let j = 0; j < deps.length; j++) {
         const k = deps[j];
@@ -343,34 +356,63 @@ export class Workspace {
         // and no findings (which quote lines) read a callee that moved in place
         if (movedKeys.has(k) && p.findings.length) return true;
         seen ??= this.reuse.summariesSeen(run.reuseIds.get(x.fn) ?? keyOf(x.file, x.fn.name));
-        const now = run.summaries.get(k);
+        const now = ix.valueAt(k, s, run.summaries, last.products);
         if (!seen || (seen[j] !== now && !this.reuse.sameSummary(now, seen[j]))) return true;
       }
       return false;
     };
-    run.order.forEach((scc, s) => {
+    /** components whose events changed (for the workspace rules), and the files of their functions */
+    const dirty = new Set<number>();
+    const dirtyFiles = new Set<string>();
+    /** keys whose summary changed or moved in this run */
+    const touched = new Set<string>();
+    /** components re-checked; the run's events, to be updated in place */
+    const rechecked: number[] = [];
+    run.events = run.events.slice();
+    for (let s = queue.pop(); s !== undefined; s = queue.pop()) {
+      const scc = run.order[s];
       const before = last.products[s];
-      if (!scc.some((x, i) => stale(x, before[i]))) {
-        scc.forEach(({ fn, file }, i) => {
-          const key = keyOf(file, fn.name);
-          // (an #ifdef twin's key holds the value the last run had here: neither changed nor moved, for the
-          // twin read after it; its records are the last twin's, re-set in order)
-          const twin = last.twinKeys.has(key);
-          if (twin) { changedKeys.delete(key); movedKeys.delete(key); }
-          this.applyProduct(run, key, before[i], twin);
-        });
-        return;
-      }
+      const at = s;
+      if (!scc.some((x, i) => stale(x, before[i], at))) continue;
+      const undo = ix.atPoint(s, scc, depKeys, run.summaries, last.products);
       const now = this.sccProducts(run, scc);
+      undo();
+      last.products[s] = now;
+      rechecked.push(s);
+      for (let i = 0; i < now.length; i++) run.budgetHits += (now[i].budgetHit ? 1 : 0) - (before[i].budgetHit ? 1 : 0);
       scc.forEach(({ fn, file }, i) => {
         const key = keyOf(file, fn.name);
-        if (now[i].summary !== before[i].summary) changedKeys.add(key); else changedKeys.delete(key);
-        if (moved.has(now[i].summary)) movedKeys.add(key); else movedKeys.delete(key);
+        const changed = now[i].summary !== before[i].summary;
+        const movedNow = moved.has(now[i].summary);
+        if (changed) changedKeys.add(key); else changedKeys.delete(key);
+        if (movedNow) movedKeys.add(key); else movedKeys.delete(key);
+        if (changed || movedNow) {
+          touched.add(key);
+          for (const r of ix.readersAfter(key, s)) queue.push(r);
+        }
+        if (now[i] !== before[i] || movedNow) { dirty.add(s); dirtyFiles.add(file); }
+        this.recordProduct(run, key, now[i]);
+        // an #ifdef twin's key ends the run holding the last twin's summary and records
+        if (ix.isTwin(key)) this.recordProduct(run, key, ix.lastDef(key, last.products));
       });
-      this.applyProducts(run, scc, now);
-      last.products[s] = now;
-    });
-    return this.finishRun(run);
+    }
+    // the run's events (in place where every re-checked function still has events or still has none) and per-function findings, in order
+    if (!rechecked.every((s) => ix.patch(s, last.products, run.events))) {
+      run.events = [];
+      for (const ps of last.products) for (const p of ps) if (p.events) run.events.push(p.events);
+      ix.indexProducts(last.products);
+    }
+    for (const s of ix.withFindings()) for (const p of last.products[s]) for (const f of p.findings) run.findings.push({ ...f });
+    // the fault paths again if a handler's summary changed or moved, or the handlers moved
+    const faultFs = new Set<string>();
+    if (opsMoved || run.handlers.some((h) => { const k = this.handlerKey(run, h); return k !== undefined && touched.has(k); })) {
+      const before = run.faultPaths!;
+      run.faultPaths = this.faultPathsOf(run);
+      for (const fs of new Set([...before.keys(), ...run.faultPaths.keys()])) {
+        if (JSON.stringify(before.get(fs)) !== JSON.stringify(run.faultPaths.get(fs))) faultFs.add(fs);
+      }
+    }
+    return this.finishRun(run, last.products, directivesMoved ? undefined : { comps: dirty, files: dirtyFiles, faultFs });
   }
 
   /**
@@ -555,41 +597,71 @@ export class Workspace {
 
   /** Record a component's products in the run, in order. */
   private applyProducts(run: WorkspaceRun, scc: readonly { fn: FunctionIR; file: string }[], products: readonly FnProduct[]): void {
-    scc.forEach(({ fn, file }, i) => this.applyProduct(run, keyOf(file, fn.name), products[i], true));
+    scc.forEach(({ fn, file }, i) => {
+      this.recordProduct(run, keyOf(file, fn.name), products[i]);
+      this.collectProduct(run, products[i]);
+    });
   }
 
-  /** Record one function's product in the run (its records too, unless the records map holds them already). */
-  private applyProduct(run: WorkspaceRun, key: string, p: FnProduct, records: boolean): void {
+  /** A function's summary and records, under its key. */
+  private recordProduct(run: WorkspaceRun, key: string, p: FnProduct): void {
     run.summaries.set(key, p.summary);
-    if (records) {
-      if (p.rec) this.records.set(key, p.rec);
-      else if (p.lazyRec) this.records.setLazy(key, p.lazyRec);
-    }
+    if (p.rec) this.records.set(key, p.rec);
+    else if (p.lazyRec) this.records.setLazy(key, p.lazyRec);
+  }
+
+  /** A function's findings, events and budget note, added to the run's. */
+  private collectProduct(run: WorkspaceRun, p: FnProduct): void {
     if (p.budgetHit) run.budgetHits++;
     for (const f of p.findings) run.findings.push({ ...f });
     if (p.events) run.events.push(p.events);
   }
 
-  /** Everything after the per-function loop: fault paths and the workspace rules. */
-  private finishRun(run: WorkspaceRun): AnalysisResult {
+  /**
+   * The summary key of a fault handler: its ops file's function of that
+   * name, else the first summary of that name (a handler defined in another
+   * file, or built-in knowledge of mm/'s filemap_fault). Memoised per run:
+   * a delta run keeps the keys and their order.
+   */
+  private handlerKey(run: WorkspaceRun, h: { name: string; opsFile: string }): string | undefined {
+    const memo = (run.handlerKeys ??= new Map());
+    const id = `${h.opsFile}\u0000${h.name}`;
+    if (memo.has(id)) return memo.get(id) ?? undefined;
+    let k: string | undefined = keyOf(h.opsFile, h.name);
+    if (run.summaries.get(k) === undefined) {
+      k = undefined;
+      for (const [key, v] of run.summaries) if (v.name === h.name) { k = key; break; }
+    }
+    memo.set(id, k ?? null);
+    return k;
+  }
+
+  /** Each filesystem's fault path, from its handlers' summaries. */
+  private faultPathsOf(run: WorkspaceRun): Map<string, FaultPath> {
+    return buildFaultPaths(run.handlers, (h) => { const k = this.handlerKey(run, h); return k === undefined ? undefined : run.summaries.get(k); });
+  }
+
+  /**
+   * Everything after the per-function loop: fault paths and the workspace
+   * rules. `products`: the run's, by component; `changes`: what a delta run
+   * changed (the rules keep the rest of their last run), undefined for a
+   * full run of the rules.
+   */
+  private finishRun(run: WorkspaceRun, products: readonly (readonly FnProduct[])[], changes?: RuleChanges): AnalysisResult {
     const { findings, summaries, fns, irs, byName, handlerNames, lookupFor, declared, events } = run;
     this.reuse.end();
     this.lastCtx = { structs: run.env.structs, globals: run.env.globals as Map<string, string>, handlerNames, byName, lookupFor, classKeys: [...run.env.classKeys] };
-    const summaryOfHandler = (h: { name: string; opsFile: string }): Summary | undefined =>
-      summaries.get(keyOf(h.opsFile, h.name)) ?? [...summaries.values()].find((x) => x.name === h.name);
-    const faultPaths = buildFaultPaths(run.handlers, summaryOfHandler);
+    const faultPaths = (run.faultPaths ??= this.faultPathsOf(run));
     const called = run.graph.called();
-    const opsMembers = new Map<string, string[]>();
-    for (const ir of irs) for (const o of ir.ops) for (const [m, f] of Object.entries(o.members)) {
-      const l = opsMembers.get(f);
-      if (l) l.push(`${o.structType}.${m}`); else opsMembers.set(f, [`${o.structType}.${m}`]);
-    }
+    const opsMembers = (run.opsMembers ??= opsMembersOf(irs));
     const fsTypes = this.know.fsTypes;
     const facts = { events, declared, faultPaths, called, opsMembers, fsTypes };
-    for (const rule of WORKSPACE_RULES) {
-      if (this.opts.disabledRules?.has(rule.name)) continue;
-      findings.push(...rule.check(facts));
-    }
+    const eventsOf = (s: number): FnEvents[] => {
+      const out: FnEvents[] = [];
+      for (const p of products[s]) if (p.events) out.push(p.events);
+      return out;
+    };
+    findings.push(...this.ruleRun.run(facts, products.length, eventsOf, this.opts.disabledRules, changes));
     findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.pos.line - b.pos.line || a.pos.col - b.pos.col));
     const result: AnalysisResult = { findings, files: this.files.size, functions: fns.length, summaries, budgetHits: run.budgetHits, events, faultPaths, declared, fsTypes };
     this.lastResult = result;
@@ -631,6 +703,12 @@ export interface WorkspaceRun {
   skippedFindings: Finding[];
   /** ops member -> the one function registered for it */
   opsTargets: Map<string, { fn: FunctionIR; file: string }>;
+  /** each filesystem's fault path (made by finishRun(); a delta run makes it again when a handler changed) */
+  faultPaths?: Map<string, FaultPath>;
+  /** function name -> the ops members it is registered as (a delta run's ops are the same up to positions) */
+  opsMembers?: Map<string, string[]>;
+  /** fault handlers' summary keys (Workspace.handlerKey), by ops file and name; null: none */
+  handlerKeys?: Map<string, string | null>;
 }
 
 /**
@@ -646,9 +724,21 @@ interface LastRun {
   twinKeys: Set<string>;
   /** each function's summary keys (depKeysOf), by its entry in run.fns */
   deps: Map<{ fn: FunctionIR; file: string }, readonly (string | null)[]>;
+  /** components, keys and readers (made by the first delta run) */
+  index?: DeltaIndex;
 }
 
 
+
+/** Function name -> the ops members (`file_operations.fallocate`) it is registered as. */
+function opsMembersOf(irs: readonly FileIR[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const ir of irs) for (const o of ir.ops) for (const [m, f] of Object.entries(o.members)) {
+    const l = out.get(f);
+    if (l) l.push(`${o.structType}.${m}`); else out.set(f, [`${o.structType}.${m}`]);
+  }
+  return out;
+}
 
 /** The directives that do not parse, as findings. */
 function declaredErrors(declared: DeclaredOrder): Finding[] {
@@ -728,6 +818,8 @@ interface CallGraph {
   takeCalls(): { set: Set<string>; count: Map<string, number> };
   /** what it was computed from: each function's call stand-in and file, and the ops members resolved */
   standIns: readonly FunctionIR[];
+  /** the function objects the stand-ins are of */
+  fnObjs: readonly FunctionIR[];
   /** the functions' names */
   names: ReadonlySet<string>;
   /** the same functions as the previous graph's (names, linkage and files, in order) */
@@ -738,6 +830,10 @@ interface CallGraph {
   ops: string;
   /** the components as indices into the functions */
   comps: number[][];
+  /** each function's successors (callgraph.ts's successors()), the functions' indices by name, and the ops members' */
+  succ: Int32Array[];
+  byName: Map<string, number[]>;
+  targets: Map<string, number>;
   compRecursive: boolean[];
   /** functions at these indices were replaced by ones making the same calls (Workspace.deltaRun) */
   replaceStandIns(indices: readonly number[], fns: readonly FunctionIR[]): void;
@@ -751,37 +847,52 @@ interface CallGraph {
  * sccOrder depends on nothing else.
  */
 function callGraph(fns: readonly { fn: FunctionIR; file: string }[], opsTargets: ReadonlyMap<string, { fn: FunctionIR; file: string }>, prev: CallGraph | undefined): CallGraph {
+  let targetsMemo = prev?.targets ?? new Map<string, number>();
   const standIns: FunctionIR[] = new Array(fns.length);
   const files: string[] = new Array(fns.length);
-  for (let i = 0; i < fns.length; i++) { standIns[i] = callStandIn(fns[i].fn); files[i] = fns[i].file; }
+  const fnObjs: FunctionIR[] = new Array(fns.length);
+  const sameLength = prev?.fnObjs.length === fns.length;
+  for (let i = 0; i < fns.length; i++) {
+    const { fn, file } = fns[i];
+    // (the stand-in of the same function object as the previous graph's: no content lookup)
+    standIns[i] = sameLength && prev!.fnObjs[i] === fn && prev!.files[i] === file ? prev!.standIns[i] : callStandIn(fn);
+    files[i] = file;
+    fnObjs[i] = fn;
+  }
   let ops = '';
   for (const [m, t] of opsTargets) ops += `${m}\u0000${t.file}\u0000${t.fn.name}\u0001`;
   let comps: number[][];
   let compRecursive: boolean[];
   const sameFns = !!prev && sameFunctions(prev, standIns, files);
+  let succ: Int32Array[];
+  let byName: Map<string, number[]>;
   if (prev && sameFns && prev.ops === ops && sameCalls(prev, standIns, opsTargets)) {
     comps = prev.comps;
     compRecursive = prev.compRecursive;
+    succ = prev.succ;
+    byName = prev.byName;
   } else {
-    const back = new Map<FunctionIR, number>();
-    const entries = standIns.map((s, i) => {
-      const fn = back.has(s) ? { ...s } : s; // one IR object fed twice: keep the graph's nodes distinct
-      back.set(fn, i);
-      return { fn, file: files[i] };
-    });
-    const byName = new Map<string, { fn: FunctionIR; file: string }[]>();
-    for (const x of entries) { const l = byName.get(x.fn.name); if (l) l.push(x); else byName.set(x.fn.name, [x]); }
-    comps = [];
-    compRecursive = [];
-    // the same ops members resolve to the stand-ins of the same functions
-    const index = new Map<FunctionIR, number>();
-    fns.forEach((x, i) => index.set(x.fn, i));
-    const targets = new Map<string, { fn: FunctionIR; file: string }>();
-    for (const [m, t] of opsTargets) { const i = index.get(t.fn); if (i !== undefined) targets.set(m, entries[i]); }
-    for (const comp of sccOrder(entries, byName, targets)) {
-      comps.push(comp.map((x) => back.get(x.fn)!));
-      compRecursive.push(isRecursive(comp));
+    const entries = standIns.map((fn, i) => ({ fn, file: files[i] }));
+    let targets: Map<string, number>;
+    if (prev && sameFns && prev.ops === ops) {
+      // the same functions and ops members: only the functions whose calls changed have other successors
+      byName = prev.byName;
+      targets = prev.targets;
+      succ = prev.succ.slice();
+      for (let i = 0; i < standIns.length; i++) if (prev.standIns[i] !== standIns[i]) succ[i] = successors(entries, byName, targets, i);
+    } else {
+      byName = new Map();
+      standIns.forEach((x, i) => { const l = byName.get(x.name); if (l) l.push(i); else byName.set(x.name, [i]); });
+      // the same ops members resolve to the same functions' indices
+      const index = new Map<FunctionIR, number>();
+      fns.forEach((x, i) => index.set(x.fn, i));
+      targets = new Map();
+      for (const [m, t] of opsTargets) { const i = index.get(t.fn); if (i !== undefined) targets.set(m, i); }
+      succ = standIns.map((_, i) => successors(entries, byName, targets, i));
     }
+    comps = sccOrder(standIns.length, succ);
+    compRecursive = comps.map((c) => isRecursive(c.map((k) => entries[k])));
+    targetsMemo = targets;
   }
   const order: { fn: FunctionIR; file: string }[][] = [];
   const recursive = new Map<readonly { fn: FunctionIR; file: string }[], boolean>();
@@ -813,9 +924,11 @@ function callGraph(fns: readonly { fn: FunctionIR; file: string }[], opsTargets:
   };
   return {
     order, recursive, standIns, files, ops, comps, compRecursive, names, sameFunctions: sameFns, sameResolution: sameFns && prev!.ops === ops,
+    succ, byName, targets: targetsMemo,
     called: () => takeCalls().set,
     takeCalls,
-    replaceStandIns: (indices, fns) => indices.forEach((k, i) => { standIns[k] = callStandIn(fns[i]); }),
+    fnObjs,
+    replaceStandIns: (indices, fns) => indices.forEach((k, i) => { standIns[k] = callStandIn(fns[i]); fnObjs[k] = fns[i]; }),
   };
 }
 

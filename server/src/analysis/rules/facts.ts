@@ -21,6 +21,19 @@ export interface WorkspaceFacts {
   fsTypes: FsTypes;
 }
 
+/**
+ * What one function's result of a workspace rule consulted besides its own
+ * events, the declared order and the knowledge: the workspace rule runner
+ * (analysis/ruleRun.ts) keeps a function's result across edits until its
+ * events change or what it consulted does.
+ */
+export interface FactUse {
+  /** its filesystem's fault path (facts.faultPaths) */
+  faultPath: boolean;
+  /** the other functions of its file (sleep-in-atomic: how the file calls a `__must_hold` function) */
+  fileContext: boolean;
+}
+
 export function wsFinding(ev: FnEvents, rule: RuleName, pos: Pos, message: string, related: Related[] = [], severity: Severity = 'warning'): Finding {
   return { file: ev.file, pos, severity, rule, function: ev.fn, message, related, simulation: 'not-run' };
 }

@@ -9,10 +9,10 @@
 // gfs2_holder_allow_demote() in effect is given up instead of deadlocking.
 import type { Finding, Related } from '../diagnostic';
 import { lineOf } from '../diagnostic';
-import type { FaultEvent, HeldLite } from '../events';
+import type { FaultEvent, FnEvents, HeldLite } from '../events';
 import { fsOf } from '../faultpath';
 import type { FaultTake } from '../faultpath';
-import { compatible, heldPhrase, takePhrase, WorkspaceFacts, wsFinding } from './facts';
+import { compatible, FactUse, heldPhrase, takePhrase, WorkspaceFacts, wsFinding } from './facts';
 import { GUP_UNDER_MMAP_LOCK } from '../../model/faultApi';
 
 const MMAP = 'mm_struct.mmap_lock';
@@ -33,47 +33,49 @@ function remedy(f: FaultEvent, h: HeldLite): string {
   return `Copy with page faults disabled (pagefault_disable() / iter->nofault = true) and on a short copy drop ${h.inst}, fault the pages in with ${faultIn} and retry; or move the copy outside the lock.`;
 }
 
-export function checkFaultWhileLocked(facts: WorkspaceFacts): Finding[] {
+// one function's reported sites (kept across functions and emptied per function: most report nothing)
+const seen = new Set<string>();
+
+/** One function's may-fault calls under a lock the fault path takes. */
+export function faultsWhileLocked(ev: FnEvents, facts: WorkspaceFacts, _ctx: unknown, use: FactUse): Finding[] {
   const out: Finding[] = [];
-  // one function's reported sites (kept across functions and emptied per function: most report nothing)
-  const seen = new Set<string>();
-  for (const ev of facts.events) {
-    const fp = facts.faultPaths.get(fsOf(ev.file));
-    if (seen.size) seen.clear();
-    for (const f of ev.faults) {
-      if (faultSuppressed(f)) continue;
-      for (const h of f.held) {
-        if (h.demotable) continue;
-        const key = `${f.pos.line}:${f.pos.col}:${h.inst}`;
-        if (seen.has(key)) continue;
-        let why: string | undefined;
-        let related: Related[] = [{ file: ev.file, pos: h.site, message: h.entry ? `${h.inst} held on entry` : `${h.inst} taken here by ${h.via}()` }];
-        const via = f.chain.length ? `${f.chain[0]}() may fault (${[...f.chain, f.api].join(' → ')})` : `${f.api}() ${f.faultIn ? 'faults the user pages in' : 'may fault on the user buffer'}`;
-        if (h.cls === MMAP) {
-          // get_user_pages() and friends are called with mmap_lock held: their faults run under it
-          if (f.gup && GUP_UNDER_MMAP_LOCK.has(f.api)) continue;
-          if (h.mode === 'W') why = 'the page fault takes mmap_lock shared: with mmap_lock held for write this deadlocks at once';
-          else why = 'the page fault takes mmap_lock shared again; if another thread queues for mmap_lock (mmap_write_lock, e.g. mmap/munmap) between your read lock and the fault, rw_semaphore writer preference blocks the fault behind the writer, which waits for you: deadlock';
+  if (ev.faults.length === 0) return out;
+  const fp = facts.faultPaths.get(fsOf(ev.file));
+  if (seen.size) seen.clear();
+  for (const f of ev.faults) {
+    if (faultSuppressed(f)) continue;
+    for (const h of f.held) {
+      if (h.demotable) continue;
+      const key = `${f.pos.line}:${f.pos.col}:${h.inst}`;
+      if (seen.has(key)) continue;
+      let why: string | undefined;
+      let related: Related[] = [{ file: ev.file, pos: h.site, message: h.entry ? `${h.inst} held on entry` : `${h.inst} taken here by ${h.via}()` }];
+      const via = f.chain.length ? `${f.chain[0]}() may fault (${[...f.chain, f.api].join(' → ')})` : `${f.api}() ${f.faultIn ? 'faults the user pages in' : 'may fault on the user buffer'}`;
+      if (h.cls === MMAP) {
+        // get_user_pages() and friends are called with mmap_lock held: their faults run under it
+        if (f.gup && GUP_UNDER_MMAP_LOCK.has(f.api)) continue;
+        if (h.mode === 'W') why = 'the page fault takes mmap_lock shared: with mmap_lock held for write this deadlocks at once';
+        else why = 'the page fault takes mmap_lock shared again; if another thread queues for mmap_lock (mmap_write_lock, e.g. mmap/munmap) between your read lock and the fault, rw_semaphore writer preference blocks the fault behind the writer, which waits for you: deadlock';
+      } else {
+        use.faultPath = true;
+        const takes: FaultTake[] = (fp?.takes ?? []).filter((t) => t.cls === h.cls);
+        // the most telling conflict first: an exclusive taker (->page_mkwrite EX) over a shared one
+        const rank = (m: string): number => (m === 'W' || m === 'EX' ? 0 : 1);
+        const conflict = takes.filter((t) => compatible(h.kind, h.mode, t.mode) !== 'yes').sort((x, y) => rank(x.mode) - rank(y.mode))[0];
+        if (conflict) {
+          const c = compatible(h.kind, h.mode, conflict.mode);
+          why = `if the user buffer is mmapped from this file, the fault runs ${conflict.handler} (.${conflict.member}), which takes ${takePhrase(conflict)}${conflict.chain.length ? ` via ${conflict.chain.join(' → ')}` : ''}; you hold it ${h.mode === 'W' ? 'exclusive' : h.mode === 'R' ? 'shared' : h.mode}: ${c === 'no' ? 'the fault waits for you while you wait for the fault: self-deadlock' : 'the two shared holds deadlock as soon as an exclusive waiter queues between them'}`;
+          related = [...related, { file: conflict.file, pos: conflict.pos, message: `${conflict.handler} takes ${conflict.cls} ${conflict.mode} here` }];
         } else {
-          const takes: FaultTake[] = (fp?.takes ?? []).filter((t) => t.cls === h.cls);
-          // the most telling conflict first: an exclusive taker (->page_mkwrite EX) over a shared one
-          const rank = (m: string): number => (m === 'W' || m === 'EX' ? 0 : 1);
-          const conflict = takes.filter((t) => compatible(h.kind, h.mode, t.mode) !== 'yes').sort((x, y) => rank(x.mode) - rank(y.mode))[0];
-          if (conflict) {
-            const c = compatible(h.kind, h.mode, conflict.mode);
-            why = `if the user buffer is mmapped from this file, the fault runs ${conflict.handler} (.${conflict.member}), which takes ${takePhrase(conflict)}${conflict.chain.length ? ` via ${conflict.chain.join(' → ')}` : ''}; you hold it ${h.mode === 'W' ? 'exclusive' : h.mode === 'R' ? 'shared' : h.mode}: ${c === 'no' ? 'the fault waits for you while you wait for the fault: self-deadlock' : 'the two shared holds deadlock as soon as an exclusive waiter queues between them'}`;
-            related = [...related, { file: conflict.file, pos: conflict.pos, message: `${conflict.handler} takes ${conflict.cls} ${conflict.mode} here` }];
-          } else {
-            const reason = facts.declared.before(MMAP, h.cls);
-            if (reason) why = `the fault takes mmap_lock, which is declared before ${h.cls} (${reason.path.join(' → ')}; ${reason.sources.join('; ')}): holding ${h.cls} across a fault inverts that order`;
-          }
+          const reason = facts.declared.before(MMAP, h.cls);
+          if (reason) why = `the fault takes mmap_lock, which is declared before ${h.cls} (${reason.path.join(' → ')}; ${reason.sources.join('; ')}): holding ${h.cls} across a fault inverts that order`;
         }
-        if (!why) continue;
-        seen.add(key);
-        out.push(wsFinding(ev, 'fault-while-locked', f.pos,
-          `${via} while ${heldPhrase(h)} is held (${h.entry ? 'on entry' : `taken at line ${lineOf(h.site)} by ${h.via}()`}): ${why}. ${remedy(f, h)}`,
-          related));
       }
+      if (!why) continue;
+      seen.add(key);
+      out.push(wsFinding(ev, 'fault-while-locked', f.pos,
+        `${via} while ${heldPhrase(h)} is held (${h.entry ? 'on entry' : `taken at line ${lineOf(h.site)} by ${h.via}()`}): ${why}. ${remedy(f, h)}`,
+        related));
     }
   }
   return out;

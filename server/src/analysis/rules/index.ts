@@ -8,12 +8,13 @@ import { checkDoubleLock } from './double-lock';
 import { checkUnlockUnheld } from './unlock-unheld';
 import { checkPagefaultImbalance } from './pagefault-imbalance';
 import { checkAnnotationMismatch } from './annotation-mismatch';
-import type { WorkspaceFacts } from './facts';
-import { checkOrderViolation } from './order-violation';
-import { checkOrderCycle } from './order-cycle';
-import { checkFaultWhileLocked } from './fault-while-locked';
-import { checkSleepInAtomic } from './sleep-in-atomic';
-import { checkTruncateFaultUnserialized } from './truncate-fault-unserialized';
+import type { FactUse, WorkspaceFacts } from './facts';
+import type { FnEvents } from '../events';
+import { orderViolations } from './order-violation';
+import { checkOrderCycle, edgeCandidates } from './order-cycle';
+import { faultsWhileLocked } from './fault-while-locked';
+import { contradictedAnnotations, sleepsInAtomic } from './sleep-in-atomic';
+import { checkTruncateFaultUnserialized, truncating } from './truncate-fault-unserialized';
 
 export interface FunctionRule {
   name: RuleName;
@@ -30,16 +31,31 @@ export const FUNCTION_RULES: readonly FunctionRule[] = [
   { name: 'annotation-mismatch', summary: 'body contradicts __must_hold/__acquires/__releases/lockdep_assert_held', check: checkAnnotationMismatch },
 ];
 
-export interface WorkspaceRule {
+/**
+ * A rule over the whole workspace, in two parts: perFunction() reads one
+ * function's events (and shared facts, saying which in `use`), conclude()
+ * reads every function's items in analysis order. Without conclude() the
+ * items are the findings. The runner re-runs perFunction() only where a
+ * function's events or what it consulted changed; conclude() runs every time.
+ */
+export interface WorkspaceRule<T = unknown, C = unknown> {
   name: RuleName;
   summary: string;
-  check(facts: WorkspaceFacts): Finding[];
+  /** once per run, before perFunction(): what the functions' checks share */
+  prepare?(facts: WorkspaceFacts): C;
+  perFunction(ev: FnEvents, facts: WorkspaceFacts, ctx: C, use: FactUse): T[];
+  conclude?(facts: WorkspaceFacts, items: readonly (readonly T[])[]): Finding[];
+}
+
+/** A registry entry, its item and context types checked where it is defined. */
+function rule<T, C>(r: WorkspaceRule<T, C>): WorkspaceRule {
+  return r as unknown as WorkspaceRule;
 }
 
 export const WORKSPACE_RULES: readonly WorkspaceRule[] = [
-  { name: 'order-violation', summary: 'acquisition against the declared lock order', check: checkOrderViolation },
-  { name: 'order-cycle', summary: 'two code paths take two classes in opposite order (ABBA)', check: checkOrderCycle },
-  { name: 'fault-while-locked', summary: 'may-fault call while holding a lock the fault path takes', check: checkFaultWhileLocked },
-  { name: 'sleep-in-atomic', summary: 'may-sleep or may-fault call under a spinlock / rcu / pagefault_disable', check: checkSleepInAtomic },
-  { name: 'truncate-fault-unserialized', summary: 'truncate/punch-hole without the lock the fault handler takes shared', check: checkTruncateFaultUnserialized },
+  rule({ name: 'order-violation', summary: 'acquisition against the declared lock order', perFunction: orderViolations }),
+  rule({ name: 'order-cycle', summary: 'two code paths take two classes in opposite order (ABBA)', perFunction: edgeCandidates, conclude: checkOrderCycle }),
+  rule({ name: 'fault-while-locked', summary: 'may-fault call while holding a lock the fault path takes', perFunction: faultsWhileLocked }),
+  rule({ name: 'sleep-in-atomic', summary: 'may-sleep or may-fault call under a spinlock / rcu / pagefault_disable', prepare: contradictedAnnotations, perFunction: sleepsInAtomic }),
+  rule({ name: 'truncate-fault-unserialized', summary: 'truncate/punch-hole without the lock the fault handler takes shared', perFunction: truncating, conclude: checkTruncateFaultUnserialized }),
 ];

@@ -20,8 +20,9 @@ export interface ObservedEdge {
   fromFs?: string; toFs?: string;
   heldMode: string; acqMode: string;
   ev: FnEvents; acq: AcqEvent; held: HeldLite;
-  /** a generic edge instantiated for one filesystem type (in the cycle search only) */
+  /** a generic edge instantiated for one filesystem type (in the cycle search only), and the observed edge it instantiates */
   instantiated?: boolean;
+  base?: ObservedEdge;
 }
 
 /** The node of a class in the order graph: one per filesystem type for per-type classes. */
@@ -32,30 +33,42 @@ export function crossFs(fromFs: string | undefined, toFs: string | undefined): b
   return fromFs !== undefined && toFs !== undefined && fromFs !== toFs;
 }
 
-/** Blocking edges held-class -> acquired-class observed in the workspace, one example per (from, to) node pair. */
-export function observedEdges(facts: WorkspaceFacts): Map<string, ObservedEdge> {
-  const edges = new Map<string, ObservedEdge>();
+/** One function's blocking edges held-class -> acquired-class, each with its (from, to) node pair key. */
+export function edgeCandidates(ev: FnEvents, facts: WorkspaceFacts): [string, ObservedEdge][] {
+  const out: [string, ObservedEdge][] = [];
   const types = facts.fsTypes;
-  for (const ev of facts.events) {
-    for (const a of ev.acquires) {
-      if (a.try) continue;
-      const toFs = types.acquired(ev.file, a.cls, a.innerFile, a.inst);
-      for (const h of a.held) {
-        if (sameBase(h.cls, a.cls) || h.demotable) continue;
-        if (h.kind === 'preempt' || h.kind === 'irq' || a.kind === 'rcu' || a.kind === 'preempt' || a.kind === 'irq') continue;
-        // glocks are cluster locks ordered by lock number within a level (gfs2-glocks.rst), not by class
-        if (h.kind === 'glock' && a.kind === 'glock') continue;
-        // folio locks and bit locks are per-object bits lockdep does not track: a class-level cycle means nothing
-        if (h.kind === 'folio' || a.kind === 'folio' || h.kind === 'bitlock' || a.kind === 'bitlock') continue;
-        const fromFs = types.held(ev.file, h.cls, h.inst);
-        const key = `${nodeKey(h.cls, fromFs)}\u0000${nodeKey(a.cls, toFs)}`;
-        const prev = edges.get(key);
-        // keep one example: prefer exclusive modes (they make the strongest edge)
-        if (!prev || (prev.acqMode !== 'W' && a.mode === 'W')) edges.set(key, { from: h.cls, to: a.cls, fromFs, toFs, heldMode: h.mode, acqMode: a.mode, ev, acq: a, held: h });
-      }
+  for (const a of ev.acquires) {
+    if (a.try) continue;
+    const toFs = types.acquired(ev.file, a.cls, a.innerFile, a.inst);
+    for (const h of a.held) {
+      if (sameBase(h.cls, a.cls) || h.demotable) continue;
+      if (h.kind === 'preempt' || h.kind === 'irq' || a.kind === 'rcu' || a.kind === 'preempt' || a.kind === 'irq') continue;
+      // glocks are cluster locks ordered by lock number within a level (gfs2-glocks.rst), not by class
+      if (h.kind === 'glock' && a.kind === 'glock') continue;
+      // folio locks and bit locks are per-object bits lockdep does not track: a class-level cycle means nothing
+      if (h.kind === 'folio' || a.kind === 'folio' || h.kind === 'bitlock' || a.kind === 'bitlock') continue;
+      const fromFs = types.held(ev.file, h.cls, h.inst);
+      out.push([`${nodeKey(h.cls, fromFs)}\u0000${nodeKey(a.cls, toFs)}`, { from: h.cls, to: a.cls, fromFs, toFs, heldMode: h.mode, acqMode: a.mode, ev, acq: a, held: h }]);
+    }
+  }
+  return out;
+}
+
+/** The edges of every function's candidates, in order: one example per (from, to) node pair, preferring an exclusive acquisition (the strongest edge). */
+function foldEdges(candidates: readonly (readonly [string, ObservedEdge][])[]): Map<string, ObservedEdge> {
+  const edges = new Map<string, ObservedEdge>();
+  for (const list of candidates) {
+    for (const [key, e] of list) {
+      const prev = edges.get(key);
+      if (!prev || (prev.acqMode !== 'W' && e.acqMode === 'W')) edges.set(key, e);
     }
   }
   return edges;
+}
+
+/** Blocking edges held-class -> acquired-class observed in the workspace, one example per (from, to) node pair. */
+export function observedEdges(facts: WorkspaceFacts): Map<string, ObservedEdge> {
+  return foldEdges(facts.events.map((ev) => edgeCandidates(ev, facts)));
 }
 
 const shared = (m: string): boolean => m === 'R' || m === 'RR' || m === 'SH' || m === 'DF';
@@ -85,7 +98,7 @@ function instantiate(facts: WorkspaceFacts, edges: readonly ObservedEdge[]): Obs
     const gFrom = !e.fromFs && facts.fsTypes.perFilesystem(e.from);
     const gTo = !e.toFs && facts.fsTypes.perFilesystem(e.to);
     if (!gFrom && !gTo) continue;
-    for (const t of sorted) out.push({ ...e, fromFs: gFrom ? t : e.fromFs, toFs: gTo ? t : e.toFs, instantiated: true });
+    for (const t of sorted) out.push({ ...e, fromFs: gFrom ? t : e.fromFs, toFs: gTo ? t : e.toFs, instantiated: true, base: e });
   }
   return out;
 }
@@ -200,9 +213,39 @@ function site(e: ObservedEdge): { file: string; pos: Pos } {
   return { file: e.ev.file, pos: e.acq.pos };
 }
 
-export function checkOrderCycle(facts: WorkspaceFacts): Finding[] {
+/**
+ * The last cycle search: what it read of the edges (their node pairs and
+ * modes, in order), the declared order and the classes' filesystem types,
+ * and the cycles it found as edge keys. The search reads nothing else, so
+ * the next run whose edges differ only in their examples (an edit moved or
+ * re-analysed a function without changing which classes it orders) has the
+ * same cycles over its own examples.
+ */
+let lastSearch: { shape: string; declared: unknown; fsTypes: unknown; cycles: { key: string; fromFs?: string; toFs?: string; instantiated?: boolean }[][] } | undefined;
+
+function cyclesOf(facts: WorkspaceFacts, edges: Map<string, ObservedEdge>): ObservedEdge[][] {
+  let shape = '';
+  for (const [k, e] of edges) shape += `${k}\u0001${e.heldMode}\u0001${e.acqMode}\u0002`;
+  const l = lastSearch;
+  if (l && l.shape === shape && l.declared === facts.declared && l.fsTypes === facts.fsTypes) {
+    return l.cycles.map((c) => c.map((r) => {
+      const b = edges.get(r.key)!;
+      return r.instantiated ? { ...b, fromFs: r.fromFs, toFs: r.toFs, instantiated: true, base: b } : b;
+    }));
+  }
+  const keyOf = (e: ObservedEdge): string => `${nodeKey(e.from, e.fromFs)}\u0000${nodeKey(e.to, e.toFs)}`;
+  const cycles = findCycles(facts, edges);
+  lastSearch = {
+    shape, declared: facts.declared, fsTypes: facts.fsTypes,
+    cycles: cycles.map((c) => c.map((e) => (e.instantiated ? { key: keyOf(e.base!), fromFs: e.fromFs, toFs: e.toFs, instantiated: true } : { key: keyOf(e) }))),
+  };
+  return cycles;
+}
+
+/** Over every function's edge candidates (edgeCandidates()), in analysis order. */
+export function checkOrderCycle(facts: WorkspaceFacts, candidates: readonly (readonly [string, ObservedEdge][])[]): Finding[] {
   const out: Finding[] = [];
-  for (const cyc of findCycles(facts, observedEdges(facts))) {
+  for (const cyc of cyclesOf(facts, foldEdges(candidates))) {
     // report at the earliest site (file, line) so the output is deterministic
     const sorted = [...cyc].sort((a, b) => (site(a).file < site(b).file ? -1 : site(a).file > site(b).file ? 1 : site(a).pos.line - site(b).pos.line));
     const here = sorted[0];

@@ -33,11 +33,16 @@ const TRUNCATE_ENTRY_MEMBERS = /\.(setattr|fallocate|open|atomic_open)$/;
 const holdsX = (t: TruncEvent, cls: string): boolean =>
   t.heldX.includes(cls) || t.held.some((h) => h.cls === cls && EXCLUSIVE.has(h.mode));
 
-export function checkTruncateFaultUnserialized(facts: WorkspaceFacts): Finding[] {
+/** A function's part: itself, if it truncates. */
+export function truncating(ev: FnEvents): FnEvents[] {
+  return ev.truncs.length ? [ev] : [];
+}
+
+/** Over the functions that truncate (truncating()), in analysis order. */
+export function checkTruncateFaultUnserialized(facts: WorkspaceFacts, truncators: readonly (readonly FnEvents[])[]): Finding[] {
   const out: Finding[] = [];
   const byFs = new Map<string, FnEvents[]>();
-  for (const ev of facts.events) {
-    if (ev.truncs.length === 0) continue;
+  for (const ev of truncators.flat()) {
     const fs = fsOf(ev.file);
     const l = byFs.get(fs);
     if (l) l.push(ev); else byFs.set(fs, [ev]);

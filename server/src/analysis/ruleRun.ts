@@ -1,0 +1,103 @@
+// The workspace rules (rules/index.ts) over a run's events, kept between the
+// editor's runs. Each rule's part for a call-graph component (perFunction()
+// over its functions' events) is kept until the component's events change
+// (re-analysed, or moved in place: messages quote lines) or what that part
+// consulted changes (its filesystem's fault path, the other functions of its
+// file); conclude() runs every time over the parts kept. A full run computes
+// every part; a delta run (workspace.ts) only the parts an edit reached.
+import type { Finding } from './diagnostic';
+import type { FnEvents } from './events';
+import { fsOf } from './faultpath';
+import { WORKSPACE_RULES } from './rules';
+import type { WorkspaceRule } from './rules';
+import type { FactUse, WorkspaceFacts } from './rules/facts';
+
+/** What changed since the last run, for a delta run: everything else keeps its parts. */
+export interface RuleChanges {
+  /** components whose events changed */
+  comps: ReadonlySet<number>;
+  /** files holding a function of those components */
+  files: ReadonlySet<string>;
+  /** filesystems whose fault path changed */
+  faultFs: ReadonlySet<string>;
+}
+
+/** One rule's kept parts. */
+class RuleParts {
+  /** per component, its items (components without any are absent) */
+  readonly items = new Map<number, unknown[]>();
+  /** the components with items, in order (undefined: to sort again) */
+  private sorted?: number[];
+  /** components whose part read a filesystem's fault path, by filesystem; and another function of a file, by file */
+  readonly faultUsers = new Map<string, Set<number>>();
+  readonly fileUsers = new Map<string, Set<number>>();
+
+  constructor(readonly rule: WorkspaceRule) {}
+
+  clear(): void {
+    this.items.clear();
+    this.sorted = undefined;
+    this.faultUsers.clear();
+    this.fileUsers.clear();
+  }
+
+  /** Compute component `s`'s part again from its functions' events. */
+  redo(s: number, events: readonly FnEvents[], facts: WorkspaceFacts, ctx: unknown): void {
+    let items: unknown[] | undefined;
+    for (const ev of events) {
+      const use: FactUse = { faultPath: false, fileContext: false };
+      const got = this.rule.perFunction(ev, facts, ctx, use);
+      if (got.length) { if (items) items.push(...got); else items = got; }
+      if (use.faultPath) users(this.faultUsers, fsOf(ev.file)).add(s);
+      if (use.fileContext) users(this.fileUsers, ev.file).add(s);
+    }
+    const had = this.items.has(s);
+    if (items) this.items.set(s, items); else this.items.delete(s);
+    if (had !== !!items) this.sorted = undefined;
+  }
+
+  /** The rule's findings over the parts kept, in component order. */
+  conclude(facts: WorkspaceFacts): Finding[] {
+    const order = (this.sorted ??= [...this.items.keys()].sort((a, b) => a - b));
+    const lists = order.map((s) => this.items.get(s)!);
+    if (this.rule.conclude) return this.rule.conclude(facts, lists);
+    // kept findings are handed out as copies (the cross-check annotates what it is given)
+    const out: Finding[] = [];
+    for (const l of lists) for (const f of l as Finding[]) out.push({ ...f });
+    return out;
+  }
+}
+
+function users(m: Map<string, Set<number>>, k: string): Set<number> {
+  let s = m.get(k);
+  if (!s) { s = new Set(); m.set(k, s); }
+  return s;
+}
+
+export class WorkspaceRuleRun {
+  private readonly parts = WORKSPACE_RULES.map((r) => new RuleParts(r));
+
+  /**
+   * The findings of every rule not disabled. `changes` undefined: compute
+   * every component's parts (`ncomps` components; `eventsOf(s)`: the events
+   * of component s's functions, in order).
+   */
+  run(facts: WorkspaceFacts, ncomps: number, eventsOf: (s: number) => readonly FnEvents[], disabled: ReadonlySet<string> | undefined, changes?: RuleChanges): Finding[] {
+    const out: Finding[] = [];
+    for (const p of this.parts) {
+      if (disabled?.has(p.rule.name)) { p.clear(); continue; }
+      const ctx = p.rule.prepare?.(facts);
+      if (!changes) {
+        p.clear();
+        for (let s = 0; s < ncomps; s++) p.redo(s, eventsOf(s), facts, ctx);
+      } else {
+        const redo = new Set(changes.comps);
+        for (const fs of changes.faultFs) for (const s of p.faultUsers.get(fs) ?? []) redo.add(s);
+        for (const f of changes.files) for (const s of p.fileUsers.get(f) ?? []) redo.add(s);
+        for (const s of redo) p.redo(s, eventsOf(s), facts, ctx);
+      }
+      out.push(...p.conclude(facts));
+    }
+    return out;
+  }
+}
