@@ -49,22 +49,22 @@ function indirectCallees(fn: FunctionIR): string[] {
 }
 
 /**
- * The functions a function calls, as indices into the functions (`fns`,
- * `byName`: indices by name, in order; `opsTargets`: the index registered
+ * The functions a function calls, as indices into the functions (`fns`
+ * and their `files`; `byName`: indices by name, in order; `opsTargets`: the index registered
  * for an ops member): each direct callee resolved as the summary lookup
  * does (its own file's definition, else the non-static one, else the only
  * one), then the ops members it calls, in the order it first calls them.
  */
-export function successors(fns: readonly { fn: FunctionIR; file: string }[], byName: ReadonlyMap<string, readonly number[]>, opsTargets: ReadonlyMap<string, number>, i: number): Int32Array {
-  const x = fns[i];
+export function successors(fns: readonly FunctionIR[], files: readonly string[], byName: ReadonlyMap<string, readonly number[]>, opsTargets: ReadonlyMap<string, number>, i: number): Int32Array {
+  const x = { fn: fns[i], file: files[i] };
   const out: number[] = [];
   for (const c of calleesOf(x.fn)) {
     const cands = byName.get(c);
     if (!cands) continue;
     let pick = -1;
-    for (const y of cands) if (fns[y].file === x.file) { pick = y; break; }
+    for (const y of cands) if (files[y] === x.file) { pick = y; break; }
     // same resolution as the summary lookup: a static inline helper defined once in a header counts
-    if (pick < 0) for (const y of cands) if (!fns[y].fn.isStatic) { pick = y; break; }
+    if (pick < 0) for (const y of cands) if (!fns[y].isStatic) { pick = y; break; }
     if (pick < 0 && cands.length === 1) pick = cands[0];
     if (pick >= 0) out.push(pick);
   }
@@ -75,45 +75,59 @@ export function successors(fns: readonly { fn: FunctionIR; file: string }[], byN
   return Int32Array.from(out);
 }
 
+/** Components of a graph over indices: the members of component c are `members[start[c]] .. members[start[c + 1] - 1]`. */
+export interface Components { members: Int32Array; start: Int32Array }
+
+/** The same components, in the same order, with the same members in the same order? */
+export function sameComponents(a: Components, b: Components): boolean {
+  if (a.start.length !== b.start.length || a.members.length !== b.members.length) return false;
+  for (let i = 0; i < a.start.length; i++) if (a.start[i] !== b.start[i]) return false;
+  for (let i = 0; i < a.members.length; i++) if (a.members[i] !== b.members[i]) return false;
+  return true;
+}
+
 /** Strongly connected components of the call graph over `n` functions and their successors, callees before callers (iterative Tarjan, roots in order). */
-export function sccOrder(n: number, succ: readonly Int32Array[]): number[][] {
+export function sccOrder(n: number, succ: readonly Int32Array[]): Components {
   const index = new Int32Array(n).fill(-1);
   const low = new Int32Array(n);
   const onStack = new Uint8Array(n);
-  const stack: number[] = [];
-  const out: number[][] = [];
+  const stack = new Int32Array(n);
+  let sp = 0;
+  const members = new Int32Array(n);
+  let nm = 0;
+  const starts: number[] = [0];
   let next = 0;
-  const workV: number[] = [];
-  const workI: number[] = [];
-  const visit = (v: number): void => {
-    index[v] = low[v] = next++;
-    stack.push(v); onStack[v] = 1;
-    workV.push(v); workI.push(0);
-  };
+  const workV = new Int32Array(n);
+  const workI = new Int32Array(n);
+  let wp = 0;
   for (let root = 0; root < n; root++) {
     if (index[root] >= 0) continue;
-    visit(root);
-    while (workV.length) {
-      const top = workV.length - 1;
+    index[root] = low[root] = next++;
+    stack[sp++] = root; onStack[root] = 1;
+    workV[wp] = root; workI[wp] = 0; wp++;
+    while (wp > 0) {
+      const top = wp - 1;
       const v = workV[top];
       const it = succ[v];
       if (workI[top] < it.length) {
         const w = it[workI[top]++];
-        if (index[w] < 0) visit(w);
-        else if (onStack[w]) low[v] = Math.min(low[v], index[w]);
+        if (index[w] < 0) {
+          index[w] = low[w] = next++;
+          stack[sp++] = w; onStack[w] = 1;
+          workV[wp] = w; workI[wp] = 0; wp++;
+        } else if (onStack[w] && index[w] < low[v]) low[v] = index[w];
         continue;
       }
-      workV.pop(); workI.pop();
-      if (workV.length) { const parent = workV[workV.length - 1]; low[parent] = Math.min(low[parent], low[v]); }
+      wp--;
+      if (wp > 0) { const parent = workV[wp - 1]; if (low[v] < low[parent]) low[parent] = low[v]; }
       if (low[v] === index[v]) {
-        const comp: number[] = [];
         let w: number;
-        do { w = stack.pop()!; onStack[w] = 0; comp.push(w); } while (w !== v);
-        out.push(comp);
+        do { w = stack[--sp]; onStack[w] = 0; members[nm++] = w; } while (w !== v);
+        starts.push(nm);
       }
     }
   }
-  return out;
+  return { members, start: Int32Array.from(starts) };
 }
 
 /** A component is recursive when it has several functions or one that calls itself. */

@@ -47,7 +47,17 @@ export class DeltaIndex {
       }
       defs.push({ s, i });
     }));
-    order.forEach((scc, s) => { for (const x of scc) for (const k of depKeys(x)) if (k !== null) this.addReader(k, s); });
+    // (components come in order: a reader already listed for a key is the last one listed)
+    order.forEach((scc, s) => {
+      for (const x of scc) {
+        for (const k of depKeys(x)) {
+          if (k === null || !this.keyComp.has(k)) continue;
+          const l = this.readers.get(k);
+          if (!l) this.readers.set(k, [s]);
+          else if (l[l.length - 1] !== s) l.push(s);
+        }
+      }
+    });
     this.indexProducts(products);
   }
 

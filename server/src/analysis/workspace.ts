@@ -21,7 +21,7 @@ import { lockObject } from '../parse/exprs';
 import type { Summary, SummaryLookup } from './summaryTypes';
 import { contentOf, IncrementalFiles, memoByContent } from './incremental';
 import { AnalysisReuse, FnProduct, LazyRecords, ownedProduct, positionFree, recordsOf, StructLookup, summaryDeps } from './reuse';
-import { calleesOf, forgetKeys, isRecursive, keyOf, opsTargetsOf, sccOrder, successors } from './callgraph';
+import { calleesOf, Components, forgetKeys, isRecursive, keyOf, opsTargetsOf, sameComponents, sccOrder, successors } from './callgraph';
 import { entryHeldOf, FnJobEnv, productOf, runDataflow } from './fnjob';
 import { ParallelOptions, runParallel } from './parallel';
 
@@ -252,7 +252,9 @@ export class Workspace {
     run.fns.forEach((x, i) => irs.get(x.file)?.fns.push(i));
     const twinKeys = new Set<string>();
     for (const id of this.ids ?? []) { const k = id.indexOf('#'); if (k > 0) twinKeys.add(id.slice(0, k)); }
-    this.last = { run, products, irs, twinKeys, deps: new Map() };
+    // what delta runs look up (made now: the first delta run after a full one would otherwise pay for it)
+    const index = new DeltaIndex(run.order, (x) => run.deps.get(x) ?? this.depKeysOf(run, x.fn, x.file), products);
+    this.last = { run, products, irs, twinKeys, deps: run.deps, index };
   }
 
   /**
@@ -290,8 +292,7 @@ export class Workspace {
       was.fns.forEach((k, i) => { now[k] = { fn: ir.functions[i], file: path }; });
       const graph = callGraph(now, run.opsTargets, this.graph);
       const prev = this.graph!;
-      if (graph.comps.length !== prev.comps.length || graph.comps.some((c, i) => c.length !== prev.comps[i].length || c.some((k, j) => k !== prev.comps[i][j])) ||
-          graph.compRecursive.some((r, i) => r !== prev.compRecursive[i])) return undefined;
+      if (!sameComponents(graph.comps, prev.comps) || graph.compRecursive.some((r, i) => r !== prev.compRecursive[i])) return undefined;
       this.graph = run.graph = graph;
       this.runs.deltaCalls++;
     }
@@ -330,7 +331,7 @@ export class Workspace {
       if (!d) { d = this.depKeysOf(run, x.fn, x.file); last.deps.set(x, d); }
       return d;
     };
-    const ix = (last.index ??= new DeltaIndex(run.order, depKeys, last.products));
+    const ix = last.index;
     // components to visit, in order: those of the edited functions, then the readers of what changed
     const queue = new CompQueue();
     for (const x of edited) {
@@ -532,7 +533,7 @@ export class Workspace {
     const env: FnJobEnv = { know: this.know, structs, globals, classKeys, budget: this.opts.budget ?? DEFAULT_BUDGET, keepStates: this.opts.keepStates, disabledRules: this.opts.disabledRules };
     return {
       findings, fns, byName, irs, order, recursive, graph, reuseIds, summaries, declared, handlers, handlerNames, lookupFor, resolve, resolveIndirect, env, structDefs,
-      events: [], budgetHits: 0, protoAnns, initial: [...summaries], skippedFindings: findings.filter((f) => f.rule === 'file-skipped'), opsTargets,
+      events: [], budgetHits: 0, protoAnns, initial: [...summaries], skippedFindings: findings.filter((f) => f.rule === 'file-skipped'), opsTargets, deps: new Map(),
     };
   }
 
@@ -542,12 +543,15 @@ export class Workspace {
    */
   private sccProducts(run: WorkspaceRun, scc: readonly { fn: FunctionIR; file: string }[]): FnProduct[] {
     const recursive = run.recursive.get(scc) ?? isRecursive(scc);
-    return scc.map(({ fn, file }) => {
+    return scc.map((x) => {
+      const { fn, file } = x;
       const lookup = run.lookupFor(file);
       const isHandler = run.handlerNames.has(fn.name);
       // unchanged function, tables and callee summaries: the previous product, or it relocated (incremental.ts)
       const id = run.reuseIds.get(fn) ?? keyOf(file, fn.name);
       const sums = this.depSummaries(run, fn, file);
+      // (the editor's next delta run reads each function's keys: kept from here)
+      if (this.opts.keepStates) run.deps.set(x, this.depKeysOf(run, fn, file));
       const reuse = this.reuse.check(id, fn, sums, `${isHandler ? 'h' : ''}${recursive ? 'r' : ''}`, !!this.opts.keepStates);
       let product = reuse.hit;
       if (product && reuse.moved && this.opts.verifyRelocation) {
@@ -703,6 +707,8 @@ export interface WorkspaceRun {
   skippedFindings: Finding[];
   /** ops member -> the one function registered for it */
   opsTargets: Map<string, { fn: FunctionIR; file: string }>;
+  /** each function's summary keys (depKeysOf), by its entry in fns: filled as functions are checked (editor only) */
+  deps: Map<{ fn: FunctionIR; file: string }, readonly (string | null)[]>;
   /** each filesystem's fault path (made by finishRun(); a delta run makes it again when a handler changed) */
   faultPaths?: Map<string, FaultPath>;
   /** function name -> the ops members it is registered as (a delta run's ops are the same up to positions) */
@@ -724,8 +730,8 @@ interface LastRun {
   twinKeys: Set<string>;
   /** each function's summary keys (depKeysOf), by its entry in run.fns */
   deps: Map<{ fn: FunctionIR; file: string }, readonly (string | null)[]>;
-  /** components, keys and readers (made by the first delta run) */
-  index?: DeltaIndex;
+  /** components, keys and readers */
+  index: DeltaIndex;
 }
 
 
@@ -829,9 +835,10 @@ interface CallGraph {
   files: readonly string[];
   ops: string;
   /** the components as indices into the functions */
-  comps: number[][];
+  comps: Components;
   /** each function's successors (callgraph.ts's successors()), the functions' indices by name, and the ops members' */
   succ: Int32Array[];
+  selfCalls: Uint8Array;
   byName: Map<string, number[]>;
   targets: Map<string, number>;
   compRecursive: boolean[];
@@ -861,25 +868,32 @@ function callGraph(fns: readonly { fn: FunctionIR; file: string }[], opsTargets:
   }
   let ops = '';
   for (const [m, t] of opsTargets) ops += `${m}\u0000${t.file}\u0000${t.fn.name}\u0001`;
-  let comps: number[][];
+  let comps: Components;
   let compRecursive: boolean[];
   const sameFns = !!prev && sameFunctions(prev, standIns, files);
   let succ: Int32Array[];
+  /** per function: it calls its own name */
+  let selfCalls: Uint8Array;
   let byName: Map<string, number[]>;
   if (prev && sameFns && prev.ops === ops && sameCalls(prev, standIns, opsTargets)) {
     comps = prev.comps;
     compRecursive = prev.compRecursive;
     succ = prev.succ;
+    selfCalls = prev.selfCalls;
     byName = prev.byName;
   } else {
-    const entries = standIns.map((fn, i) => ({ fn, file: files[i] }));
     let targets: Map<string, number>;
     if (prev && sameFns && prev.ops === ops) {
       // the same functions and ops members: only the functions whose calls changed have other successors
       byName = prev.byName;
       targets = prev.targets;
       succ = prev.succ.slice();
-      for (let i = 0; i < standIns.length; i++) if (prev.standIns[i] !== standIns[i]) succ[i] = successors(entries, byName, targets, i);
+      selfCalls = prev.selfCalls.slice();
+      for (let i = 0; i < standIns.length; i++) {
+        if (prev.standIns[i] === standIns[i]) continue;
+        succ[i] = successors(standIns, files, byName, targets, i);
+        selfCalls[i] = calleesOf(standIns[i]).includes(standIns[i].name) ? 1 : 0;
+      }
     } else {
       byName = new Map();
       standIns.forEach((x, i) => { const l = byName.get(x.name); if (l) l.push(i); else byName.set(x.name, [i]); });
@@ -888,19 +902,28 @@ function callGraph(fns: readonly { fn: FunctionIR; file: string }[], opsTargets:
       fns.forEach((x, i) => index.set(x.fn, i));
       targets = new Map();
       for (const [m, t] of opsTargets) { const i = index.get(t.fn); if (i !== undefined) targets.set(m, i); }
-      succ = standIns.map((_, i) => successors(entries, byName, targets, i));
+      succ = standIns.map((_, i) => successors(standIns, files, byName, targets, i));
+      selfCalls = Uint8Array.from(standIns, (x) => (calleesOf(x).includes(x.name) ? 1 : 0));
     }
     comps = sccOrder(standIns.length, succ);
-    compRecursive = comps.map((c) => isRecursive(c.map((k) => entries[k])));
+    // a component is recursive when it has several functions or one that calls itself (isRecursive)
+    compRecursive = new Array(comps.start.length - 1);
+    for (let c = 0; c + 1 < comps.start.length; c++) compRecursive[c] = comps.start[c + 1] - comps.start[c] > 1 || selfCalls[comps.members[comps.start[c]]] === 1;
     targetsMemo = targets;
   }
-  const order: { fn: FunctionIR; file: string }[][] = [];
-  const recursive = new Map<readonly { fn: FunctionIR; file: string }[], boolean>();
-  comps.forEach((c, i) => {
-    const real = c.map((k) => fns[k] as { fn: FunctionIR; file: string });
-    order.push(real);
-    recursive.set(real, compRecursive[i]);
-  });
+  // the components over the functions themselves: made when a run asks (a delta run keeps its own)
+  let order: { fn: FunctionIR; file: string }[][] | undefined;
+  let recursive: Map<readonly { fn: FunctionIR; file: string }[], boolean> | undefined;
+  const components = (): void => {
+    order = [];
+    recursive = new Map();
+    for (let c = 0; c + 1 < comps.start.length; c++) {
+      const real: { fn: FunctionIR; file: string }[] = [];
+      for (let k = comps.start[c]; k < comps.start[c + 1]; k++) real.push(fns[comps.members[k]]);
+      order.push(real);
+      recursive.set(real, compRecursive[c]);
+    }
+  };
   const names = prev && sameFns ? prev.names : new Set(standIns.map((x) => x.name));
   // every name called, with how many functions call it: taken over from the previous graph and
   // updated for the functions whose calls changed (the previous graph is not used again)
@@ -923,8 +946,10 @@ function callGraph(fns: readonly { fn: FunctionIR; file: string }[], opsTargets:
     return calls;
   };
   return {
-    order, recursive, standIns, files, ops, comps, compRecursive, names, sameFunctions: sameFns, sameResolution: sameFns && prev!.ops === ops,
-    succ, byName, targets: targetsMemo,
+    get order() { if (!order) components(); return order!; },
+    get recursive() { if (!recursive) components(); return recursive!; },
+    standIns, files, ops, comps, compRecursive, names, sameFunctions: sameFns, sameResolution: sameFns && prev!.ops === ops,
+    succ, selfCalls, byName, targets: targetsMemo,
     called: () => takeCalls().set,
     takeCalls,
     fnObjs,
