@@ -1,0 +1,149 @@
+// The workspace rules keep each component's part between the editor's runs
+// (analysis/ruleRun.ts) and a delta run re-checks only the components an
+// edit reaches (analysis/delta.ts). A part must be computed again when what
+// it read changes even though its own function did not: a fault handler in
+// another file (fault-while-locked), another function of the same file
+// (sleep-in-atomic's test of a __must_hold annotation every caller
+// contradicts), the partner of a cycle in another file (order-cycle). Each
+// step edits one file, takes the delta run, and must give what a from-scratch
+// analysis gives, with the finding expected there or not.
+import * as assert from 'assert';
+import { Workspace } from '../../server/src/analysis/workspace';
+import { findingsOf, productsOf } from './fresh';
+
+const DIR = '/ws/toyfs';
+const SOURCES: Record<string, string> = {
+  'mmap.c': [
+    'struct toy_inode { struct rw_semaphore i_mmap_sem; struct inode vfs_inode; };',
+    '',
+    'static vm_fault_t toy_page_mkwrite(struct vm_fault *vmf)',
+    '{',
+    '\tstruct toy_inode *ti = toy_i(file_inode(vmf->vma->vm_file));',
+    '',
+    '\tdown_read(&ti->i_mmap_sem);',
+    '\tup_read(&ti->i_mmap_sem);',
+    '\treturn 0;',
+    '}',
+    '',
+    'static const struct vm_operations_struct toy_vm_ops = {',
+    '\t.page_mkwrite = toy_page_mkwrite,',
+    '};',
+  ].join('\n'),
+  'write.c': [
+    'struct toy_inode { struct rw_semaphore i_mmap_sem; struct inode vfs_inode; };',
+    '',
+    'ssize_t toy_write(struct toy_inode *ti, const char __user *buf, char *kbuf, size_t len)',
+    '{',
+    '\tdown_write(&ti->i_mmap_sem);',
+    '\tif (copy_from_user(kbuf, buf, len)) {',
+    '\t\tup_write(&ti->i_mmap_sem);',
+    '\t\treturn -EFAULT;',
+    '\t}',
+    '\tup_write(&ti->i_mmap_sem);',
+    '\treturn len;',
+    '}',
+  ].join('\n'),
+  'super.c': [
+    'struct toy_client { struct list_head servers; };',
+    'struct toy_server { struct list_head link; struct toy_super *super; int id; };',
+    'struct toy_super { struct rw_semaphore umount; int active; };',
+    '',
+    'static void toy_super_put(struct toy_super *sb)',
+    '{',
+    '\tif (--sb->active == 0) {',
+    '\t\tdown_write(&sb->umount);',
+    '\t\tsb->active = -1;',
+    '\t\tup_write(&sb->umount);',
+    '\t}',
+    '}',
+    '',
+    'static struct toy_super *toy_find_super(struct toy_client *clp, int id)',
+    '\t__must_hold(RCU)',
+    '{',
+    '\tstruct toy_server *server;',
+    '',
+    '\trcu_read_lock();',
+    '\tlist_for_each_entry_rcu(server, &clp->servers, link) {',
+    '\t\tif (server->id != id)',
+    '\t\t\tcontinue;',
+    '\t\trcu_read_unlock();',
+    '\t\tif (server->super->active < 0) {',
+    '\t\t\ttoy_super_put(server->super);',
+    '\t\t\treturn NULL;',
+    '\t\t}',
+    '\t\treturn server->super;',
+    '\t}',
+    '\trcu_read_unlock();',
+    '\treturn NULL;',
+    '}',
+    '',
+    'int toy_lookup(struct toy_client *clp, int id)',
+    '{',
+    '\treturn toy_find_super(clp, id) ? 0 : -ENOENT;',
+    '}',
+  ].join('\n'),
+  'ab.c': [
+    'struct toy_dir { struct mutex a; struct mutex b; };',
+    '',
+    'void toy_ab(struct toy_dir *d)',
+    '{',
+    '\tmutex_lock(&d->a);',
+    '\tmutex_lock(&d->b);',
+    '\tmutex_unlock(&d->b);',
+    '\tmutex_unlock(&d->a);',
+    '}',
+  ].join('\n'),
+  'ba.c': [
+    'struct toy_dir { struct mutex a; struct mutex b; };',
+    '',
+    'void toy_ba(struct toy_dir *d)',
+    '{',
+    '\tmutex_lock(&d->b);',
+    '\tmutex_lock(&d->a);',
+    '\tmutex_unlock(&d->a);',
+    '\tmutex_unlock(&d->b);',
+    '}',
+  ].join('\n'),
+};
+
+describe('robustness: workspace rules across delta runs', () => {
+  it('a kept part is checked again when the fault path, its file\'s callers or a cycle partner change; findings equal a from-scratch analysis', () => {
+    const texts = new Map(Object.entries(SOURCES).map(([f, t]) => [`${DIR}/${f}`, t]));
+    const ws = new Workspace({ keepStates: true });
+    for (const [f, t] of texts) ws.setFile(f, t);
+    ws.analyze();
+    const rules = (): string[] => ws.lastResult!.findings.map((f) => `${f.rule}@${f.file.slice(DIR.length + 1)}:${f.pos.line + 1}`).sort();
+    assert.deepStrictEqual(rules(), ['fault-while-locked@write.c:6', 'order-cycle@ab.c:6']);
+    const step = (file: string, edit: (ls: string[]) => void, expect: string[], what: string): void => {
+      const path = `${DIR}/${file}`;
+      const ls = texts.get(path)!.split('\n');
+      edit(ls);
+      texts.set(path, ls.join('\n'));
+      ws.setFile(path, texts.get(path)!);
+      const runs = { ...ws.runs };
+      const got = findingsOf(ws);
+      assert.strictEqual(ws.runs.delta, runs.delta + 1, `${what}: a delta run (${JSON.stringify(ws.runs)})`);
+      const fresh = new Workspace({ keepStates: true });
+      for (const [f, t] of texts) fresh.setFile(f, t);
+      assert.strictEqual(got, findingsOf(fresh), `${what}: findings differ from a from-scratch analysis`);
+      assert.strictEqual(productsOf(ws), productsOf(fresh), `${what}: summaries or events differ`);
+      assert.deepStrictEqual(rules(), expect, what);
+    };
+    const related = (): number[] => ws.lastResult!.findings.filter((f) => f.rule === 'fault-while-locked').flatMap((f) => f.related.map((r) => r.pos.line + 1));
+    // the handler moves: the writer's finding (its own events unchanged) names the handler's new line
+    step('mmap.c', (ls) => ls.splice(2, 0, '/* the toy fault path */', ''), ['fault-while-locked@write.c:6', 'order-cycle@ab.c:6'], 'handler moved');
+    assert.deepStrictEqual(related(), [5, 9], 'the related note follows the handler');
+    step('mmap.c', (ls) => ls.splice(ls.indexOf('\tdown_read(&ti->i_mmap_sem);'), 2), ['order-cycle@ab.c:6'], 'handler no longer takes the lock');
+    step('mmap.c', (ls) => ls.splice(ls.indexOf('\treturn 0;'), 0, '\tdown_read(&ti->i_mmap_sem);', '\tup_read(&ti->i_mmap_sem);'), ['fault-while-locked@write.c:6', 'order-cycle@ab.c:6'], 'handler takes it again');
+    // its caller inside RCU: toy_find_super's __must_hold(RCU) is no longer contradicted by every caller (its own events
+    // unchanged, its finding appears), and the caller's call sleeps inside RCU
+    step('super.c', (ls) => ls.splice(ls.indexOf('\treturn toy_find_super(clp, id) ? 0 : -ENOENT;'), 1, '\tint ret;', '', '\trcu_read_lock();',
+      '\tret = toy_find_super(clp, id) ? 0 : -ENOENT;', '\trcu_read_unlock();', '\treturn ret;'),
+    ['fault-while-locked@write.c:6', 'order-cycle@ab.c:6', 'sleep-in-atomic@super.c:25', 'sleep-in-atomic@super.c:39'], 'the caller holds RCU');
+    // the cycle's partner moves, then goes
+    step('ba.c', (ls) => ls.splice(2, 0, '/* the other order */', ''), ['fault-while-locked@write.c:6', 'order-cycle@ab.c:6', 'sleep-in-atomic@super.c:25', 'sleep-in-atomic@super.c:39'], 'partner moved');
+    assert.ok(ws.lastResult!.findings.find((f) => f.rule === 'order-cycle')!.message.includes('ba.c:8'), 'the cycle names the partner\'s new line');
+    step('ba.c', (ls) => { const i = ls.indexOf('\tmutex_lock(&d->b);'); ls[i] = '\tmutex_lock(&d->a);'; ls[i + 1] = '\tmutex_lock(&d->b);'; },
+      ['fault-while-locked@write.c:6', 'sleep-in-atomic@super.c:25', 'sleep-in-atomic@super.c:39'], 'partner takes the same order');
+  });
+});
