@@ -48,12 +48,24 @@ export class DiagnosticsPublisher {
 
   constructor(private readonly conn: Connection) {}
 
-  uriOf = (p: string): string => this.clientUris.get(p) ?? pathToUri(p);
+  /** file URIs made from paths (pathToFileURL costs microseconds, and a whole indexed fs/ is 2,300 files) */
+  private readonly uris = new Map<string, string>();
 
-  /** Publish the diagnostics of every file (and config errors); `files` are all files the engine knows. */
-  publish(findings: readonly Finding[], files: readonly string[], s: Settings, configErrors: readonly ConfigError[] = [], configFile?: string): { counts: Record<string, number> } {
+  uriOf = (p: string): string => {
+    const c = this.clientUris.get(p);
+    if (c !== undefined) return c;
+    let u = this.uris.get(p);
+    if (u === undefined) { u = pathToUri(p); this.uris.set(p, u); }
+    return u;
+  };
+
+  /**
+   * Publish the diagnostics of every file with findings, clear those of
+   * files that had some and have none now (also files the engine no longer
+   * knows), and publish config errors.
+   */
+  publish(findings: readonly Finding[], s: Settings, configErrors: readonly ConfigError[] = [], configFile?: string): { counts: Record<string, number> } {
     const byUri = new Map<string, Diagnostic[]>();
-    for (const p of files) byUri.set(this.uriOf(p), []);
     const counts: Record<string, number> = { error: 0, warning: 0, information: 0, hint: 0 };
     if (s.enable) {
       for (const f of findings) {

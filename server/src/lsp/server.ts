@@ -46,7 +46,7 @@ export function startServer(conn: Connection): void {
     const r = session.ws.lastResult;
     if (!r) return;
     const cfgErrors = session.config.errors;
-    counts = publisher.publish(r.findings, session.knownFiles(), session.settings, cfgErrors, session.configFile && (cfgErrors.length || session.configOpen()) ? session.configFile : undefined).counts;
+    counts = publisher.publish(r.findings, session.settings, cfgErrors, session.configFile && (cfgErrors.length || session.configOpen()) ? session.configFile : undefined).counts;
     sendStatus();
   };
   // after each analysis: publish, then (when idle) have the simulation worker cross-check the deadlock
