@@ -75,11 +75,18 @@ export function successors(fns: readonly FunctionIR[], files: readonly string[],
   return Int32Array.from(out);
 }
 
-/** Components of a graph over indices: the members of component c are `members[start[c]] .. members[start[c + 1] - 1]`. */
-export interface Components { members: Int32Array; start: Int32Array }
+/**
+ * Components of a graph over indices: the members of component c are
+ * `members[start[c]] .. members[start[c + 1] - 1]`. And how the search went:
+ * when each node was first visited (`visit`: how many were visited before
+ * it), each node's component, and how many nodes had been visited when each
+ * component was complete (`doneAt`).
+ */
+export interface Components { members: Int32Array; start: Int32Array; visit: Int32Array; compOf: Int32Array; doneAt: Int32Array }
 
 /** The same components, in the same order, with the same members in the same order? */
 export function sameComponents(a: Components, b: Components): boolean {
+  if (a === b) return true;
   if (a.start.length !== b.start.length || a.members.length !== b.members.length) return false;
   for (let i = 0; i < a.start.length; i++) if (a.start[i] !== b.start[i]) return false;
   for (let i = 0; i < a.members.length; i++) if (a.members[i] !== b.members[i]) return false;
@@ -96,6 +103,8 @@ export function sccOrder(n: number, succ: readonly Int32Array[]): Components {
   const members = new Int32Array(n);
   let nm = 0;
   const starts: number[] = [0];
+  const compOf = new Int32Array(n);
+  const done: number[] = [];
   let next = 0;
   const workV = new Int32Array(n);
   const workI = new Int32Array(n);
@@ -122,12 +131,36 @@ export function sccOrder(n: number, succ: readonly Int32Array[]): Components {
       if (wp > 0) { const parent = workV[wp - 1]; if (low[v] < low[parent]) low[parent] = low[v]; }
       if (low[v] === index[v]) {
         let w: number;
-        do { w = stack[--sp]; onStack[w] = 0; members[nm++] = w; } while (w !== v);
+        const c = starts.length - 1;
+        do { w = stack[--sp]; onStack[w] = 0; members[nm++] = w; compOf[w] = c; } while (w !== v);
         starts.push(nm);
+        done.push(next);
       }
     }
   }
-  return { members, start: Int32Array.from(starts) };
+  return { members, start: Int32Array.from(starts), visit: index, compOf, doneAt: Int32Array.from(done) };
+}
+
+/**
+ * Would sccOrder() search the graph as it did (`c`) with node `u`'s
+ * successors `now` instead of `was`? An edge to a node whose component was
+ * complete before `u` was first visited changes nothing when it is followed
+ * (the node is visited and off the stack); the other edges must be the same,
+ * in the same order. When this holds for every changed node, the search, and
+ * so the components and their order, are the same.
+ */
+export function sameSearch(c: Components, u: number, was: Int32Array, now: Int32Array): boolean {
+  const live = (w: number): boolean => c.doneAt[c.compOf[w]] > c.visit[u];
+  let i = 0;
+  let j = 0;
+  for (;;) {
+    while (i < was.length && !live(was[i])) i++;
+    while (j < now.length && !live(now[j])) j++;
+    if (i === was.length || j === now.length) return i === was.length && j === now.length;
+    if (was[i] !== now[j]) return false;
+    i++;
+    j++;
+  }
 }
 
 /** A component is recursive when it has several functions or one that calls itself. */

@@ -21,7 +21,7 @@ import { lockObject } from '../parse/exprs';
 import type { Summary, SummaryLookup } from './summaryTypes';
 import { contentOf, IncrementalFiles, memoByContent } from './incremental';
 import { AnalysisReuse, FnProduct, LazyRecords, ownedProduct, positionFree, recordsOf, StructLookup, summaryDeps } from './reuse';
-import { calleesOf, Components, forgetKeys, isRecursive, keyOf, opsTargetsOf, sameComponents, sccOrder, successors } from './callgraph';
+import { calleesOf, Components, forgetKeys, isRecursive, keyOf, opsTargetsOf, sameComponents, sameSearch, sccOrder, successors } from './callgraph';
 import { entryHeldOf, FnJobEnv, productOf, runDataflow } from './fnjob';
 import { ParallelOptions, runParallel } from './parallel';
 
@@ -290,7 +290,7 @@ export class Workspace {
       // calls that resolve changed: the call graph again, kept only when its components come out the same
       const now = run.fns.slice();
       was.fns.forEach((k, i) => { now[k] = { fn: ir.functions[i], file: path }; });
-      const graph = callGraph(now, run.opsTargets, this.graph);
+      const graph = callGraph(now, run.opsTargets, this.graph, was.fns);
       const prev = this.graph!;
       if (!sameComponents(graph.comps, prev.comps) || graph.compRecursive.some((r, i) => r !== prev.compRecursive[i])) return undefined;
       this.graph = run.graph = graph;
@@ -322,7 +322,9 @@ export class Workspace {
     // what carries the file's positions: rebuilt when they moved
     const directivesMoved = JSON.stringify(prevIr.directives) !== JSON.stringify(ir.directives);
     if (directivesMoved) run.declared = new DeclaredOrder(this.know.orders, run.irs);
-    const opsMoved = JSON.stringify(prevIr.ops) !== JSON.stringify(ir.ops);
+    // (fault handlers come from vm_operations_struct initialisers only)
+    const vmOps = (x: FileIR): string => JSON.stringify(x.ops.filter((o) => o.structType === 'vm_operations_struct'));
+    const opsMoved = vmOps(prevIr) !== vmOps(ir);
     if (opsMoved) run.handlers = faultHandlers(run.irs);
     run.findings = [...run.skippedFindings, ...declaredErrors(run.declared)];
     this.reuse.beginDelta();
@@ -853,29 +855,45 @@ interface CallGraph {
  * (and the ops members resolve alike), the previous components are reused:
  * sccOrder depends on nothing else.
  */
-function callGraph(fns: readonly { fn: FunctionIR; file: string }[], opsTargets: ReadonlyMap<string, { fn: FunctionIR; file: string }>, prev: CallGraph | undefined): CallGraph {
+function callGraph(fns: readonly { fn: FunctionIR; file: string }[], opsTargets: ReadonlyMap<string, { fn: FunctionIR; file: string }>, prev: CallGraph | undefined, changed?: readonly number[]): CallGraph {
   let targetsMemo = prev?.targets ?? new Map<string, number>();
-  const standIns: FunctionIR[] = new Array(fns.length);
-  const files: string[] = new Array(fns.length);
-  const fnObjs: FunctionIR[] = new Array(fns.length);
-  const sameLength = prev?.fnObjs.length === fns.length;
-  for (let i = 0; i < fns.length; i++) {
-    const { fn, file } = fns[i];
-    // (the stand-in of the same function object as the previous graph's: no content lookup)
-    standIns[i] = sameLength && prev!.fnObjs[i] === fn && prev!.files[i] === file ? prev!.standIns[i] : callStandIn(fn);
-    files[i] = file;
-    fnObjs[i] = fn;
-  }
+  let standIns: FunctionIR[];
+  let files: string[];
+  let fnObjs: FunctionIR[];
   let ops = '';
-  for (const [m, t] of opsTargets) ops += `${m}\u0000${t.file}\u0000${t.fn.name}\u0001`;
-  let comps: Components;
-  let compRecursive: boolean[];
-  const sameFns = !!prev && sameFunctions(prev, standIns, files);
+  // only the functions at `changed` are other functions than the previous graph's (a delta run: the same
+  // functions, names and linkage, and ops members): the rest is the previous graph's
+  const hinted = !!changed && !!prev && prev.fnObjs.length === fns.length;
+  if (hinted) {
+    standIns = prev!.standIns.slice();
+    fnObjs = prev!.fnObjs.slice();
+    files = prev!.files as string[];
+    for (const k of changed!) { standIns[k] = callStandIn(fns[k].fn); fnObjs[k] = fns[k].fn; }
+    ops = prev!.ops;
+  } else {
+    standIns = new Array(fns.length);
+    files = new Array(fns.length);
+    fnObjs = new Array(fns.length);
+    const sameLength = prev?.fnObjs.length === fns.length;
+    for (let i = 0; i < fns.length; i++) {
+      const { fn, file } = fns[i];
+      // (the stand-in of the same function object as the previous graph's: no content lookup)
+      standIns[i] = sameLength && prev!.fnObjs[i] === fn && prev!.files[i] === file ? prev!.standIns[i] : callStandIn(fn);
+      files[i] = file;
+      fnObjs[i] = fn;
+    }
+    for (const [m, t] of opsTargets) ops += `${m}\u0000${t.file}\u0000${t.fn.name}\u0001`;
+  }
+  /** indices whose stand-in is not the previous graph's */
+  const differ = (): number[] => (hinted ? changed!.filter((k) => prev!.standIns[k] !== standIns[k]) : standIns.map((_, i) => i).filter((i) => prev!.standIns[i] !== standIns[i]));
+  let comps: Components | undefined;
+  let compRecursive: boolean[] = [];
+  const sameFns = hinted || (!!prev && sameFunctions(prev, standIns, files));
   let succ: Int32Array[];
   /** per function: it calls its own name */
   let selfCalls: Uint8Array;
   let byName: Map<string, number[]>;
-  if (prev && sameFns && prev.ops === ops && sameCalls(prev, standIns, opsTargets)) {
+  if (prev && sameFns && prev.ops === ops && sameCalls(prev, standIns, opsTargets, differ())) {
     comps = prev.comps;
     compRecursive = prev.compRecursive;
     succ = prev.succ;
@@ -889,10 +907,17 @@ function callGraph(fns: readonly { fn: FunctionIR; file: string }[], opsTargets:
       targets = prev.targets;
       succ = prev.succ.slice();
       selfCalls = prev.selfCalls.slice();
-      for (let i = 0; i < standIns.length; i++) {
-        if (prev.standIns[i] === standIns[i]) continue;
+      let same = true;
+      for (const i of differ()) {
         succ[i] = successors(standIns, files, byName, targets, i);
         selfCalls[i] = calleesOf(standIns[i]).includes(standIns[i].name) ? 1 : 0;
+        if (selfCalls[i] !== prev.selfCalls[i] || !sameSearch(prev.comps, i, prev.succ[i], succ[i])) same = false;
+      }
+      // every changed call is to a function whose component the search had completed before it came
+      // to the caller (or the calls it follows are the same): the same search, the same components
+      if (same) {
+        comps = prev.comps;
+        compRecursive = prev.compRecursive;
       }
     } else {
       byName = new Map();
@@ -905,10 +930,12 @@ function callGraph(fns: readonly { fn: FunctionIR; file: string }[], opsTargets:
       succ = standIns.map((_, i) => successors(standIns, files, byName, targets, i));
       selfCalls = Uint8Array.from(standIns, (x) => (calleesOf(x).includes(x.name) ? 1 : 0));
     }
-    comps = sccOrder(standIns.length, succ);
-    // a component is recursive when it has several functions or one that calls itself (isRecursive)
-    compRecursive = new Array(comps.start.length - 1);
-    for (let c = 0; c + 1 < comps.start.length; c++) compRecursive[c] = comps.start[c + 1] - comps.start[c] > 1 || selfCalls[comps.members[comps.start[c]]] === 1;
+    if (!comps) {
+      comps = sccOrder(standIns.length, succ);
+      // a component is recursive when it has several functions or one that calls itself (isRecursive)
+      compRecursive = new Array(comps.start.length - 1);
+      for (let c = 0; c + 1 < comps.start.length; c++) compRecursive[c] = comps.start[c + 1] - comps.start[c] > 1 || selfCalls[comps.members[comps.start[c]]] === 1;
+    }
     targetsMemo = targets;
   }
   // the components over the functions themselves: made when a run asks (a delta run keeps its own)
@@ -929,12 +956,12 @@ function callGraph(fns: readonly { fn: FunctionIR; file: string }[], opsTargets:
   // updated for the functions whose calls changed (the previous graph is not used again)
   let calls: { set: Set<string>; count: Map<string, number> } | undefined;
   const inherited = prev && sameFns ? prev.takeCalls() : undefined;
+  const changedNow = inherited ? differ() : [];
   const takeCalls = (): { set: Set<string>; count: Map<string, number> } => {
     if (!calls) {
       if (inherited) {
         calls = inherited;
-        for (let i = 0; i < standIns.length; i++) {
-          if (prev!.standIns[i] === standIns[i]) continue;
+        for (const i of changedNow) {
           for (const c of calleesOf(prev!.standIns[i])) { const n = calls.count.get(c)! - 1; if (n > 0) calls.count.set(c, n); else { calls.count.delete(c); calls.set.delete(c); } }
           for (const c of calleesOf(standIns[i])) { calls.count.set(c, (calls.count.get(c) ?? 0) + 1); calls.set.add(c); }
         }
@@ -975,11 +1002,8 @@ function sameFunctions(prev: CallGraph, standIns: readonly FunctionIR[], files: 
 }
 
 /** The same functions (sameFunctions), making the same resolved calls. */
-function sameCalls(prev: CallGraph, standIns: readonly FunctionIR[], opsTargets: ReadonlyMap<string, unknown>): boolean {
-  for (let i = 0; i < standIns.length; i++) {
-    if (prev.standIns[i] !== standIns[i] && resolvedCalls(prev.standIns[i], prev.names, opsTargets) !== resolvedCalls(standIns[i], prev.names, opsTargets)) return false;
-  }
-  return true;
+function sameCalls(prev: CallGraph, standIns: readonly FunctionIR[], opsTargets: ReadonlyMap<string, unknown>, differ: readonly number[]): boolean {
+  return differ.every((i) => resolvedCalls(prev.standIns[i], prev.names, opsTargets) === resolvedCalls(standIns[i], prev.names, opsTargets));
 }
 
 /** The calls of a function's call stand-in that resolve (to a function named `names`, or through an ops member of `ops`), in order: what sccOrder follows. */
