@@ -3,7 +3,8 @@
 // Location follows the XDG convention: $LOCKORDER_CACHE_DIR, else
 // $XDG_CACHE_HOME/lockorder, else ~/.cache/lockorder. Disabled by
 // LOCKORDER_NO_CACHE=1, by `lockorder check --no-cache`, or by the
-// `enabled: false` option (the language server passes its setting here).
+// `enabled: false` option (what `--no-cache` sets; the language server's
+// indexer and simulation worker use the defaults: the same directory as the CLI).
 //
 // Every entry is one file:
 //
