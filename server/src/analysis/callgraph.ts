@@ -1,9 +1,12 @@
 // The workspace call graph: callees of a function, indirect calls resolved
 // through ops-struct initialisers, and its strongly connected components in
 // bottom-up order (callees before callers), which is the order summaries are
-// computed in (Workspace.analyze, parallel.ts).
-import type { FileIR, FunctionIR } from './ir';
+// computed in (Workspace.analyze, parallel.ts). The CallGraph a run keeps is
+// computed on the functions' call stand-ins and reused, or updated at the
+// functions whose calls changed, by the next run.
+import type { FileIR, FunctionIR, IRNode } from './ir';
 import { forEachOp } from './ir';
+import { memoByContent } from './incremental';
 
 /** Every callee name an op (or a condition) mentions. */
 const calleesMemo = new WeakMap<FunctionIR, string[]>();
@@ -41,7 +44,7 @@ export function opsTargetsOf(irs: readonly FileIR[], byName: Map<string, { fn: F
   return out;
 }
 
-/** Indirect callees of a function (calls through ops members). */
+/** Indirect callees of a function (calls through ops members), in first-call order. */
 function indirectCallees(fn: FunctionIR): string[] {
   const out = new Set<string>();
   for (const n of fn.nodes) if (n.op?.k === 'call' && n.op.call.indirect) out.add(n.op.call.name);
@@ -166,6 +169,229 @@ export function sameSearch(c: Components, u: number, was: Int32Array, now: Int32
 /** A component is recursive when it has several functions or one that calls itself. */
 export function isRecursive(scc: readonly { fn: FunctionIR }[]): boolean {
   return scc.length > 1 || calleesOf(scc[0].fn).includes(scc[0].fn.name);
+}
+
+// ------------------------------------------------------------ the workspace's call graph
+
+/** Direct callees (calleesOf) per function content. */
+const calleesByContent = new WeakMap<object, string[]>();
+/** Ops members called through pointers (indirectCallees) per function content. */
+const indirectByContent = new WeakMap<object, string[]>();
+
+/**
+ * A function as the call graph sees it: its name, linkage and calls, one per
+ * callee (direct callees first, then ops members), in the order the
+ * function first makes them. sccOrder()/isRecursive() over these give the
+ * components they give over the functions themselves, without reading the
+ * CFG of every function on every edit (a function that only moved has its
+ * CFG shifted on first read, incremental.ts). Memoised per function content,
+ * so calleesOf()'s memo of their callees lasts across edits.
+ */
+const standInMemo = new WeakMap<object, FunctionIR>();
+const NOWHERE = { line: 0, col: 0, endLine: 0, endCol: 0 };
+export function callStandIn(fn: FunctionIR): FunctionIR {
+  return memoByContent(standInMemo, fn, (f) => {
+    const call = (name: string, indirect: boolean): IRNode => ({ op: { k: 'call', call: indirect ? { name, args: [], pos: NOWHERE, indirect } : { name, args: [], pos: NOWHERE } }, succ: [] });
+    const nodes = [...memoByContent(calleesByContent, f, calleesOf).map((c) => call(c, false)), ...memoByContent(indirectByContent, f, indirectCallees).map((m) => call(m, true))];
+    return { name: f.name, isStatic: f.isStatic, nodes } as unknown as FunctionIR;
+  });
+}
+
+/** A run's call graph: its components in bottom-up order, which are recursive, and every name called. */
+export interface CallGraph {
+  order: { fn: FunctionIR; file: string }[][];
+  recursive: Map<readonly { fn: FunctionIR; file: string }[], boolean>;
+  called(): Set<string>;
+  /** the names called, with their caller counts (the next graph takes them over) */
+  takeCalls(): { set: Set<string>; count: Map<string, number> };
+  /** what it was computed from: each function's call stand-in and file, and the ops members resolved */
+  standIns: readonly FunctionIR[];
+  /** the function objects the stand-ins are of */
+  fnObjs: readonly FunctionIR[];
+  /** the functions' names */
+  names: ReadonlySet<string>;
+  /** the same functions as the previous graph's (names, linkage and files, in order) */
+  sameFunctions: boolean;
+  /** and the same ops members resolved: every call resolves alike */
+  sameResolution: boolean;
+  files: readonly string[];
+  ops: string;
+  /** the components as indices into the functions */
+  comps: Components;
+  /** each function's successors (callgraph.ts's successors()), the functions' indices by name, and the ops members' */
+  succ: Int32Array[];
+  selfCalls: Uint8Array;
+  byName: Map<string, number[]>;
+  targets: Map<string, number>;
+  compRecursive: boolean[];
+  /** functions at these indices were replaced by ones making the same calls (Workspace.deltaRun) */
+  replaceStandIns(indices: readonly number[], fns: readonly FunctionIR[]): void;
+}
+
+/**
+ * Call-graph components in bottom-up order (callgraph.ts's sccOrder), and
+ * which are recursive, computed on the functions' call stand-ins. When every
+ * function makes the same calls, in the same order, as in the previous run
+ * (and the ops members resolve alike), the previous components are reused:
+ * sccOrder depends on nothing else.
+ */
+export function callGraph(fns: readonly { fn: FunctionIR; file: string }[], opsTargets: ReadonlyMap<string, { fn: FunctionIR; file: string }>, prev: CallGraph | undefined, changed?: readonly number[]): CallGraph {
+  let targetsMemo = prev?.targets ?? new Map<string, number>();
+  let standIns: FunctionIR[];
+  let files: string[];
+  let fnObjs: FunctionIR[];
+  let ops = '';
+  // only the functions at `changed` are other functions than the previous graph's (a delta run: the same
+  // functions, names and linkage, and ops members): the rest is the previous graph's
+  const hinted = !!changed && !!prev && prev.fnObjs.length === fns.length;
+  if (hinted) {
+    standIns = prev!.standIns.slice();
+    fnObjs = prev!.fnObjs.slice();
+    files = prev!.files as string[];
+    for (const k of changed!) { standIns[k] = callStandIn(fns[k].fn); fnObjs[k] = fns[k].fn; }
+    ops = prev!.ops;
+  } else {
+    standIns = new Array(fns.length);
+    files = new Array(fns.length);
+    fnObjs = new Array(fns.length);
+    const sameLength = prev?.fnObjs.length === fns.length;
+    for (let i = 0; i < fns.length; i++) {
+      const { fn, file } = fns[i];
+      // (the stand-in of the same function object as the previous graph's: no content lookup)
+      standIns[i] = sameLength && prev!.fnObjs[i] === fn && prev!.files[i] === file ? prev!.standIns[i] : callStandIn(fn);
+      files[i] = file;
+      fnObjs[i] = fn;
+    }
+    for (const [m, t] of opsTargets) ops += `${m}\u0000${t.file}\u0000${t.fn.name}\u0001`;
+  }
+  /** indices whose stand-in is not the previous graph's */
+  const differ = (): number[] => (hinted ? changed!.filter((k) => prev!.standIns[k] !== standIns[k]) : standIns.map((_, i) => i).filter((i) => prev!.standIns[i] !== standIns[i]));
+  let comps: Components | undefined;
+  let compRecursive: boolean[] = [];
+  const sameFns = hinted || (!!prev && sameFunctions(prev, standIns, files));
+  let succ: Int32Array[];
+  /** per function: it calls its own name */
+  let selfCalls: Uint8Array;
+  let byName: Map<string, number[]>;
+  if (prev && sameFns && prev.ops === ops && sameCalls(prev, standIns, opsTargets, differ())) {
+    comps = prev.comps;
+    compRecursive = prev.compRecursive;
+    succ = prev.succ;
+    selfCalls = prev.selfCalls;
+    byName = prev.byName;
+  } else {
+    let targets: Map<string, number>;
+    if (prev && sameFns && prev.ops === ops) {
+      // the same functions and ops members: only the functions whose calls changed have other successors
+      byName = prev.byName;
+      targets = prev.targets;
+      succ = prev.succ.slice();
+      selfCalls = prev.selfCalls.slice();
+      let same = true;
+      for (const i of differ()) {
+        succ[i] = successors(standIns, files, byName, targets, i);
+        selfCalls[i] = calleesOf(standIns[i]).includes(standIns[i].name) ? 1 : 0;
+        if (selfCalls[i] !== prev.selfCalls[i] || !sameSearch(prev.comps, i, prev.succ[i], succ[i])) same = false;
+      }
+      // every changed call is to a function whose component the search had completed before it came
+      // to the caller (or the calls it follows are the same): the same search, the same components
+      if (same) {
+        comps = prev.comps;
+        compRecursive = prev.compRecursive;
+      }
+    } else {
+      byName = new Map();
+      standIns.forEach((x, i) => { const l = byName.get(x.name); if (l) l.push(i); else byName.set(x.name, [i]); });
+      // the same ops members resolve to the same functions' indices
+      const index = new Map<FunctionIR, number>();
+      fns.forEach((x, i) => index.set(x.fn, i));
+      targets = new Map();
+      for (const [m, t] of opsTargets) { const i = index.get(t.fn); if (i !== undefined) targets.set(m, i); }
+      succ = standIns.map((_, i) => successors(standIns, files, byName, targets, i));
+      selfCalls = Uint8Array.from(standIns, (x) => (calleesOf(x).includes(x.name) ? 1 : 0));
+    }
+    if (!comps) {
+      comps = sccOrder(standIns.length, succ);
+      // a component is recursive when it has several functions or one that calls itself (isRecursive)
+      compRecursive = new Array(comps.start.length - 1);
+      for (let c = 0; c + 1 < comps.start.length; c++) compRecursive[c] = comps.start[c + 1] - comps.start[c] > 1 || selfCalls[comps.members[comps.start[c]]] === 1;
+    }
+    targetsMemo = targets;
+  }
+  // the components over the functions themselves: made when a run asks (a delta run keeps its own)
+  let order: { fn: FunctionIR; file: string }[][] | undefined;
+  let recursive: Map<readonly { fn: FunctionIR; file: string }[], boolean> | undefined;
+  const components = (): void => {
+    order = [];
+    recursive = new Map();
+    for (let c = 0; c + 1 < comps.start.length; c++) {
+      const real: { fn: FunctionIR; file: string }[] = [];
+      for (let k = comps.start[c]; k < comps.start[c + 1]; k++) real.push(fns[comps.members[k]]);
+      order.push(real);
+      recursive.set(real, compRecursive[c]);
+    }
+  };
+  const names = prev && sameFns ? prev.names : new Set(standIns.map((x) => x.name));
+  // every name called, with how many functions call it: taken over from the previous graph and
+  // updated for the functions whose calls changed (the previous graph is not used again)
+  let calls: { set: Set<string>; count: Map<string, number> } | undefined;
+  const inherited = prev && sameFns ? prev.takeCalls() : undefined;
+  const changedNow = inherited ? differ() : [];
+  const takeCalls = (): { set: Set<string>; count: Map<string, number> } => {
+    if (!calls) {
+      if (inherited) {
+        calls = inherited;
+        for (const i of changedNow) {
+          for (const c of calleesOf(prev!.standIns[i])) { const n = calls.count.get(c)! - 1; if (n > 0) calls.count.set(c, n); else { calls.count.delete(c); calls.set.delete(c); } }
+          for (const c of calleesOf(standIns[i])) { calls.count.set(c, (calls.count.get(c) ?? 0) + 1); calls.set.add(c); }
+        }
+      } else {
+        calls = { set: new Set(), count: new Map() };
+        for (const x of standIns) for (const c of calleesOf(x)) { calls.count.set(c, (calls.count.get(c) ?? 0) + 1); calls.set.add(c); }
+      }
+    }
+    return calls;
+  };
+  return {
+    get order() { if (!order) components(); return order!; },
+    get recursive() { if (!recursive) components(); return recursive!; },
+    standIns, files, ops, comps, compRecursive, names, sameFunctions: sameFns, sameResolution: sameFns && prev!.ops === ops,
+    succ, selfCalls, byName, targets: targetsMemo,
+    called: () => takeCalls().set,
+    takeCalls,
+    fnObjs,
+    replaceStandIns: (indices, fns) => indices.forEach((k, i) => { standIns[k] = callStandIn(fns[i]); fnObjs[k] = fns[i]; }),
+  };
+}
+
+/**
+ * Would sccOrder give the previous graph's components for these functions?
+ * It reads each function's name and linkage, and the calls of it that
+ * resolve: to a function of the workspace (by name) or through an ops member
+ * with one registered function (the same members as before: the caller
+ * compares them).
+ */
+function sameFunctions(prev: CallGraph, standIns: readonly FunctionIR[], files: readonly string[]): boolean {
+  if (prev.standIns.length !== standIns.length) return false;
+  for (let i = 0; i < standIns.length; i++) {
+    const a = prev.standIns[i];
+    const b = standIns[i];
+    if (prev.files[i] !== files[i] || (a !== b && (a.name !== b.name || a.isStatic !== b.isStatic))) return false;
+  }
+  return true;
+}
+
+/** The same functions (sameFunctions), making the same resolved calls. */
+function sameCalls(prev: CallGraph, standIns: readonly FunctionIR[], opsTargets: ReadonlyMap<string, unknown>, differ: readonly number[]): boolean {
+  return differ.every((i) => resolvedCalls(prev.standIns[i], prev.names, opsTargets) === resolvedCalls(standIns[i], prev.names, opsTargets));
+}
+
+/** The calls of a function's call stand-in that resolve (to a function named `names`, or through an ops member of `ops`), in order: what sccOrder follows. */
+export function resolvedCalls(standIn: FunctionIR, names: { has(name: string): boolean }, ops: { has(member: string): boolean }): string {
+  return standIn.nodes.map((n) => {
+    const c = (n.op as { call: { name: string; indirect?: boolean } }).call;
+    return c.indirect ? (ops.has(c.name) ? `->${c.name}` : '') : (names.has(c.name) ? c.name : '');
+  }).filter((x) => x !== '').join(',');
 }
 
 /** A function's key in the summary table (and in per-function records): `${file}::${name}`. */
