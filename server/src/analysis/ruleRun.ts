@@ -41,11 +41,16 @@ class RuleParts {
     this.fileUsers.clear();
   }
 
+  /** (one object for every perFunction() call: reset before each) */
+  private readonly use: FactUse = { faultPath: false, fileContext: false };
+
   /** Compute component `s`'s part again from its functions' events. */
   redo(s: number, events: readonly FnEvents[], facts: WorkspaceFacts, ctx: unknown): void {
     let items: unknown[] | undefined;
+    const use = this.use;
     for (const ev of events) {
-      const use: FactUse = { faultPath: false, fileContext: false };
+      use.faultPath = false;
+      use.fileContext = false;
       const got = this.rule.perFunction(ev, facts, ctx, use);
       if (got.length) { if (items) items.push(...got); else items = got; }
       if (use.faultPath) users(this.faultUsers, fsOf(ev.file)).add(s);
@@ -84,12 +89,15 @@ export class WorkspaceRuleRun {
    */
   run(facts: WorkspaceFacts, ncomps: number, eventsOf: (s: number) => readonly FnEvents[], disabled: ReadonlySet<string> | undefined, changes?: RuleChanges): Finding[] {
     const out: Finding[] = [];
+    // (every component's events, once for all rules, when every part is computed)
+    let all: (readonly FnEvents[])[] | undefined;
     for (const p of this.parts) {
       if (disabled?.has(p.rule.name)) { p.clear(); continue; }
       const ctx = p.rule.prepare?.(facts);
       if (!changes) {
         p.clear();
-        for (let s = 0; s < ncomps; s++) p.redo(s, eventsOf(s), facts, ctx);
+        all ??= Array.from({ length: ncomps }, (_, s) => eventsOf(s));
+        for (let s = 0; s < ncomps; s++) if (all[s].length) p.redo(s, all[s], facts, ctx);
       } else {
         const redo = new Set(changes.comps);
         for (const fs of changes.faultFs) for (const s of p.faultUsers.get(fs) ?? []) redo.add(s);
