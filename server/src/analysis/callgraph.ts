@@ -264,8 +264,9 @@ export function callGraph(fns: readonly { fn: FunctionIR; file: string }[], opsT
     }
     for (const [m, t] of opsTargets) ops += `${m}\u0000${t.file}\u0000${t.fn.name}\u0001`;
   }
-  /** indices whose stand-in is not the previous graph's */
-  const differ = (): number[] => (hinted ? changed!.filter((k) => prev!.standIns[k] !== standIns[k]) : standIns.map((_, i) => i).filter((i) => prev!.standIns[i] !== standIns[i]));
+  /** indices whose stand-in is not the previous graph's (made once, when first asked) */
+  let differs: number[] | undefined;
+  const differ = (): number[] => (differs ??= hinted ? changed!.filter((k) => prev!.standIns[k] !== standIns[k]) : standIns.map((_, i) => i).filter((i) => prev!.standIns[i] !== standIns[i]));
   let comps: Components | undefined;
   let compRecursive: boolean[] = [];
   const sameFns = hinted || (!!prev && sameFunctions(prev, standIns, files));

@@ -129,14 +129,7 @@ export class DeltaIndex {
     return c !== undefined && c >= s ? undefined : now.get(k);
   }
 
-  /** The final value of `k` after the whole order (the last twin's summary). */
-  finalValue(k: string, products: readonly (readonly FnProduct[])[]): Summary | undefined {
-    const defs = this.twins.get(k)!;
-    const d = defs[defs.length - 1];
-    return products[d.s][d.i].summary;
-  }
-
-  /** The last definition of a twin key: its product is the one whose records the key keeps. */
+  /** The last definition of a twin key: its product's summary and records are the ones the key ends the run with. */
   lastDef(k: string, products: readonly (readonly FnProduct[])[]): FnProduct {
     const defs = this.twins.get(k)!;
     const d = defs[defs.length - 1];
@@ -147,7 +140,7 @@ export class DeltaIndex {
    * Make `map` (the final values) read as a full run's does on entry to
    * component `s` for the keys its functions define and read; returns what
    * undoes it for the keys it only reads (the keys it defines are set by the
-   * component's analysis: finalise twins with finalValue()).
+   * component's analysis: a twin's is then set back to lastDef()'s).
    */
   atPoint(s: number, scc: readonly Entry[], depKeys: (x: Entry) => readonly (string | null)[], map: Map<string, Summary>, products: readonly (readonly FnProduct[])[]): () => void {
     const own = new Set<string>();

@@ -8,7 +8,7 @@ import { emptyConfig, LockorderConfig } from '../model/config';
 import type { FsTypes } from '../model/fsTypes';
 import { analyzeFunction, Budget, DEFAULT_BUDGET, FnRecords } from './dataflow';
 import type { Finding } from './diagnostic';
-import type { FileIR, FunctionIR, IRNode, StructDef } from './ir';
+import type { FileIR, FunctionIR, StructDef } from './ir';
 import { RuleChanges, WorkspaceRuleRun } from './ruleRun';
 import { CompQueue, DeltaIndex } from './delta';
 import type { FnEvents } from './events';
@@ -258,11 +258,9 @@ export class Workspace {
     const irs: LastRun['irs'] = new Map();
     run.irs.forEach((ir, index) => irs.set(ir.path, { ir, index, fns: [], skipped: !!this.files.get(ir.path)?.skipped }));
     run.fns.forEach((x, i) => irs.get(x.file)?.fns.push(i));
-    const twinKeys = new Set<string>();
-    for (const id of this.ids ?? []) { const k = id.indexOf('#'); if (k > 0) twinKeys.add(id.slice(0, k)); }
     // what delta runs look up (made now: the first delta run after a full one would otherwise pay for it)
-    const index = new DeltaIndex(run.order, (x) => run.deps.get(x) ?? this.depKeysOf(run, x.fn, x.file), products);
-    this.last = { run, products, irs, twinKeys, deps: run.deps, index };
+    const index = new DeltaIndex(run.order, (x) => this.entryKeys(run, x), products);
+    this.last = { run, products, irs, index };
   }
 
   /**
@@ -324,7 +322,7 @@ export class Workspace {
         run.reuseIds.delete(x.fn);
         run.reuseIds.set(fn, id);
         x.fn = fn;
-        last.deps.delete(x);
+        run.deps.delete(x);
         edited.add(x);
       });
       run.irs[was.index] = ir;
@@ -341,11 +339,7 @@ export class Workspace {
     if (opsMoved) run.handlers = faultHandlers(run.irs);
     run.findings = [...run.skippedFindings, ...declaredErrors(run.declared)];
     this.reuse.beginDelta();
-    const depKeys = (x: { fn: FunctionIR; file: string }): readonly (string | null)[] => {
-      let d = last.deps.get(x);
-      if (!d) { d = this.depKeysOf(run, x.fn, x.file); last.deps.set(x, d); }
-      return d;
-    };
+    const depKeys = (x: { fn: FunctionIR; file: string }): readonly (string | null)[] => this.entryKeys(run, x);
     const ix = last.index;
     // components to visit, in order: those of the edited functions, then the readers of what changed
     const queue = new CompQueue();
@@ -548,7 +542,7 @@ export class Workspace {
     const env: FnJobEnv = { know: this.know, structs, globals, classKeys, budget: this.opts.budget ?? DEFAULT_BUDGET, keepStates: this.opts.keepStates, disabledRules: this.opts.disabledRules };
     return {
       findings, fns, byName, irs, order, recursive, graph, reuseIds, summaries, declared, handlers, handlerNames, lookupFor, resolve, resolveIndirect, env, structDefs,
-      events: [], budgetHits: 0, protoAnns, initial: [...summaries], skippedFindings: findings.filter((f) => f.rule === 'file-skipped'), opsTargets, deps: new Map(),
+      events: [], budgetHits: 0, protoAnns, skippedFindings: findings.filter((f) => f.rule === 'file-skipped'), opsTargets, deps: new Map(),
     };
   }
 
@@ -564,9 +558,7 @@ export class Workspace {
       const isHandler = run.handlerNames.has(fn.name);
       // unchanged function, tables and callee summaries: the previous product, or it relocated (incremental.ts)
       const id = run.reuseIds.get(fn) ?? keyOf(file, fn.name);
-      const sums = this.depSummaries(run, fn, file);
-      // (the editor's next delta run reads each function's keys: kept from here)
-      if (this.opts.keepStates) run.deps.set(x, this.depKeysOf(run, fn, file));
+      const sums = this.depSummaries(run, this.entryKeys(run, x));
       const reuse = this.reuse.check(id, fn, sums, `${isHandler ? 'h' : ''}${recursive ? 'r' : ''}`, !!this.opts.keepStates);
       let product = reuse.hit;
       if (product && reuse.moved && this.opts.verifyRelocation) {
@@ -592,18 +584,26 @@ export class Workspace {
   }
 
   /**
-   * The summaries the dataflow of `fn` can look up (summaryDeps), as it will
-   * see them now: the keys they resolve to are memoised per function content
-   * while names resolve alike (the same functions and ops members).
+   * The summary keys of run.fns entry `x` (depKeysOf); the editor keeps them
+   * per entry (run.deps) for its delta runs, which drop an edited function's.
    */
-  private depSummaries(run: WorkspaceRun, fn: FunctionIR, file: string): (Summary | undefined)[] {
-    const keys = this.depKeysOf(run, fn, file);
+  private entryKeys(run: WorkspaceRun, x: { fn: FunctionIR; file: string }): readonly (string | null)[] {
+    let d = run.deps.get(x);
+    if (!d) {
+      d = this.depKeysOf(run, x.fn, x.file);
+      if (this.opts.keepStates) run.deps.set(x, d);
+    }
+    return d;
+  }
+
+  /** The summaries under `keys` (entryKeys: what the dataflow can look up, summaryDeps), as it will see them now. */
+  private depSummaries(run: WorkspaceRun, keys: readonly (string | null)[]): (Summary | undefined)[] {
     const out: (Summary | undefined)[] = new Array(keys.length);
     for (let i = 0; i < keys.length; i++) { const k = keys[i]; out[i] = k === null ? undefined : run.summaries.get(k); }
     return out;
   }
 
-  /** The summary keys of depSummaries() (null: none), memoised per function content while names resolve alike. */
+  /** The summary keys of summaryDeps(fn) (null: none), memoised per function content while names resolve alike (the same functions and ops members). */
   private depKeysOf(run: WorkspaceRun, fn: FunctionIR, file: string): readonly (string | null)[] {
     let m = memoByContent(depKeys, fn, () => ({ epoch: -1, file: '', keys: [] as (string | null)[] }));
     if (m.epoch !== this.epoch || m.file !== file) {
@@ -716,13 +716,11 @@ export interface WorkspaceRun {
   budgetHits: number;
   /** annotations of prototypes, by function name (applied to definitions without their own) */
   protoAnns: Map<string, FunctionIR['annotations']>;
-  /** the summaries a run starts from (built-in knowledge of functions the workspace does not define) */
-  initial: [string, Summary][];
   /** the file-skipped notes, which come first */
   skippedFindings: Finding[];
   /** ops member -> the one function registered for it */
   opsTargets: Map<string, { fn: FunctionIR; file: string }>;
-  /** each function's summary keys (depKeysOf), by its entry in fns: filled as functions are checked (editor only) */
+  /** each function's summary keys (entryKeys), by its entry in fns: kept in the editor only */
   deps: Map<{ fn: FunctionIR; file: string }, readonly (string | null)[]>;
   /** each filesystem's fault path (made by finishRun(); a delta run makes it again when a handler changed) */
   faultPaths?: Map<string, FaultPath>;
@@ -741,15 +739,9 @@ interface LastRun {
   run: WorkspaceRun;
   products: FnProduct[][];
   irs: Map<string, { ir: FileIR; index: number; fns: number[]; skipped: boolean }>;
-  /** summary keys that two functions share (#ifdef twins): their records are re-set in order */
-  twinKeys: Set<string>;
-  /** each function's summary keys (depKeysOf), by its entry in run.fns */
-  deps: Map<{ fn: FunctionIR; file: string }, readonly (string | null)[]>;
   /** components, keys and readers */
   index: DeltaIndex;
 }
-
-
 
 /** Function name -> the ops members (`file_operations.fallocate`) it is registered as. */
 function opsMembersOf(irs: readonly FileIR[]): Map<string, string[]> {
