@@ -146,4 +146,52 @@ describe('robustness: workspace rules across delta runs', () => {
     step('ba.c', (ls) => { const i = ls.indexOf('\tmutex_lock(&d->b);'); ls[i] = '\tmutex_lock(&d->a);'; ls[i + 1] = '\tmutex_lock(&d->b);'; },
       ['fault-while-locked@write.c:6', 'sleep-in-atomic@super.c:25', 'sleep-in-atomic@super.c:39'], 'partner takes the same order');
   });
+
+  // order-cycle keeps its fold of the edges and its last cycle search between runs, and a delta run updates them
+  // from the components it re-checked (rules/order-cycle.ts, refold): they must still read every edge's mode, which
+  // node pairs exist and where each is first seen, as a fold over every component does
+  it('order-cycle across delta runs: an edge\'s mode, its example, a new or lost node pair; findings equal a from-scratch analysis', () => {
+    const d = '/ws/cyc';
+    const fn = (name: string, body: string[]): string => [`void ${name}(struct toy_dev *d)`, '{', ...body.map((l) => `\t${l}`), '}', ''].join('\n');
+    const HDR = 'struct toy_dev { rwlock_t rw; spinlock_t s; struct mutex m; struct mutex n; };\n\n';
+    const texts = new Map<string, string>([
+      [`${d}/a.c`, HDR + fn('toy_rw_then_s', ['read_lock(&d->rw);', 'spin_lock(&d->s);', 'spin_unlock(&d->s);', 'read_unlock(&d->rw);'])],
+      [`${d}/b.c`, HDR + fn('toy_s_then_rw', ['spin_lock(&d->s);', 'read_lock(&d->rw);', 'read_unlock(&d->rw);', 'spin_unlock(&d->s);'])
+        + fn('toy_m_then_n', ['mutex_lock(&d->m);', 'mutex_lock(&d->n);', 'mutex_unlock(&d->n);', 'mutex_unlock(&d->m);'])],
+      [`${d}/c.c`, HDR + fn('toy_quiet', ['mutex_lock(&d->n);', 'mutex_unlock(&d->n);'])],
+    ]);
+    const ws = new Workspace({ keepStates: true });
+    for (const [f, t] of texts) ws.setFile(f, t);
+    ws.analyze();
+    const cycles = (): string[] => ws.lastResult!.findings.filter((f) => f.rule === 'order-cycle').map((f) => f.message.replace(/ Two tasks.*$| Tasks running.*$/, '')).sort();
+    const step = (file: string, from: string, to: string, what: string): void => {
+      const path = `${d}/${file}`;
+      const t = texts.get(path)!;
+      assert.ok(t.includes(from), `${what}: the edit applies`);
+      texts.set(path, t.replace(from, to));
+      ws.setFile(path, texts.get(path)!);
+      const runs = { ...ws.runs };
+      const got = findingsOf(ws);
+      assert.strictEqual(ws.runs.delta, runs.delta + 1, `${what}: a delta run (${JSON.stringify(ws.runs)})`);
+      const fresh = new Workspace({ keepStates: true });
+      for (const [f, x] of texts) fresh.setFile(f, x);
+      assert.strictEqual(got, findingsOf(fresh), `${what}: findings differ from a from-scratch analysis`);
+    };
+    // a read_lock (recursive reader) closing the ring is not a deadlock (lockdep's rule)
+    assert.deepStrictEqual(cycles(), []);
+    step('b.c', "\tspin_lock(&d->s);\n\tread_lock(&d->rw);", "\tspin_lock(&d->s);\n\twrite_lock(&d->rw);", 'the edge s -> rw becomes exclusive');
+    assert.strictEqual(cycles().length, 1, 'the ring is now a deadlock');
+    assert.match(cycles()[0], /toy_s_then_rw\(\) takes .*b\.c:6/);
+    step('b.c', "\twrite_lock(&d->rw);", "\tread_lock(&d->rw);", 'and back');
+    assert.deepStrictEqual(cycles(), []);
+    // a new node pair n -> m in a function that had none: the fold gains a key (and a cycle with m -> n)
+    step('c.c', "\tmutex_lock(&d->n);\n\tmutex_unlock(&d->n);", "\tmutex_lock(&d->n);\n\tmutex_lock(&d->m);\n\tmutex_unlock(&d->m);\n\tmutex_unlock(&d->n);", 'a new edge closes a cycle');
+    assert.strictEqual(cycles().length, 1);
+    assert.match(cycles()[0], /toy_quiet\(\) takes .*c\.c:6/);
+    // the same node pair's example moves to another function: the cycle names the one that remains
+    step('b.c', "\tmutex_lock(&d->m);\n\tmutex_lock(&d->n);\n\tmutex_unlock(&d->n);\n\tmutex_unlock(&d->m);", "\tmutex_lock(&d->m);\n\tmutex_unlock(&d->m);", 'the edge m -> n is lost, the cycle goes');
+    assert.deepStrictEqual(cycles(), []);
+    step('c.c', "void toy_quiet", "/* moved */\nvoid toy_quiet", 'a lone edge moves');
+    assert.deepStrictEqual(cycles(), []);
+  });
 });

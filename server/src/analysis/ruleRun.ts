@@ -9,7 +9,7 @@ import type { Finding } from './diagnostic';
 import type { FnEvents } from './events';
 import { fsOf } from './faultpath';
 import { WORKSPACE_RULES } from './rules';
-import type { WorkspaceRule } from './rules';
+import type { KeptParts, WorkspaceRule } from './rules';
 import type { FactUse, WorkspaceFacts } from './rules/facts';
 
 /** What changed since the last run, for a delta run: everything else keeps its parts. */
@@ -23,22 +23,31 @@ export interface RuleChanges {
 }
 
 /** One rule's kept parts. */
-class RuleParts {
+class RuleParts implements KeptParts<unknown> {
   /** per component, its items (components without any are absent) */
-  readonly items = new Map<number, unknown[]>();
+  private readonly byComp = new Map<number, unknown[]>();
   /** the components with items, in order (undefined: to sort again) */
   private sorted?: number[];
   /** components whose part read a filesystem's fault path, by filesystem; and another function of a file, by file */
   readonly faultUsers = new Map<string, Set<number>>();
   readonly fileUsers = new Map<string, Set<number>>();
+  changes?: Map<number, unknown[] | undefined>;
+  readonly memo = new Map<string, unknown>();
 
   constructor(readonly rule: WorkspaceRule) {}
 
-  clear(): void {
-    this.items.clear();
+  get order(): readonly number[] { return (this.sorted ??= [...this.byComp.keys()].sort((a, b) => a - b)); }
+  items(s: number): readonly unknown[] | undefined { return this.byComp.get(s); }
+  lists(): readonly (readonly unknown[])[] { return this.order.map((s) => this.byComp.get(s)!); }
+
+  /** Drop every part (and the rule's memo, unless `keepMemo`: a full run computes every part again). */
+  clear(keepMemo = false): void {
+    this.byComp.clear();
     this.sorted = undefined;
     this.faultUsers.clear();
     this.fileUsers.clear();
+    this.changes = undefined;
+    if (!keepMemo) this.memo.clear();
   }
 
   /** (one object for every perFunction() call: reset before each) */
@@ -56,19 +65,23 @@ class RuleParts {
       if (use.faultPath) users(this.faultUsers, fsOf(ev.file)).add(s);
       if (use.fileContext) users(this.fileUsers, ev.file).add(s);
     }
-    const had = this.items.has(s);
-    if (items) this.items.set(s, items); else this.items.delete(s);
-    if (had !== !!items) this.sorted = undefined;
+    const had = this.byComp.get(s);
+    if (this.changes && !this.changes.has(s)) this.changes.set(s, had);
+    if (items) this.byComp.set(s, items); else this.byComp.delete(s);
+    if (!had !== !items) this.sorted = undefined;
   }
 
-  /** The rule's findings over the parts kept, in component order. */
-  conclude(facts: WorkspaceFacts): Finding[] {
-    const order = (this.sorted ??= [...this.items.keys()].sort((a, b) => a - b));
-    const lists = order.map((s) => this.items.get(s)!);
-    if (this.rule.conclude) return this.rule.conclude(facts, lists);
-    // kept findings are handed out as copies (the cross-check annotates what it is given)
-    const out: Finding[] = [];
-    for (const l of lists) for (const f of l as Finding[]) out.push({ ...f });
+  /** The rule's findings over the parts kept, in component order; `fresh`: every part was just computed. */
+  conclude(facts: WorkspaceFacts, fresh: boolean): Finding[] {
+    if (fresh) this.changes = undefined;
+    let out: Finding[];
+    if (this.rule.conclude) out = this.rule.conclude(facts, this);
+    else {
+      // kept findings are handed out as copies (the cross-check annotates what it is given)
+      out = [];
+      for (const l of this.lists()) for (const f of l as Finding[]) out.push({ ...f });
+    }
+    this.changes = new Map();
     return out;
   }
 }
@@ -95,7 +108,7 @@ export class WorkspaceRuleRun {
       if (disabled?.has(p.rule.name)) { p.clear(); continue; }
       const ctx = p.rule.prepare?.(facts);
       if (!changes) {
-        p.clear();
+        p.clear(true);
         all ??= Array.from({ length: ncomps }, (_, s) => eventsOf(s));
         for (let s = 0; s < ncomps; s++) if (all[s].length) p.redo(s, all[s], facts, ctx);
       } else {
@@ -104,7 +117,7 @@ export class WorkspaceRuleRun {
         for (const f of changes.files) for (const s of p.fileUsers.get(f) ?? []) redo.add(s);
         for (const s of redo) p.redo(s, eventsOf(s), facts, ctx);
       }
-      out.push(...p.conclude(facts));
+      out.push(...p.conclude(facts, !changes));
     }
     return out;
   }

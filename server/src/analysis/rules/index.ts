@@ -32,11 +32,33 @@ export const FUNCTION_RULES: readonly FunctionRule[] = [
 ];
 
 /**
+ * The items perFunction() gave, kept per call-graph component (ruleRun.ts),
+ * as conclude() reads them.
+ */
+export interface KeptParts<T> {
+  /** every item, per component with items, in analysis order */
+  lists(): readonly (readonly T[])[];
+  /** the components with items, in analysis order */
+  readonly order: readonly number[];
+  items(s: number): readonly T[] | undefined;
+  /**
+   * Since the previous conclude(): the components whose items were computed
+   * again, each with the items it had before (undefined: none). Undefined
+   * when every part was computed afresh (a full run).
+   */
+  readonly changes?: ReadonlyMap<number, readonly T[] | undefined>;
+  /** the rule's own memo, kept with its parts from one conclude() to the next (cleared with them) */
+  readonly memo: Map<string, unknown>;
+}
+
+/**
  * A rule over the whole workspace, in two parts: perFunction() reads one
  * function's events (and shared facts, saying which in `use`), conclude()
  * reads every function's items in analysis order. Without conclude() the
  * items are the findings. The runner re-runs perFunction() only where a
- * function's events or what it consulted changed; conclude() runs every time.
+ * function's events or what it consulted changed; conclude() runs every time,
+ * and may use what changed since its last run (`parts.changes`) to redo
+ * only that.
  */
 export interface WorkspaceRule<T = unknown, C = unknown> {
   name: RuleName;
@@ -44,7 +66,7 @@ export interface WorkspaceRule<T = unknown, C = unknown> {
   /** once per run, before perFunction(): what the functions' checks share */
   prepare?(facts: WorkspaceFacts): C;
   perFunction(ev: FnEvents, facts: WorkspaceFacts, ctx: C, use: FactUse): T[];
-  conclude?(facts: WorkspaceFacts, items: readonly (readonly T[])[]): Finding[];
+  conclude?(facts: WorkspaceFacts, parts: KeptParts<T>): Finding[];
 }
 
 /** A registry entry, its item and context types checked where it is defined. */
@@ -57,5 +79,5 @@ export const WORKSPACE_RULES: readonly WorkspaceRule[] = [
   rule({ name: 'order-cycle', summary: 'two code paths take two classes in opposite order (ABBA)', perFunction: edgeCandidates, conclude: checkOrderCycle }),
   rule({ name: 'fault-while-locked', summary: 'may-fault call while holding a lock the fault path takes', perFunction: faultsWhileLocked }),
   rule({ name: 'sleep-in-atomic', summary: 'may-sleep or may-fault call under a spinlock / rcu / pagefault_disable', prepare: contradictedAnnotations, perFunction: sleepsInAtomic }),
-  rule({ name: 'truncate-fault-unserialized', summary: 'truncate/punch-hole without the lock the fault handler takes shared', perFunction: truncating, conclude: checkTruncateFaultUnserialized }),
+  rule({ name: 'truncate-fault-unserialized', summary: 'truncate/punch-hole without the lock the fault handler takes shared', perFunction: truncating, conclude: (facts, parts) => checkTruncateFaultUnserialized(facts, parts.lists()) }),
 ];

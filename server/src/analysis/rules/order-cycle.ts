@@ -13,6 +13,7 @@ import type { FnEvents, AcqEvent, HeldLite } from '../events';
 import type { Pos } from '../ir';
 import { fsClassPhrase } from '../../model/fsTypes';
 import { sameBase, WorkspaceFacts, wsFinding } from './facts';
+import type { KeptParts } from './index';
 
 export interface ObservedEdge {
   from: string; to: string;
@@ -55,7 +56,7 @@ export function edgeCandidates(ev: FnEvents, facts: WorkspaceFacts): [string, Ob
 }
 
 /** The edges of every function's candidates, in order: one example per (from, to) node pair, preferring an exclusive acquisition (the strongest edge). */
-function foldEdges(candidates: readonly (readonly [string, ObservedEdge][])[]): Map<string, ObservedEdge> {
+function foldEdges(candidates: readonly (readonly (readonly [string, ObservedEdge])[])[]): Map<string, ObservedEdge> {
   const edges = new Map<string, ObservedEdge>();
   for (const list of candidates) {
     for (const [key, e] of list) {
@@ -213,39 +214,128 @@ function site(e: ObservedEdge): { file: string; pos: Pos } {
   return { file: e.ev.file, pos: e.acq.pos };
 }
 
-/**
- * The last cycle search: what it read of the edges (their node pairs and
- * modes, in order), the declared order and the classes' filesystem types,
- * and the cycles it found as edge keys. The search reads nothing else, so
- * the next run whose edges differ only in their examples (an edit moved or
- * re-analysed a function without changing which classes it orders) has the
- * same cycles over its own examples.
- */
-let lastSearch: { shape: string; declared: unknown; fsTypes: unknown; cycles: { key: string; fromFs?: string; toFs?: string; instantiated?: boolean }[][] } | undefined;
+/** A cycle's edge as the search found it: its (from, to) node pair key, and the filesystem types of an instantiated one. */
+interface EdgeRef { key: string; fromFs?: string; toFs?: string; instantiated?: boolean }
 
-function cyclesOf(facts: WorkspaceFacts, edges: Map<string, ObservedEdge>): ObservedEdge[][] {
-  let shape = '';
-  for (const [k, e] of edges) shape += `${k}\u0001${e.heldMode}\u0001${e.acqMode}\u0002`;
-  const l = lastSearch;
-  if (l && l.shape === shape && l.declared === facts.declared && l.fsTypes === facts.fsTypes) {
-    return l.cycles.map((c) => c.map((r) => {
-      const b = edges.get(r.key)!;
-      return r.instantiated ? { ...b, fromFs: r.fromFs, toFs: r.toFs, instantiated: true, base: b } : b;
-    }));
-  }
-  const keyOf = (e: ObservedEdge): string => `${nodeKey(e.from, e.fromFs)}\u0000${nodeKey(e.to, e.toFs)}`;
-  const cycles = findCycles(facts, edges);
-  lastSearch = {
-    shape, declared: facts.declared, fsTypes: facts.fsTypes,
-    cycles: cycles.map((c) => c.map((e) => (e.instantiated ? { key: keyOf(e.base!), fromFs: e.fromFs, toFs: e.toFs, instantiated: true } : { key: keyOf(e) }))),
-  };
-  return cycles;
+/**
+ * What order-cycle keeps from one conclude() to the next (in its parts'
+ * memo): the edges as foldEdges() gives them over every part, the
+ * components holding a candidate of each node pair (ascending), and the
+ * last cycle search with what it read: the edges' node pairs and modes in
+ * order (`shape`), the declared order and the classes' filesystem types.
+ * The search reads nothing else, so a run whose edges differ only in their
+ * examples (an edit moved or re-analysed a function without changing which
+ * classes it orders) has the same cycles over its own examples.
+ */
+interface Fold {
+  edges: Map<string, ObservedEdge>;
+  comps: Map<string, number[]>;
+  shape: string;
+  declared: unknown;
+  fsTypes: unknown;
+  cycles: EdgeRef[][];
 }
 
-/** Over every function's edge candidates (edgeCandidates()), in analysis order. */
-export function checkOrderCycle(facts: WorkspaceFacts, candidates: readonly (readonly [string, ObservedEdge][])[]): Finding[] {
+type Candidates = readonly (readonly [string, ObservedEdge])[];
+
+const FOLD = 'fold';
+
+/** The node pair keys of a part's candidates, each once, in order. */
+function keysOf(items: Candidates | undefined): string[] {
+  if (!items || items.length === 0) return [];
+  const seen = new Set<string>();
+  for (const [k] of items) seen.add(k);
+  return [...seen];
+}
+
+/**
+ * Bring `f` up to the parts after the components in `parts.changes` were
+ * computed again, where that leaves the shape the same: every node pair
+ * first seen in the same component, in the same order, and each example of
+ * the same modes. False (and `f` no longer usable) when the shape may differ.
+ */
+function refold(f: Fold, parts: KeptParts<readonly [string, ObservedEdge]>, changes: ReadonlyMap<number, Candidates | undefined>): boolean {
+  const affected = new Set<string>();
+  for (const [s, before] of changes) {
+    const was = keysOf(before);
+    const now = keysOf(parts.items(s));
+    const nowSet = new Set(now);
+    const wasSet = new Set(was);
+    for (const k of was) {
+      affected.add(k);
+      if (nowSet.has(k)) continue;
+      const cs = f.comps.get(k)!;
+      if (cs[0] === s) return false; // first seen here before, no longer
+      cs.splice(cs.indexOf(s), 1);
+    }
+    for (const k of now) {
+      affected.add(k);
+      if (wasSet.has(k)) continue;
+      const cs = f.comps.get(k);
+      if (!cs || cs[0] > s) return false; // a new node pair, or one first seen here now
+      let i = cs.length;
+      while (i > 0 && cs[i - 1] > s) i--;
+      cs.splice(i, 0, s);
+    }
+    // the node pairs first seen in this component, in the same order
+    const firstHere = (ks: string[]): string => ks.filter((k) => f.comps.get(k)![0] === s).join('\u0000');
+    if (firstHere(was) !== firstHere(now)) return false;
+  }
+  for (const k of affected) {
+    let best: ObservedEdge | undefined;
+    for (const c of f.comps.get(k)!) {
+      for (const [key, e] of parts.items(c)!) {
+        if (key === k && (!best || (best.acqMode !== 'W' && e.acqMode === 'W'))) best = e;
+      }
+      if (best?.acqMode === 'W') break;
+    }
+    const prev = f.edges.get(k)!;
+    if (prev.heldMode !== best!.heldMode || prev.acqMode !== best!.acqMode) return false;
+    f.edges.set(k, best!);
+  }
+  return true;
+}
+
+/** The cycles over every part's edges: kept from the last search while its inputs are the same (Fold). */
+function cyclesOf(facts: WorkspaceFacts, parts: KeptParts<readonly [string, ObservedEdge]>): ObservedEdge[][] {
+  let f = parts.memo.get(FOLD) as Fold | undefined;
+  const reuse = f !== undefined && f.declared === facts.declared && f.fsTypes === facts.fsTypes;
+  if (!(reuse && parts.changes && refold(f!, parts, parts.changes))) {
+    const lists = parts.lists();
+    const edges = foldEdges(lists);
+    const comps = new Map<string, number[]>();
+    parts.order.forEach((s, i) => {
+      for (const [k] of lists[i]) {
+        const cs = comps.get(k);
+        if (!cs) comps.set(k, [s]); else if (cs[cs.length - 1] !== s) cs.push(s);
+      }
+    });
+    let shape = '';
+    for (const [k, e] of edges) shape += `${k}\u0001${e.heldMode}\u0001${e.acqMode}\u0002`;
+    if (!(reuse && f!.shape === shape)) {
+      const keyOf = (e: ObservedEdge): string => `${nodeKey(e.from, e.fromFs)}\u0000${nodeKey(e.to, e.toFs)}`;
+      const cycles = findCycles(facts, edges);
+      f = {
+        edges, comps, shape, declared: facts.declared, fsTypes: facts.fsTypes,
+        cycles: cycles.map((c) => c.map((e) => (e.instantiated ? { key: keyOf(e.base!), fromFs: e.fromFs, toFs: e.toFs, instantiated: true } : { key: keyOf(e) }))),
+      };
+      parts.memo.set(FOLD, f);
+      return cycles;
+    }
+    f = { ...f!, edges, comps };
+    parts.memo.set(FOLD, f);
+  }
+  const edges = f!.edges;
+  return f!.cycles.map((c) => c.map((r) => {
+    const b = edges.get(r.key)!;
+    return r.instantiated ? { ...b, fromFs: r.fromFs, toFs: r.toFs, instantiated: true, base: b } : b;
+  }));
+}
+
+/** Over every function's edge candidates (edgeCandidates()), kept per component. */
+export function checkOrderCycle(facts: WorkspaceFacts, parts: KeptParts<readonly [string, ObservedEdge]>): Finding[] {
   const out: Finding[] = [];
-  for (const cyc of cyclesOf(facts, foldEdges(candidates))) {
+  for (const cyc of cyclesOf(facts, parts)) {
     // report at the earliest site (file, line) so the output is deterministic
     const sorted = [...cyc].sort((a, b) => (site(a).file < site(b).file ? -1 : site(a).file > site(b).file ? 1 : site(a).pos.line - site(b).pos.line));
     const here = sorted[0];
