@@ -169,13 +169,14 @@ export function sitesTaking(ws: Workspace, first: string, second: string, max = 
   const types = ws.knowledge.fsTypes;
   const hereA = fromFile === undefined ? undefined : types.held(fromFile, a);
   const hereB = fromFile === undefined ? undefined : types.held(fromFile, b);
-  for (const rec of ws.records.values()) {
-    if (crossFs(hereA, types.held(rec.file, a)) || crossFs(hereB, types.held(rec.file, b))) continue;
-    for (const acq of rec.acquires) {
-      if (baseClass(acq.ref.cls) !== b) continue;
-      if (!acq.before.held.some((h) => baseClass(h.cls) === a && h.inst !== acq.ref.inst)) continue;
-      if (out.some((o) => o.file === rec.file && o.pos.line === acq.pos.line)) continue;
-      out.push({ file: rec.file, fn: rec.fn.name, pos: acq.pos, first: a, then: b, chain: acq.chain });
+  // every function's events (what the order rules read), not its records: only open documents keep those
+  for (const ev of ws.lastResult?.events ?? []) {
+    if (crossFs(hereA, types.held(ev.file, a)) || crossFs(hereB, types.held(ev.file, b))) continue;
+    for (const acq of ev.acquires) {
+      if (baseClass(acq.cls) !== b) continue;
+      if (!acq.held.some((h) => baseClass(h.cls) === a && h.inst !== acq.inst)) continue;
+      if (out.some((o) => o.file === ev.file && o.pos.line === acq.pos.line)) continue;
+      out.push({ file: ev.file, fn: ev.fn, pos: acq.pos, first: a, then: b, chain: acq.chain });
       if (out.length >= max) return out;
     }
   }

@@ -9,6 +9,13 @@
 // the young generation then does the same work off the critical path. It is
 // only done when the young generation is already well filled (the next
 // re-analysis would otherwise trigger it), and never delays a publication.
+//
+// After the whole-workspace analysis that ends background indexing, one full
+// collection (collectAll): that analysis leaves its garbage interleaved with
+// what stays (every function's products and records), and V8 would not
+// compact it before it grew further. With Linux 6.12 fs/ indexed, in-process:
+// heap 2.2 GB before, 1.37 GB after (about 1.2 s, once); each later scavenge
+// about 10 ms instead of about 20.
 import * as v8 from 'v8';
 import * as vm from 'vm';
 
@@ -28,6 +35,15 @@ function collector(): Gc | null {
     gc = null;
   }
   return gc;
+}
+
+/** A full, compacting collection now (see the top of this file); whether it ran. */
+export function collectAll(): boolean {
+  if (process.env.LOCKORDER_NO_IDLE_GC) return false;
+  const run = collector();
+  if (!run) return false;
+  run({ type: 'major' });
+  return true;
 }
 
 /** Fill ratio of the young generation above which an idle scavenge is worth it. */

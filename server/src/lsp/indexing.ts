@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Connection, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
 import { buildTree } from '../analysis/batch';
+import { collectAll } from './idle';
 import { DiskCache } from '../analysis/cache';
 import type { Session } from './session';
 
@@ -89,6 +90,7 @@ export class Indexer {
       if (!cancelled()) { this.active = false; this.onStatus(); }
       progress?.done();
     }
+    // the whole-workspace analysis is published: compact what it left behind, unless a change is already waiting (idle.ts)
+    if (!cancelled()) setImmediate(() => { if (s.generation === s.analyzedGeneration) collectAll(); });
   }
 }
-

@@ -45,7 +45,12 @@ export class Session {
   log: (s: string) => void = () => undefined;
 
   constructor() {
-    this.ws = new Workspace({ ...workspaceOptions(this.settings), config: this.config });
+    this.ws = new Workspace(this.engineOptions());
+  }
+
+  /** The engine's options: the settings', the .lockorder in force, and dataflow records (hovers, inlay hints) for open documents only. */
+  private engineOptions(): ConstructorParameters<typeof Workspace>[0] {
+    return { ...workspaceOptions(this.settings), config: this.config, recordsFor: (p) => this.open.has(p) };
   }
 
   // ----------------------------------------------------------------- files
@@ -234,7 +239,7 @@ export class Session {
     this.settings = next;
     if (engineChanged(prev, next)) {
       const old = this.ws;
-      this.ws = new Workspace({ ...workspaceOptions(next), config: this.config });
+      this.ws = new Workspace(this.engineOptions());
       // parsed IR does not depend on the engine options: carry it over, unless the size limit moved
       for (const p of this.known) {
         const e = old.getFile(p);
