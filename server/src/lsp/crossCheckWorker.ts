@@ -14,8 +14,10 @@
 // by that identity; for a simulate request it runs simulate() on the named
 // function, as the command would on the server's Workspace, and sends the
 // outcome back without the scenario's thread programs. It holds no
-// per-node states (keepStates off): the simulator re-runs the functions it
-// needs.
+// per-node states (records for no file: recordsFor) but keeps what the
+// editor's delta runs keep, so a request after an edit re-checks what the
+// edit reached, as the server does, not the whole workspace; the simulator
+// re-runs the functions it needs.
 //
 // Test hooks (environment): LOCKORDER_TEST_CROSSCHECK_FAIL=start throws
 // when the worker starts, =check throws while handling any request,
@@ -190,7 +192,7 @@ export class CrossCheckHost {
       return this.ws;
     }
     const old = this.ws;
-    const ws = new Workspace({ budget: e.budget, maxFileBytes: e.maxFileBytes, disabledRules: new Set(e.disabledRules), keepStates: false, config: this.config });
+    const ws = new Workspace({ budget: e.budget, maxFileBytes: e.maxFileBytes, disabledRules: new Set(e.disabledRules), keepStates: true, recordsFor: () => false, config: this.config });
     if (old && this.engine && this.engine.maxFileBytes === e.maxFileBytes) {
       for (const p of old.fileList()) { const f = old.getFile(p)!; ws.setFileIR(p, f.ir, f.size, f.skipped); }
     }
