@@ -16,7 +16,14 @@ import type { FactUse, WorkspaceFacts } from './rules/facts';
 export interface RuleChanges {
   /** components whose events changed */
   comps: ReadonlySet<number>;
-  /** files holding a function of those components */
+  /**
+   * of those, components whose events are the same objects, only moved in
+   * place (their positions shifted): a part without items stays without
+   * (what a rule finds does not depend on where the function is), one with
+   * items is computed again (findings quote lines)
+   */
+  movedOnly: ReadonlySet<number>;
+  /** files holding a function of the components whose events are new objects */
   files: ReadonlySet<string>;
   /** filesystems whose fault path changed */
   faultFs: ReadonlySet<string>;
@@ -112,7 +119,8 @@ export class WorkspaceRuleRun {
         all ??= Array.from({ length: ncomps }, (_, s) => eventsOf(s));
         for (let s = 0; s < ncomps; s++) if (all[s].length) p.redo(s, all[s], facts, ctx);
       } else {
-        const redo = new Set(changes.comps);
+        const redo = new Set<number>();
+        for (const s of changes.comps) if (!changes.movedOnly.has(s) || p.items(s)) redo.add(s);
         for (const fs of changes.faultFs) for (const s of p.faultUsers.get(fs) ?? []) redo.add(s);
         for (const f of changes.files) for (const s of p.fileUsers.get(f) ?? []) redo.add(s);
         for (const s of redo) p.redo(s, eventsOf(s), facts, ctx);

@@ -420,6 +420,8 @@ export class Workspace {
     /** components whose events changed (for the workspace rules), and the files of their functions */
     const dirty = new Set<number>();
     const dirtyFiles = new Set<string>();
+    /** of those, components whose products are the same objects, only moved in place (events with the same content) */
+    const movedOnly = new Set<number>();
     /** keys whose summary changed or moved in this run */
     const touched = new Set<string>();
     /** components re-checked; the run's events, to be updated in place */
@@ -436,6 +438,7 @@ export class Workspace {
       last.products[s] = now;
       rechecked.push(s);
       for (let i = 0; i < now.length; i++) run.budgetHits += (now[i].budgetHit ? 1 : 0) - (before[i].budgetHit ? 1 : 0);
+      let same = true;
       scc.forEach(({ fn, file }, i) => {
         const key = keyOf(file, fn.name);
         const changed = now[i].summary !== before[i].summary;
@@ -446,11 +449,12 @@ export class Workspace {
           touched.add(key);
           for (const r of ix.readersAfter(key, s)) queue.push(r);
         }
-        if (now[i] !== before[i] || movedNow) { dirty.add(s); dirtyFiles.add(file); }
+        if (now[i] !== before[i]) { dirty.add(s); dirtyFiles.add(file); same = false; } else if (movedNow) dirty.add(s);
         this.recordProduct(run, key, now[i]);
         // an #ifdef twin's key ends the run holding the last twin's summary and records
         if (ix.isTwin(key)) this.recordProduct(run, key, ix.lastDef(key, last.products));
       });
+      if (same && dirty.has(s)) movedOnly.add(s);
     }
     // the run's events (in place where every re-checked function still has events or still has none) and per-function findings, in order
     if (!rechecked.every((s) => ix.patch(s, last.products, run.events))) {
@@ -468,7 +472,7 @@ export class Workspace {
         if (JSON.stringify(before.get(fs)) !== JSON.stringify(run.faultPaths.get(fs))) faultFs.add(fs);
       }
     }
-    return this.finishRun(run, last.products, directivesMoved ? undefined : { comps: dirty, files: dirtyFiles, faultFs });
+    return this.finishRun(run, last.products, directivesMoved ? undefined : { comps: dirty, movedOnly, files: dirtyFiles, faultFs });
   }
 
   /**
