@@ -33,3 +33,21 @@ export function editMatchesFresh(ws: Workspace, file: string, text: string, what
   assert.strictEqual(productsOf(ws), productsOf(fresh), `${what ?? 'after the edit'}: summaries or events differ`);
   return fresh;
 }
+
+/**
+ * Give `ws` the new `text` of `path` (`texts`: every file's text, updated
+ * here): the analysis must be a delta run, and its findings, summaries and
+ * events those of a from-scratch analysis of `texts`, which is returned.
+ */
+export function deltaEditMatchesFresh(ws: Workspace, texts: Map<string, string>, path: string, text: string, what: string): Workspace {
+  texts.set(path, text);
+  ws.setFile(path, text);
+  const runs = ws.runs.delta;
+  const got = findingsOf(ws);
+  assert.strictEqual(ws.runs.delta, runs + 1, `${what}: a delta run (${JSON.stringify(ws.runs)})`);
+  const fresh = new Workspace({ keepStates: true });
+  for (const [f, t] of texts) fresh.setFile(f, t);
+  assert.strictEqual(got, findingsOf(fresh), `${what}: findings differ from a from-scratch analysis`);
+  assert.strictEqual(productsOf(ws), productsOf(fresh), `${what}: summaries or events differ`);
+  return fresh;
+}

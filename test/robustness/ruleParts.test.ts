@@ -9,7 +9,7 @@
 // analysis gives, with the finding expected there or not.
 import * as assert from 'assert';
 import { Workspace } from '../../server/src/analysis/workspace';
-import { findingsOf, productsOf } from './fresh';
+import { deltaEditMatchesFresh } from './fresh';
 
 const DIR = '/ws/toyfs';
 const SOURCES: Record<string, string> = {
@@ -118,15 +118,7 @@ describe('robustness: workspace rules across delta runs', () => {
       const path = `${DIR}/${file}`;
       const ls = texts.get(path)!.split('\n');
       edit(ls);
-      texts.set(path, ls.join('\n'));
-      ws.setFile(path, texts.get(path)!);
-      const runs = { ...ws.runs };
-      const got = findingsOf(ws);
-      assert.strictEqual(ws.runs.delta, runs.delta + 1, `${what}: a delta run (${JSON.stringify(ws.runs)})`);
-      const fresh = new Workspace({ keepStates: true });
-      for (const [f, t] of texts) fresh.setFile(f, t);
-      assert.strictEqual(got, findingsOf(fresh), `${what}: findings differ from a from-scratch analysis`);
-      assert.strictEqual(productsOf(ws), productsOf(fresh), `${what}: summaries or events differ`);
+      deltaEditMatchesFresh(ws, texts, path, ls.join('\n'), what);
       assert.deepStrictEqual(rules(), expect, what);
     };
     const related = (): number[] => ws.lastResult!.findings.filter((f) => f.rule === 'fault-while-locked').flatMap((f) => f.related.map((r) => r.pos.line + 1));
@@ -168,14 +160,7 @@ describe('robustness: workspace rules across delta runs', () => {
       const path = `${d}/${file}`;
       const t = texts.get(path)!;
       assert.ok(t.includes(from), `${what}: the edit applies`);
-      texts.set(path, t.replace(from, to));
-      ws.setFile(path, texts.get(path)!);
-      const runs = { ...ws.runs };
-      const got = findingsOf(ws);
-      assert.strictEqual(ws.runs.delta, runs.delta + 1, `${what}: a delta run (${JSON.stringify(ws.runs)})`);
-      const fresh = new Workspace({ keepStates: true });
-      for (const [f, x] of texts) fresh.setFile(f, x);
-      assert.strictEqual(got, findingsOf(fresh), `${what}: findings differ from a from-scratch analysis`);
+      deltaEditMatchesFresh(ws, texts, path, t.replace(from, to), what);
     };
     // a read_lock (recursive reader) closing the ring is not a deadlock (lockdep's rule)
     assert.deepStrictEqual(cycles(), []);
