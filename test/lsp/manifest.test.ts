@@ -70,16 +70,16 @@ describe('extension manifest and grammars', () => {
     const g = grammar('lockorder.tmLanguage.json');
     assert.strictEqual(g.scopeName, 'source.lockorder');
     const ps = patterns(g);
-    const lines = [
-      'lock  myfs_lock_inode     acquire arg=0 kind=rwsem mode=W instance=$0->io_lock class=myfs_inode.io_lock',
-      'order inode.i_rwsem -> myfs_inode.io_lock -> myfs_inode.meta_lock',
-      'may-fault myfs_copy_out iter=1', 'may-sleep myfs_wait_for_io', 'no-fault  myfs_copy_inatomic', '# comment',
-      'per-fs-class myvfs_inode.io_lock', 'lock-wrapper myfs_rwsem internal_rwsem',
-      'glock-origin gfs2_sbd sd_myfile_inode', 'glock-origin gfs2_sbd sd_my_gl holds=glock class=gfs2_glock.my_gl',
-    ];
+    // every line of the README's .lockorder example (the block that starts "# project lock functions")
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const block = /```\n(# project lock functions\n[\s\S]*?)```/.exec(readme);
+    assert.ok(block, 'the README shows the .lockorder format');
+    const lines = block[1].split('\n').filter((l) => l.trim() !== '');
+    const directives = new Set(lines.filter((l) => !l.startsWith('#')).map((l) => l.split(/\s+/)[0]));
+    for (const d of ['lock', 'order', 'may-fault', 'may-sleep', 'no-fault', 'per-fs-class', 'lock-wrapper', 'glock-origin', 'keeps-parity']) assert.ok(directives.has(d), `the README example shows ${d}`);
     for (const l of lines) assert.ok(ps.some((p) => p.re.test(l) && !/invalid/.test(p.name)), l);
     assert.ok(ps.some((p) => /invalid\.illegal\.directive/.test(p.name) && p.re.test('bogus line')));
-    for (const l of ['per-fs-class x', 'lock-wrapper a b', 'glock-origin a b']) assert.ok(!ps.some((p) => /invalid\.illegal\.directive/.test(p.name) && p.re.test(l)), l);
+    for (const l of ['per-fs-class x', 'lock-wrapper a b', 'glock-origin a b', 'keeps-parity f arg=1']) assert.ok(!ps.some((p) => /invalid\.illegal\.directive/.test(p.name) && p.re.test(l)), l);
     assert.strictEqual(pkg.contributes.languages[0].filenames[0], '.lockorder');
   });
 });

@@ -13,12 +13,16 @@
 //   glock-origin STRUCT FIELD [holds=inode|glock] [class=CLASS]
 //         (a gfs2 glock reached through STRUCT.FIELD, an inode's i_gl or the glock pointer itself, is its own
 //          class, gfs2_glock.FIELD unless given: a system inode's glock apart from user inodes')
+//   keeps-parity NAME arg=N [arg=M ...]
+//         (NAME leaves the low bit of the integer its argument N points to as it was, like
+//          read_seqbegin_or_lock(lock, &seq): valueApi.ts)
 //
 // A malformed line is reported with file:line and skipped; everything else
 // (and every built-in) still applies.
 import type { ApiOp, LockApi, LockKind, Mode, Sign } from './lockApi';
 import type { FaultApi } from './faultApi';
 import type { GlockOrigin } from './glocks';
+import type { ValueApi } from './valueApi';
 import { OrderChain, parseChain } from './order';
 
 export interface ConfigError { file: string; line: number; message: string }
@@ -35,11 +39,13 @@ export interface LockorderConfig {
   lockWrappers: { type: string; field: string }[];
   /** gfs2 glocks classed by the field they are reached through, beyond the built-in ones (glocks.ts) */
   glockOrigins: GlockOrigin[];
+  /** calls keeping the low bit of integers passed by address, beyond the built-in ones (valueApi.ts) */
+  valueApis: ValueApi[];
   errors: ConfigError[];
 }
 
 export function emptyConfig(): LockorderConfig {
-  return { locks: [], orders: [], mayFault: [], maySleep: [], noFault: [], perFsClasses: [], lockWrappers: [], glockOrigins: [], errors: [] };
+  return { locks: [], orders: [], mayFault: [], maySleep: [], noFault: [], perFsClasses: [], lockWrappers: [], glockOrigins: [], valueApis: [], errors: [] };
 }
 
 const KINDS: ReadonlySet<string> = new Set<LockKind>(['mutex', 'spinlock', 'rwlock', 'rwsem', 'percpu_rwsem', 'semaphore', 'seqlock', 'glock', 'journal', 'folio', 'rcu', 'srcu', 'preempt', 'irq', 'bitlock']);
@@ -111,6 +117,19 @@ export function parseConfig(text: string, file: string): LockorderConfig {
         cfg.glockOrigins.push(o);
         return;
       }
+      case 'keeps-parity': {
+        const [name, ...opts] = rest;
+        const usage = 'keeps-parity needs a function name and the arguments (arg=N, one or more) passed as &x whose low bit it keeps';
+        if (!name || !IDENT.test(name) || opts.length === 0) return err(usage);
+        const args: number[] = [];
+        for (const kv of opts) {
+          const m = /^arg=(\d+)$/.exec(kv);
+          if (!m) return err(`${usage} (got "${kv}")`);
+          args.push(Number(m[1]));
+        }
+        cfg.valueApis.push({ name, keepsParity: args });
+        return;
+      }
       case 'lock': {
         const [name, op, ...opts] = rest;
         if (!name || !IDENT.test(name)) return err('lock needs a function name');
@@ -146,7 +165,7 @@ export function parseConfig(text: string, file: string): LockorderConfig {
         return;
       }
       default:
-        err(`unknown directive "${word}" (expected lock, order, may-fault, may-sleep, no-fault, per-fs-class, lock-wrapper or glock-origin)`);
+        err(`unknown directive "${word}" (expected lock, order, may-fault, may-sleep, no-fault, per-fs-class, lock-wrapper, glock-origin or keeps-parity)`);
     }
   });
   return cfg;

@@ -34,6 +34,7 @@ export class Knowledge {
     for (const s of config.maySleep) this.sleeps.add(s);
     for (const n of config.noFault) { this.noFault.add(n); this.faults.delete(n); }
     for (const v of BUILTIN_VALUE_APIS) this.parityKept.set(v.name, v.keepsParity);
+    for (const v of config.valueApis ?? []) this.parityKept.set(v.name, v.keepsParity); // user entries override
     this.orders = [...BUILTIN_ORDERS, ...config.orders];
     this.fsTypes = new FsTypes(config.perFsClasses ?? []);
     this.glockOrigins = [...(config.glockOrigins ?? []), ...BUILTIN_GLOCK_ORIGINS];

@@ -1,6 +1,7 @@
 // What kernel calls do to the integers their pointer arguments point to, where
 // a caller's later branch depends on it. Data, like the lock table: the
 // dataflow reads it through Knowledge and compares no callee names itself.
+// Users add their own calls in `.lockorder`: `keeps-parity NAME arg=N`.
 
 export interface ValueApi {
   name: string;
