@@ -197,13 +197,26 @@ export function callStandIn(fn: FunctionIR): FunctionIR {
   });
 }
 
+/** Every name called in a graph's functions, with how many of its functions (stand-ins) call it. */
+export interface Calls { set: Set<string>; count: Map<string, number> }
+
+/** Count the names `x` calls `d` more (1) or fewer (-1) times. */
+function bump(c: Calls, x: FunctionIR, d: 1 | -1): void {
+  for (const n of calleesOf(x)) {
+    const k = (c.count.get(n) ?? 0) + d;
+    if (k > 0) { c.count.set(n, k); c.set.add(n); } else { c.count.delete(n); c.set.delete(n); }
+  }
+}
+
 /** A run's call graph: its components in bottom-up order, which are recursive, and every name called. */
 export interface CallGraph {
   order: { fn: FunctionIR; file: string }[][];
   recursive: Map<readonly { fn: FunctionIR; file: string }[], boolean>;
   called(): Set<string>;
   /** the names called, with their caller counts (the next graph takes them over) */
-  takeCalls(): { set: Set<string>; count: Map<string, number> };
+  takeCalls(): Calls;
+  /** the same, if computed already */
+  knownCalls(): Calls | undefined;
   /** what it was computed from: each function's call stand-in and file, and the ops members resolved */
   standIns: readonly FunctionIR[];
   /** the function objects the stand-ins are of */
@@ -333,22 +346,30 @@ export function callGraph(fns: readonly { fn: FunctionIR; file: string }[], opsT
     }
   };
   const names = prev && sameFns ? prev.names : new Set(standIns.map((x) => x.name));
-  // every name called, with how many functions call it: taken over from the previous graph and
-  // updated for the functions whose calls changed (the previous graph is not used again)
-  let calls: { set: Set<string>; count: Map<string, number> } | undefined;
-  const inherited = prev && sameFns ? prev.takeCalls() : undefined;
-  const changedNow = inherited ? differ() : [];
-  const takeCalls = (): { set: Set<string>; count: Map<string, number> } => {
+  // every name called, with how many functions call it: taken over from the previous graph (which
+  // is not used again) and updated for the functions whose calls changed, or, when the functions
+  // changed, for the stand-ins gone and those new (a stand-in is shared by every function of the
+  // same content, so the names called are a function of the stand-ins as a multiset)
+  let calls: Calls | undefined;
+  const changedNow = prev && sameFns ? differ() : [];
+  const takeCalls = (): Calls => {
     if (!calls) {
-      if (inherited) {
-        calls = inherited;
-        for (const i of changedNow) {
-          for (const c of calleesOf(prev!.standIns[i])) { const n = calls.count.get(c)! - 1; if (n > 0) calls.count.set(c, n); else { calls.count.delete(c); calls.set.delete(c); } }
-          for (const c of calleesOf(standIns[i])) { calls.count.set(c, (calls.count.get(c) ?? 0) + 1); calls.set.add(c); }
+      const base = prev?.knownCalls();
+      if (base && sameFns) {
+        calls = base;
+        for (const i of changedNow) { bump(calls, prev!.standIns[i], -1); bump(calls, standIns[i], 1); }
+      } else if (base) {
+        calls = base;
+        const left = new Map<FunctionIR, number>();
+        for (const x of prev!.standIns) left.set(x, (left.get(x) ?? 0) + 1);
+        for (const x of standIns) {
+          const n = left.get(x);
+          if (n === undefined) bump(calls, x, 1); else if (n === 1) left.delete(x); else left.set(x, n - 1);
         }
+        for (const [x, n] of left) for (let k = 0; k < n; k++) bump(calls, x, -1);
       } else {
         calls = { set: new Set(), count: new Map() };
-        for (const x of standIns) for (const c of calleesOf(x)) { calls.count.set(c, (calls.count.get(c) ?? 0) + 1); calls.set.add(c); }
+        for (const x of standIns) bump(calls, x, 1);
       }
     }
     return calls;
@@ -360,8 +381,14 @@ export function callGraph(fns: readonly { fn: FunctionIR; file: string }[], opsT
     succ, selfCalls, byName, targets: targetsMemo,
     called: () => takeCalls().set,
     takeCalls,
+    knownCalls: () => calls,
     fnObjs,
-    replaceStandIns: (indices, fns) => indices.forEach((k, i) => { standIns[k] = callStandIn(fns[i]); fnObjs[k] = fns[i]; }),
+    replaceStandIns: (indices, fns) => indices.forEach((k, i) => {
+      const x = callStandIn(fns[i]);
+      if (calls && x !== standIns[k]) { bump(calls, standIns[k], -1); bump(calls, x, 1); }
+      standIns[k] = x;
+      fnObjs[k] = fns[i];
+    }),
   };
 }
 

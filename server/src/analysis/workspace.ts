@@ -245,7 +245,8 @@ export class Workspace {
     const i = key.lastIndexOf('::');
     const file = key.slice(0, i);
     const name = key.slice(i + 2);
-    const x = this.last.run.byName.get(name)?.find((c) => c.file === file);
+    // (of #ifdef twins, the last: the one whose records the key holds after a run)
+    const x = this.last.run.byName.get(name)?.filter((c) => c.file === file).pop();
     return x && this.reanalyze(file, x.fn, { keepStates: true });
   }
   getFile(path: string): FileEntry | undefined { return this.files.get(path); }
