@@ -122,6 +122,16 @@ export class Workspace {
   private ids?: string[];
   /** bumped whenever names may resolve differently (other functions, other ops members) */
   private epoch = 0;
+  /**
+   * Within an epoch: bumped when some names' definitions changed (a function
+   * added, removed, renamed or made static), each such name remembering the
+   * version it changed at; a function's summary keys are resolved again only
+   * if it calls one of them (depKeysOf).
+   */
+  private version = 0;
+  private readonly nameChanged = new Map<string, number>();
+  /** the last run's functions by name (their files and linkage decide how a name resolves) */
+  private lastByName?: Map<string, { fn: FunctionIR; file: string }[]>;
   /** per file: the summary key each called name resolves to (null: none), kept while the set of functions is the same */
   private readonly resolved = new Map<string, Map<string, string | null>>();
   /** what the last run leaves for the next to start from when only one file changed (deltaRun; editor only) */
@@ -531,6 +541,7 @@ export class Workspace {
     const irs = files.map((f) => f.ir);
     const opsTargets = opsTargetsOf(irs, byName);
     const classKeys = classKeysOf(fns, this.know);
+    const prevOps = this.graph?.ops;
     const graph = this.graph = callGraph(fns, opsTargets, this.graph);
     const { order, recursive } = graph;
     // products are reused per function; #ifdef twins (same file and name) are told apart by their rank
@@ -565,7 +576,8 @@ export class Workspace {
       return t ? keyOf(t.file, t.fn.name) : undefined;
     };
     // one lookup per file, resolving each name once (and again only when the set of functions changes)
-    if (!graph.sameResolution) { this.resolved.clear(); this.epoch++; }
+    if (!graph.sameResolution) this.namesMayResolveAnew(byName, prevOps === graph.ops);
+    this.lastByName = byName;
     const lookups = new Map<string, SummaryLookup>();
     const lookupFor = (file: string): SummaryLookup => {
       let l = lookups.get(file);
@@ -655,14 +667,44 @@ export class Workspace {
     return out;
   }
 
-  /** The summary keys of summaryDeps(fn) (null: none), memoised per function content while names resolve alike (the same functions and ops members). */
-  private depKeysOf(run: WorkspaceRun, fn: FunctionIR, file: string): readonly (string | null)[] {
-    let m = memoByContent(depKeys, fn, () => ({ epoch: -1, file: '', keys: [] as (string | null)[] }));
-    if (m.epoch !== this.epoch || m.file !== file) {
-      const keys = summaryDeps(fn).map((d) => (d.indirect ? run.resolveIndirect(d.name) : run.resolve(file, d.name)) ?? null);
-      m = { epoch: this.epoch, file, keys };
-      depKeys.set(contentOf(fn), m);
+  /**
+   * The set of functions changed (not their ops members): the names whose
+   * definitions (files and linkage, in order) differ from the last run's
+   * resolve anew, the others keep their keys (`version`, `nameChanged`).
+   * Everything resolves anew when the ops members changed, when there is no
+   * last run, or when more than a thousand names changed.
+   */
+  private namesMayResolveAnew(byName: ReadonlyMap<string, readonly { fn: FunctionIR; file: string }[]>, sameOps: boolean): void {
+    const prev = this.lastByName;
+    const changed: string[] = [];
+    if (sameOps && prev) {
+      const same = (a: readonly { fn: FunctionIR; file: string }[], b: readonly { fn: FunctionIR; file: string }[]): boolean =>
+        a.length === b.length && a.every((x, i) => x.file === b[i].file && x.fn.isStatic === b[i].fn.isStatic);
+      for (const [n, l] of byName) { const p = prev.get(n); if (!p || !same(l, p)) changed.push(n); }
+      for (const n of prev.keys()) if (!byName.has(n)) changed.push(n);
     }
+    if (!sameOps || !prev || changed.length > 1000) {
+      this.resolved.clear();
+      this.nameChanged.clear();
+      this.epoch++;
+      return;
+    }
+    this.version++;
+    for (const n of changed) {
+      this.nameChanged.set(n, this.version);
+      for (const m of this.resolved.values()) m.delete(n);
+    }
+  }
+
+  /** The summary keys of summaryDeps(fn) (null: none), memoised per function content while the names it calls resolve alike (the same definitions, the same ops members). */
+  private depKeysOf(run: WorkspaceRun, fn: FunctionIR, file: string): readonly (string | null)[] {
+    let m = memoByContent(depKeys, fn, () => ({ epoch: -1, version: -1, file: '', keys: [] as (string | null)[] }));
+    const deps = summaryDeps(fn);
+    if (m.epoch !== this.epoch || m.file !== file || (m.version !== this.version && deps.some((d) => !d.indirect && (this.nameChanged.get(d.name) ?? -1) > m.version))) {
+      const keys = deps.map((d) => (d.indirect ? run.resolveIndirect(d.name) : run.resolve(file, d.name)) ?? null);
+      m = { epoch: this.epoch, version: this.version, file, keys };
+      depKeys.set(contentOf(fn), m);
+    } else m.version = this.version;
     return m.keys;
   }
 
@@ -844,7 +886,7 @@ function classKeyCalls(fn: FunctionIR, know: Knowledge): Omit<ClassKey, 'file'>[
 }
 
 /** Per function content: the summary keys its summaryDeps resolve to (null: none), for one resolution epoch and file. */
-const depKeys = new WeakMap<object, { epoch: number; file: string; keys: (string | null)[] }>();
+const depKeys = new WeakMap<object, { epoch: number; version: number; file: string; keys: (string | null)[] }>();
 
 /**
  * The struct table as one function's analysis sees it: lookups go to the

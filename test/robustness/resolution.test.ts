@@ -1,0 +1,48 @@
+// Which definition a call reads (the caller's own static function first, then
+// the one non-static or only definition, else built-in knowledge) is
+// memoised per name across the editor's runs; when the set of functions
+// changes, only the names whose definitions (files and linkage) changed
+// resolve anew (Workspace.namesMayResolveAnew). Each step adds, removes,
+// renames or re-links a definition that a caller in another file reads, and
+// must give what a from-scratch analysis gives.
+import * as assert from 'assert';
+import { Workspace } from '../../server/src/analysis/workspace';
+import { findingsOf, productsOf } from './fresh';
+
+const D = '/ws/resolve';
+const HDR = 'struct toy { struct mutex m; spinlock_t s; };\n\n';
+
+describe('robustness: call resolution across runs that change the functions', () => {
+  it('a definition added, made static, shadowed by the caller\'s own static, renamed or removed: findings equal a from-scratch analysis', () => {
+    const texts = new Map<string, string>([
+      [`${D}/caller.c`, HDR + 'void toy_caller(struct toy *t)\n{\n\tspin_lock(&t->s);\n\ttoy_helper(t);\n\tspin_unlock(&t->s);\n}\n'],
+      [`${D}/other.c`, HDR + 'void toy_other(struct toy *t)\n{\n\ttoy_helper(t);\n}\n'],
+      [`${D}/helper.c`, HDR + 'void toy_unrelated(struct toy *t)\n{\n}\n'],
+    ]);
+    const ws = new Workspace({ keepStates: true });
+    for (const [f, t] of texts) ws.setFile(f, t);
+    ws.analyze();
+    const rules = (): string[] => ws.lastResult!.findings.map((f) => `${f.rule}@${f.file.slice(D.length + 1)}:${f.pos.line + 1}`).sort();
+    const step = (file: string, text: string, expect: string[], what: string): void => {
+      texts.set(`${D}/${file}`, text);
+      ws.setFile(`${D}/${file}`, text);
+      const got = findingsOf(ws);
+      const fresh = new Workspace({ keepStates: true });
+      for (const [f, t] of texts) fresh.setFile(f, t);
+      assert.strictEqual(got, findingsOf(fresh), `${what}: findings differ from a from-scratch analysis`);
+      assert.strictEqual(productsOf(ws), productsOf(fresh), `${what}: summaries or events differ`);
+      assert.deepStrictEqual(rules(), expect, what);
+    };
+    const helper = (linkage: string, name = 'toy_helper'): string => HDR + `void toy_unrelated(struct toy *t)\n{\n}\n\n${linkage}void ${name}(struct toy *t)\n{\n\tmutex_lock(&t->m);\n\tmutex_unlock(&t->m);\n}\n`;
+    assert.deepStrictEqual(rules(), []);
+    step('helper.c', helper(''), ['sleep-in-atomic@caller.c:6'], 'toy_helper defined: the caller now sleeps under its spinlock');
+    step('helper.c', helper('static '), ['sleep-in-atomic@caller.c:6'], 'made static: still the only definition');
+    step('caller.c', texts.get(`${D}/caller.c`)! + '\nstatic void toy_helper(struct toy *t)\n{\n}\n', [], 'the caller\'s own static toy_helper wins');
+    step('caller.c', texts.get(`${D}/caller.c`)!.replace('\nstatic void toy_helper(struct toy *t)\n{\n}\n', ''), ['sleep-in-atomic@caller.c:6'], 'and goes');
+    step('other.c', texts.get(`${D}/other.c`)! + '\nstatic void toy_helper(struct toy *t)\n{\n}\n', [], 'two static definitions elsewhere: none resolves');
+    step('helper.c', helper('', 'toy_helper2'), [], 'renamed away');
+    step('other.c', texts.get(`${D}/other.c`)!.replace('\nstatic void toy_helper(struct toy *t)\n{\n}\n', ''), [], 'the other static goes');
+    step('helper.c', helper(''), ['sleep-in-atomic@caller.c:6'], 'renamed back');
+    assert.ok(ws.runs.full >= 8, `full runs (the function set changed each time): ${JSON.stringify(ws.runs)}`);
+  });
+});
