@@ -123,7 +123,7 @@ function depsOf(fn: FunctionIR): { name: string; indirect: boolean }[] {
   return out;
 }
 
-interface SummaryInfo { version?: string; shape?: string; atFree?: boolean; from?: Summary; d?: number }
+interface SummaryInfo { version?: string; versionAt?: string; shape?: string; atFree?: boolean; from?: Summary; d?: number }
 
 /**
  * reused: products kept as they were; relocated: products of functions that
@@ -257,11 +257,21 @@ export class AnalysisReuse {
     this.next = new Map();
   }
 
-  /** Content version of a summary (memoised per object). */
+  /**
+   * Content version of a summary, positions included: memoised per object
+   * with the positions it was computed at, since positions are the one part
+   * of a summary that changes in place (a callee's owned positions, which
+   * its callers' summaries share, move with the callee: reuse.ts OWNED).
+   */
   version(s: Summary | undefined): string {
     if (!s) return '-';
     const i = this.infoOf(s);
-    return (i.version ??= createHash('sha1').update(JSON.stringify(s)).digest('base64'));
+    const at = positionsNow(s);
+    if (i.version === undefined || i.versionAt !== at) {
+      i.version = createHash('sha1').update(JSON.stringify(s)).digest('base64');
+      i.versionAt = at;
+    }
+    return i.version;
   }
 
   private infoOf(s: Summary): SummaryInfo {
@@ -467,6 +477,16 @@ const isPosition = (v: object): boolean => {
   const o = v as { line?: unknown; endLine?: unknown };
   return typeof o.line === 'number' && typeof o.endLine === 'number';
 };
+
+/** The lines of every position in a summary, in a fixed order: what version() was computed at. */
+function positionsNow(s: Summary): string {
+  let out = '';
+  for (const o of positionedOf(s)) {
+    const p = o as { line: unknown; endLine: unknown };
+    if (typeof p.line === 'number' && typeof p.endLine === 'number') out += `${p.line},${p.endLine};`;
+  }
+  return out;
+}
 
 /** Every object of a summary that holds a position (itself or inside), in a fixed order (memoised per summary object). */
 const positionedMemo = new WeakMap<Summary, object[]>();
