@@ -36,15 +36,16 @@ export function editMatchesFresh(ws: Workspace, file: string, text: string, what
 
 /**
  * Give `ws` the new `text` of `path` (`texts`: every file's text, updated
- * here): the analysis must be a delta run, and its findings, summaries and
- * events those of a from-scratch analysis of `texts`, which is returned.
+ * here): its findings, summaries and events must be those of a from-scratch
+ * analysis of `texts`, which is returned; with `delta`, the analysis must
+ * also be a delta run.
  */
-export function deltaEditMatchesFresh(ws: Workspace, texts: Map<string, string>, path: string, text: string, what: string): Workspace {
+export function workspaceEditMatchesFresh(ws: Workspace, texts: Map<string, string>, path: string, text: string, what: string, delta = true): Workspace {
   texts.set(path, text);
   ws.setFile(path, text);
   const runs = ws.runs.delta;
   const got = findingsOf(ws);
-  assert.strictEqual(ws.runs.delta, runs + 1, `${what}: a delta run (${JSON.stringify(ws.runs)})`);
+  if (delta) assert.strictEqual(ws.runs.delta, runs + 1, `${what}: a delta run (${JSON.stringify(ws.runs)})`);
   const fresh = new Workspace({ keepStates: true });
   for (const [f, t] of texts) fresh.setFile(f, t);
   assert.strictEqual(got, findingsOf(fresh), `${what}: findings differ from a from-scratch analysis`);

@@ -9,7 +9,7 @@
 import * as assert from 'assert';
 import { Workspace } from '../../server/src/analysis/workspace';
 import { heldHints } from '../../server/src/analysis/query';
-import { deltaEditMatchesFresh, findingsOf, productsOf } from './fresh';
+import { workspaceEditMatchesFresh, findingsOf, productsOf } from './fresh';
 
 const DIR = '/ws/recs';
 const A = `${DIR}/a.c`;
@@ -89,7 +89,7 @@ describe('robustness: dataflow records for open documents only', () => {
     const edit = (file: string, change: (ls: string[]) => void, what: string): void => {
       const ls = texts.get(file)!.split('\n');
       change(ls);
-      const f = deltaEditMatchesFresh(ws, texts, file, ls.join('\n'), what);
+      const f = workspaceEditMatchesFresh(ws, texts, file, ls.join('\n'), what);
       for (const p of open) assert.deepStrictEqual(heldHints(ws, p), heldHints(f, p), `${what}: the held-lock hints of ${p} (its records)`);
     };
     // a.c's functions move: b.c's readers (with findings quoting toy_take's line) are checked again without records

@@ -7,7 +7,7 @@
 // must give what a from-scratch analysis gives.
 import * as assert from 'assert';
 import { Workspace } from '../../server/src/analysis/workspace';
-import { findingsOf, productsOf } from './fresh';
+import { workspaceEditMatchesFresh } from './fresh';
 
 const D = '/ws/resolve';
 const HDR = 'struct toy { struct mutex m; spinlock_t s; };\n\n';
@@ -24,13 +24,7 @@ describe('robustness: call resolution across runs that change the functions', ()
     ws.analyze();
     const rules = (): string[] => ws.lastResult!.findings.map((f) => `${f.rule}@${f.file.slice(D.length + 1)}:${f.pos.line + 1}`).sort();
     const step = (file: string, text: string, expect: string[], what: string): void => {
-      texts.set(`${D}/${file}`, text);
-      ws.setFile(`${D}/${file}`, text);
-      const got = findingsOf(ws);
-      const fresh = new Workspace({ keepStates: true });
-      for (const [f, t] of texts) fresh.setFile(f, t);
-      assert.strictEqual(got, findingsOf(fresh), `${what}: findings differ from a from-scratch analysis`);
-      assert.strictEqual(productsOf(ws), productsOf(fresh), `${what}: summaries or events differ`);
+      workspaceEditMatchesFresh(ws, texts, `${D}/${file}`, text, what, false);
       assert.deepStrictEqual(rules(), expect, what);
     };
     const helper = (linkage: string, name = 'toy_helper'): string => HDR + `void toy_unrelated(struct toy *t)\n{\n}\n\n${linkage}void ${name}(struct toy *t)\n{\n\tmutex_lock(&t->m);\n\tmutex_unlock(&t->m);\n}\n`;

@@ -9,7 +9,7 @@
 // analysis gives, with the finding expected there or not.
 import * as assert from 'assert';
 import { Workspace } from '../../server/src/analysis/workspace';
-import { deltaEditMatchesFresh } from './fresh';
+import { workspaceEditMatchesFresh } from './fresh';
 
 const DIR = '/ws/toyfs';
 const SOURCES: Record<string, string> = {
@@ -118,7 +118,7 @@ describe('robustness: workspace rules across delta runs', () => {
       const path = `${DIR}/${file}`;
       const ls = texts.get(path)!.split('\n');
       edit(ls);
-      deltaEditMatchesFresh(ws, texts, path, ls.join('\n'), what);
+      workspaceEditMatchesFresh(ws, texts, path, ls.join('\n'), what);
       assert.deepStrictEqual(rules(), expect, what);
     };
     const related = (): number[] => ws.lastResult!.findings.filter((f) => f.rule === 'fault-while-locked').flatMap((f) => f.related.map((r) => r.pos.line + 1));
@@ -160,7 +160,7 @@ describe('robustness: workspace rules across delta runs', () => {
       const path = `${d}/${file}`;
       const t = texts.get(path)!;
       assert.ok(t.includes(from), `${what}: the edit applies`);
-      deltaEditMatchesFresh(ws, texts, path, t.replace(from, to), what);
+      workspaceEditMatchesFresh(ws, texts, path, t.replace(from, to), what);
     };
     // a read_lock (recursive reader) closing the ring is not a deadlock (lockdep's rule)
     assert.deepStrictEqual(cycles(), []);

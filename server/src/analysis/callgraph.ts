@@ -213,9 +213,7 @@ export interface CallGraph {
   order: { fn: FunctionIR; file: string }[][];
   recursive: Map<readonly { fn: FunctionIR; file: string }[], boolean>;
   called(): Set<string>;
-  /** the names called, with their caller counts (the next graph takes them over) */
-  takeCalls(): Calls;
-  /** the same, if computed already */
+  /** the names called, with their caller counts, if computed already (the next graph takes them over) */
   knownCalls(): Calls | undefined;
   /** what it was computed from: each function's call stand-in and file, and the ops members resolved */
   standIns: readonly FunctionIR[];
@@ -380,7 +378,6 @@ export function callGraph(fns: readonly { fn: FunctionIR; file: string }[], opsT
     standIns, files, ops, comps, compRecursive, names, sameFunctions: sameFns, sameResolution: sameFns && prev!.ops === ops,
     succ, selfCalls, byName, targets: targetsMemo,
     called: () => takeCalls().set,
-    takeCalls,
     knownCalls: () => calls,
     fnObjs,
     replaceStandIns: (indices, fns) => indices.forEach((k, i) => {
@@ -422,7 +419,6 @@ export function resolvedCalls(standIn: FunctionIR, names: { has(name: string): b
   }).filter((x) => x !== '').join(',');
 }
 
-/** A function's key in the summary table (and in per-function records): `${file}::${name}`. */
 /**
  * A function's key, `${file}::${name}`. Memoised: every analysis run looks
  * up each function's key several times, and the same string object (its hash

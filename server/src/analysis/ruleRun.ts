@@ -78,9 +78,8 @@ class RuleParts implements KeptParts<unknown> {
     if (!had !== !items) this.sorted = undefined;
   }
 
-  /** The rule's findings over the parts kept, in component order; `fresh`: every part was just computed. */
-  conclude(facts: WorkspaceFacts, fresh: boolean): Finding[] {
-    if (fresh) this.changes = undefined;
+  /** The rule's findings over the parts kept, in component order (changes: none tracked after clear(), when every part is computed). */
+  conclude(facts: WorkspaceFacts): Finding[] {
     let out: Finding[];
     if (this.rule.conclude) out = this.rule.conclude(facts, this);
     else {
@@ -125,7 +124,7 @@ export class WorkspaceRuleRun {
         for (const f of changes.files) for (const s of p.fileUsers.get(f) ?? []) redo.add(s);
         for (const s of redo) p.redo(s, eventsOf(s), facts, ctx);
       }
-      out.push(...p.conclude(facts, !changes));
+      out.push(...p.conclude(facts));
     }
     return out;
   }

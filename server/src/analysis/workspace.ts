@@ -120,7 +120,7 @@ export class Workspace {
   private readonly structsNow: { current: StructTable } = { current: new StructTable() };
   /** each function's id in the product cache, by its index in the run (kept while the set of functions is the same) */
   private ids?: string[];
-  /** bumped whenever names may resolve differently (other functions, other ops members) */
+  /** bumped when every name may resolve differently (other ops members, no last run, many names changed: namesMayResolveAnew) */
   private epoch = 0;
   /**
    * Within an epoch: bumped when some names' definitions changed (a function

@@ -47,7 +47,7 @@ export interface KeptParts<T> {
    * when every part was computed afresh (a full run).
    */
   readonly changes?: ReadonlyMap<number, readonly T[] | undefined>;
-  /** the rule's own memo, kept with its parts from one conclude() to the next (cleared with them) */
+  /** the rule's own memo, kept from one conclude() to the next, full runs included (dropped when the rule is turned off) */
   readonly memo: Map<string, unknown>;
 }
 

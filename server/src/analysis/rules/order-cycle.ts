@@ -29,6 +29,12 @@ export interface ObservedEdge {
 /** The node of a class in the order graph: one per filesystem type for per-type classes. */
 export const nodeKey = (cls: string, fs: string | undefined): string => (fs ? `${cls}\u0001${fs}` : cls);
 
+/** The key of the (from, to) node pair of an edge: one example is kept per pair. */
+const pairKey = (from: string, fromFs: string | undefined, to: string, toFs: string | undefined): string => `${nodeKey(from, fromFs)}\u0000${nodeKey(to, toFs)}`;
+
+/** Does `e` replace `kept` as its node pair's example? The first one seen, unless a later one is an exclusive acquisition (the strongest edge). */
+const preferred = (kept: ObservedEdge | undefined, e: ObservedEdge): boolean => !kept || (kept.acqMode !== 'W' && e.acqMode === 'W');
+
 /** Two per-type classes attributed to two different filesystems: not the same lockdep classes' order. */
 export function crossFs(fromFs: string | undefined, toFs: string | undefined): boolean {
   return fromFs !== undefined && toFs !== undefined && fromFs !== toFs;
@@ -49,7 +55,7 @@ export function edgeCandidates(ev: FnEvents, facts: WorkspaceFacts): [string, Ob
       // folio locks and bit locks are per-object bits lockdep does not track: a class-level cycle means nothing
       if (h.kind === 'folio' || a.kind === 'folio' || h.kind === 'bitlock' || a.kind === 'bitlock') continue;
       const fromFs = types.held(ev.file, h.cls, h.inst);
-      out.push([`${nodeKey(h.cls, fromFs)}\u0000${nodeKey(a.cls, toFs)}`, { from: h.cls, to: a.cls, fromFs, toFs, heldMode: h.mode, acqMode: a.mode, ev, acq: a, held: h }]);
+      out.push([pairKey(h.cls, fromFs, a.cls, toFs), { from: h.cls, to: a.cls, fromFs, toFs, heldMode: h.mode, acqMode: a.mode, ev, acq: a, held: h }]);
     }
   }
   return out;
@@ -60,8 +66,7 @@ function foldEdges(candidates: readonly (readonly (readonly [string, ObservedEdg
   const edges = new Map<string, ObservedEdge>();
   for (const list of candidates) {
     for (const [key, e] of list) {
-      const prev = edges.get(key);
-      if (!prev || (prev.acqMode !== 'W' && e.acqMode === 'W')) edges.set(key, e);
+      if (preferred(edges.get(key), e)) edges.set(key, e);
     }
   }
   return edges;
@@ -285,7 +290,7 @@ function refold(f: Fold, parts: KeptParts<readonly [string, ObservedEdge]>, chan
     let best: ObservedEdge | undefined;
     for (const c of f.comps.get(k)!) {
       for (const [key, e] of parts.items(c)!) {
-        if (key === k && (!best || (best.acqMode !== 'W' && e.acqMode === 'W'))) best = e;
+        if (key === k && preferred(best, e)) best = e;
       }
       if (best?.acqMode === 'W') break;
     }
@@ -313,7 +318,7 @@ function cyclesOf(facts: WorkspaceFacts, parts: KeptParts<readonly [string, Obse
     let shape = '';
     for (const [k, e] of edges) shape += `${k}\u0001${e.heldMode}\u0001${e.acqMode}\u0002`;
     if (!(reuse && f!.shape === shape)) {
-      const keyOf = (e: ObservedEdge): string => `${nodeKey(e.from, e.fromFs)}\u0000${nodeKey(e.to, e.toFs)}`;
+      const keyOf = (e: ObservedEdge): string => pairKey(e.from, e.fromFs, e.to, e.toFs);
       const cycles = findCycles(facts, edges);
       f = {
         edges, comps, shape, declared: facts.declared, fsTypes: facts.fsTypes,
