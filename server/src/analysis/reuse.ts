@@ -225,9 +225,38 @@ export class AnalysisReuse {
 
   /** Do two versions of a file have the same struct and global tables, positions aside? */
   sameTables(a: FileIR, b: FileIR): boolean {
-    const x = this.tables(a);
-    const y = this.tables(b);
-    return x.structs === y.structs && x.globals === y.globals;
+    return this.sameGlobals(a, b) && this.tables(a).structs === this.tables(b).structs;
+  }
+
+  /** Do two versions of a file have the same global table, positions aside? */
+  sameGlobals(a: FileIR, b: FileIR): boolean {
+    return this.tables(a).globals === this.tables(b).globals;
+  }
+
+  /**
+   * A delta run's struct table changed (Workspace.deltaRun: a struct edited
+   * in the edited file): `structs` is the new table of `files` (in order).
+   * Entries are checked against it as a full run's are (structsHold).
+   */
+  setStructs(files: Iterable<FileIR>, structs: StructTable): void {
+    const hs = createHash('sha1');
+    for (const ir of files) hs.update(this.tables(ir).structs);
+    this.structs = structs;
+    this.structsVersion = hs.digest('hex');
+  }
+
+  /**
+   * The ids of the entries whose analysis looked up a field of a struct
+   * named in `names`, or read the whole struct table (StructView.lockFields):
+   * the functions a change to those structs may reach.
+   */
+  readingStructs(names: ReadonlySet<string>): Set<string> {
+    const out = new Set<string>();
+    for (const [id, e] of this.prev) {
+      if (!e.structLookups) { out.add(id); continue; }
+      for (const l of e.structLookups) if (names.has(l[0])) { out.add(id); break; }
+    }
+    return out;
   }
 
   /** Finish a run: entries not used by it are dropped (by a delta run: kept). */

@@ -364,6 +364,8 @@ export class Workspace {
     }
     // the file's functions, one for one: new IR objects take the old ones' places in the run
     const edited = new Set<{ fn: FunctionIR; file: string }>();
+    /** of those, the ones whose content changed (the others only moved: the same summary keys, read by the same components) */
+    const rewritten: { fn: FunctionIR; file: string }[] = [];
     const prevIr = was.ir;
     if (ir !== was.ir) {
       const replaced = shape === 'same';
@@ -376,8 +378,8 @@ export class Workspace {
         const id = run.reuseIds.get(x.fn)!;
         run.reuseIds.delete(x.fn);
         run.reuseIds.set(fn, id);
+        if (contentOf(fn) !== contentOf(x.fn)) { run.deps.delete(x); rewritten.push(x); }
         x.fn = fn;
-        run.deps.delete(x);
         edited.add(x);
       });
       run.irs[was.index] = ir;
@@ -386,6 +388,19 @@ export class Workspace {
     }
     // a file just accepted by recordsFor (opened): its functions are checked again, to make their records
     if (this.wantRecords.has(path)) for (const k of was.fns) edited.add(run.fns[k]);
+    // structs edited in the file: the run's struct table anew, and every function that looked one of them up checked again
+    const structsEdited = editedStructs(prevIr, ir);
+    if (structsEdited.size) {
+      const structs = new StructTable();
+      const structDefs: StructDef[] = [];
+      for (const f of this.ordered()) { structs.add(f.ir.structs); structDefs.push(...f.ir.structs); }
+      run.env = { ...run.env, structs };
+      run.structDefs = structDefs;
+      this.structsNow.current = structs;
+      this.reuse.setStructs(run.irs, structs);
+      const readers = this.reuse.readingStructs(structsEdited);
+      for (const x of run.fns) if (readers.has(run.reuseIds.get(x.fn) ?? keyOf(x.file, x.fn.name))) edited.add(x);
+    }
     this.changed.clear();
     // what carries the file's positions: rebuilt when they moved
     const directivesMoved = JSON.stringify(prevIr.directives) !== JSON.stringify(ir.directives);
@@ -400,9 +415,9 @@ export class Workspace {
     const ix = last.index;
     // components to visit, in order: those of the edited functions, then the readers of what changed
     const queue = new CompQueue();
-    for (const x of edited) {
+    for (const x of edited) queue.push(ix.compOf.get(x)!);
+    for (const x of rewritten) {
       const s = ix.compOf.get(x)!;
-      queue.push(s);
       for (const k of depKeys(x)) if (k !== null) ix.addReader(k, s);
     }
     /** keys whose summary is not the object the last run had (at the points after their component) */
@@ -506,7 +521,7 @@ export class Workspace {
       if (!calls && resolvedCalls(callStandIn(f), run.byName, run.opsTargets) !== resolvedCalls(callStandIn(g), run.byName, run.opsTargets)) calls = true;
       if (JSON.stringify(classKeyCallsOf(f, this.know)) !== JSON.stringify(classKeyCallsOf(g, this.know))) return false;
     }
-    const same = this.reuse.sameTables(a, b) && JSON.stringify(a.prototypes) === JSON.stringify(b.prototypes) &&
+    const same = this.reuse.sameGlobals(a, b) && JSON.stringify(a.prototypes) === JSON.stringify(b.prototypes) &&
       JSON.stringify(a.ops, positionFree) === JSON.stringify(b.ops, positionFree) && JSON.stringify(a.directives, positionFree) === JSON.stringify(b.directives, positionFree);
     return same ? (calls ? 'calls' : 'same') : false;
   }
@@ -946,4 +961,20 @@ export class RecordsMap {
   *values(): IterableIterator<FnRecords> { for (const k of this.m.keys()) yield this.get(k)!; }
   *entries(): IterableIterator<[string, FnRecords]> { for (const k of this.m.keys()) yield [k, this.get(k)!]; }
   [Symbol.iterator](): IterableIterator<[string, FnRecords]> { return this.entries(); }
+}
+
+/** The names of the structs whose definitions differ between two versions of a file, positions aside (added and removed ones included). */
+function editedStructs(a: FileIR, b: FileIR): Set<string> {
+  const out = new Set<string>();
+  if (a.structs === b.structs) return out;
+  const defs = (ir: FileIR): Map<string, string> => {
+    const m = new Map<string, string>();
+    for (const d of ir.structs) m.set(d.name, (m.get(d.name) ?? '') + JSON.stringify(d, positionFree));
+    return m;
+  };
+  const x = defs(a);
+  const y = defs(b);
+  for (const [n, v] of x) if (y.get(n) !== v) out.add(n);
+  for (const n of y.keys()) if (!x.has(n)) out.add(n);
+  return out;
 }
