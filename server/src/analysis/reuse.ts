@@ -91,15 +91,28 @@ export class LazyRecords {
 
 /** A struct field lookup an analysis made, and its answer. */
 export type StructLookup = [struct: string, field: string, type: string | undefined];
+/** A global looked up by name, and the type it had (undefined: none). */
+export type GlobalLookup = [name: string, type: string | undefined];
+
+/**
+ * What one function's analysis read of the workspace's struct and global
+ * tables (undefined: the whole table, or not recorded), and the table
+ * versions those lookups were last found to hold in.
+ */
+export interface TableLookups {
+  structsV: string;
+  structs?: StructLookup[];
+  globalsV: string;
+  globals?: GlobalLookup[];
+}
 
 interface ReuseEntry {
   fn: FunctionIR;
   annotations: string;
   env: string;
   flags: string;
-  /** the struct table version its struct lookups were last checked against, and the lookups (undefined: not recorded) */
-  structs: string;
-  structLookups?: StructLookup[];
+  /** its analysis's struct and global lookups */
+  lookups: TableLookups;
   /** callee summaries as the dataflow saw them */
   sums: (Summary | undefined)[];
   product: FnProduct;
@@ -161,34 +174,39 @@ export class AnalysisReuse {
   /** the run started with beginDelta() */
   private delta = false;
   private readonly tableVersions = new WeakMap<FileIR, { structs: string; globals: string }>();
-  /** the run's struct table, and its content version: entries record the lookups they made in it instead of depending on all of it */
+  /** the run's struct and global tables, and their content versions: entries record the lookups they made in them instead of depending on all of them */
   private structs?: StructTable;
   private structsVersion = '';
+  private globals?: ReadonlyMap<string, string>;
+  private globalsVersion = '';
   stats: ReuseStats = noStats();
   /** ids of the functions whose dataflow ran in the last run */
   analysedIds: string[] = [];
 
   /**
-   * Start a run over these files (their global lock tables are an input of
-   * every function). `inputs`: every other workspace-wide input of the
-   * dataflow (plain data, e.g. lockdep class keys); a change to any of them
-   * invalidates every product. `structs`: the run's struct table, when the
-   * caller records each analysis's struct lookups (check()'s store); without
-   * it the struct tables are a workspace-wide input too.
+   * Start a run over these files. `inputs`: every other workspace-wide
+   * input of the dataflow (plain data, e.g. lockdep class keys); a change to
+   * any of them invalidates every product. `tables`: the run's struct table
+   * and global map, when the caller records each analysis's lookups in them
+   * (check()'s store); without them the files' struct and global tables are
+   * workspace-wide inputs too.
    */
-  begin(files: Iterable<FileIR>, inputs?: unknown, structs?: StructTable): void {
+  begin(files: Iterable<FileIR>, inputs?: unknown, tables?: { structs: StructTable; globals: ReadonlyMap<string, string> }): void {
     const h = createHash('sha1');
     const hs = createHash('sha1');
+    const hg = createHash('sha1');
     if (inputs !== undefined) h.update(JSON.stringify(inputs, positionFree) ?? '');
     for (const ir of files) {
       const t = this.tables(ir);
-      h.update(t.globals);
+      hg.update(t.globals);
       hs.update(t.structs);
     }
     this.env = h.digest('hex');
-    this.structs = structs;
-    this.structsVersion = structs ? hs.digest('hex') : '';
-    if (!structs) this.env += hs.digest('hex');
+    this.structs = tables?.structs;
+    this.globals = tables?.globals;
+    this.structsVersion = tables ? hs.digest('hex') : '';
+    this.globalsVersion = tables ? hg.digest('hex') : '';
+    if (!tables) this.env += hs.digest('hex') + hg.digest('hex');
     this.next = new Map();
     this.startRun();
   }
@@ -223,16 +241,6 @@ export class AnalysisReuse {
   /** The summaries moved in place (by a non-zero distance) so far in this run. */
   movedInPlace(): ReadonlySet<Summary> { return this.shiftedNow; }
 
-  /** Do two versions of a file have the same struct and global tables, positions aside? */
-  sameTables(a: FileIR, b: FileIR): boolean {
-    return this.sameGlobals(a, b) && this.tables(a).structs === this.tables(b).structs;
-  }
-
-  /** Do two versions of a file have the same global table, positions aside? */
-  sameGlobals(a: FileIR, b: FileIR): boolean {
-    return this.tables(a).globals === this.tables(b).globals;
-  }
-
   /**
    * A delta run's struct table changed (Workspace.deltaRun: a struct edited
    * in the edited file): `structs` is the new table of `files` (in order).
@@ -245,16 +253,26 @@ export class AnalysisReuse {
     this.structsVersion = hs.digest('hex');
   }
 
+  /** The same for the global map (a global edited in the edited file). */
+  setGlobals(files: Iterable<FileIR>, globals: ReadonlyMap<string, string>): void {
+    const hg = createHash('sha1');
+    for (const ir of files) hg.update(this.tables(ir).globals);
+    this.globals = globals;
+    this.globalsVersion = hg.digest('hex');
+  }
+
   /**
    * The ids of the entries whose analysis looked up a field of a struct
-   * named in `names`, or read the whole struct table (StructView.lockFields):
-   * the functions a change to those structs may reach.
+   * named in `structs` or a global named in `globals`, or read the whole of
+   * a table that changed (StructView.lockFields): the functions a change to
+   * those structs and globals may reach.
    */
-  readingStructs(names: ReadonlySet<string>): Set<string> {
+  readingTables(structs: ReadonlySet<string>, globals: ReadonlySet<string>): Set<string> {
     const out = new Set<string>();
     for (const [id, e] of this.prev) {
-      if (!e.structLookups) { out.add(id); continue; }
-      for (const l of e.structLookups) if (names.has(l[0])) { out.add(id); break; }
+      const l = e.lookups;
+      if ((structs.size && (!l.structs || l.structs.some((x) => structs.has(x[0])))) ||
+          (globals.size && (!l.globals || l.globals.some((x) => globals.has(x[0]))))) out.add(id);
     }
     return out;
   }
@@ -365,15 +383,24 @@ export class AnalysisReuse {
   }
 
   /**
-   * Are the struct lookups an entry's analysis made still answered alike?
-   * (Only asked when the struct table changed since the entry was checked.)
+   * Are the struct and global lookups an entry's analysis made still
+   * answered alike? (Only looked at for a table that changed since the
+   * entry was checked.)
    */
-  private structsHold(e: ReuseEntry): boolean {
-    if (e.structs === this.structsVersion) return true;
-    const t = this.structs;
-    if (!t || !e.structLookups) return false;
-    for (const [st, f, r] of e.structLookups) if (t.fieldType(st, f) !== r) return false;
-    e.structs = this.structsVersion;
+  private tablesHold(e: ReuseEntry): boolean {
+    const l = e.lookups;
+    if (l.structsV !== this.structsVersion) {
+      const t = this.structs;
+      if (!t || !l.structs) return false;
+      for (const [st, f, r] of l.structs) if (t.fieldType(st, f) !== r) return false;
+      l.structsV = this.structsVersion;
+    }
+    if (l.globalsV !== this.globalsVersion) {
+      const g = this.globals;
+      if (!g || !l.globals) return false;
+      for (const [n, r] of l.globals) if (g.get(n) !== r) return false;
+      l.globalsV = this.globalsVersion;
+    }
     return true;
   }
 
@@ -386,20 +413,20 @@ export class AnalysisReuse {
    * function does not see its own new summary).
    */
   check(id: string, fn: FunctionIR, lookup: SummaryLookup | readonly (Summary | undefined)[], flags: string, needRecords: boolean):
-    { hit?: FnProduct; moved?: boolean; relocated?: FnRecords; first?: boolean; store: (p: FnProduct, structLookups?: StructLookup[]) => void } {
+    { hit?: FnProduct; moved?: boolean; relocated?: FnRecords; first?: boolean; store: (p: FnProduct, lookups?: { structs?: StructLookup[]; globals?: GlobalLookup[] }) => void } {
     // the summaries of summaryDeps(fn), as the dataflow will look them up (or already looked up by the caller)
     const sums = Array.isArray(lookup) ? lookup as (Summary | undefined)[]
       : summaryDeps(fn).map((d) => (d.indirect ? (lookup as SummaryLookup).indirect?.(d.name) : (lookup as SummaryLookup).get(d.name)));
     const annotations = annotationKey(fn);
     const e = this.prev.get(id);
     // (made only where the caller will store a product: most functions of an editor run are hits)
-    const storer = (): ((p: FnProduct, structLookups?: StructLookup[]) => void) => (product, structLookups) => {
-      this.next.set(id, { fn, annotations, env: this.env, flags, sums, product, structs: this.structsVersion, structLookups });
+    const storer = (): ((p: FnProduct, lookups?: { structs?: StructLookup[]; globals?: GlobalLookup[] }) => void) => (product, lookups) => {
+      this.next.set(id, { fn, annotations, env: this.env, flags, sums, product, lookups: { structsV: this.structsVersion, structs: lookups?.structs, globalsV: this.globalsVersion, globals: lookups?.globals } });
       this.stats.analysed++;
       this.analysedIds.push(id);
     };
     if (!e) return { store: storer(), first: true };
-    if (e.env !== this.env || e.flags !== flags || e.sums.length !== sums.length || !this.structsHold(e)) return { store: storer() };
+    if (e.env !== this.env || e.flags !== flags || e.sums.length !== sums.length || !this.tablesHold(e)) return { store: storer() };
     if (needRecords && !e.product.lazyRec && !e.product.rec) return { store: storer() };
     if (e.fn === fn && e.annotations === annotations && this.allSame(sums, e.sums) &&
         // a callee moved in place: the positions this product shares with it moved with it, but findings quote lines (re-run the rules)
@@ -440,7 +467,7 @@ export class AnalysisReuse {
         e.product.lazyRec = prevRec.moved(d, from, to);
         delete e.product.rec;
       }
-      this.next.set(id, { fn, annotations, env: this.env, flags, sums, product: e.product, structs: e.structs, structLookups: e.structLookups });
+      this.next.set(id, { fn, annotations, env: this.env, flags, sums, product: e.product, lookups: e.lookups });
       this.stats.relocated++;
       this.stats.productLevel++;
       this.stats.inPlace++;
@@ -452,7 +479,7 @@ export class AnalysisReuse {
         if (prevRec) moved.lazyRec = prevRec.moved(d, from, to);
         // relocated by d lines, with no renamed instance: the same shape
         this.movedNow.set(moved.summary, { from: e.product.summary, d, shape: this.shape(e.product.summary), atFree: true });
-        this.next.set(id, { fn, annotations, env: this.env, flags, sums, product: moved, structs: e.structs, structLookups: e.structLookups });
+        this.next.set(id, { fn, annotations, env: this.env, flags, sums, product: moved, lookups: e.lookups });
         this.stats.relocated++;
         this.stats.productLevel++;
         return { hit: moved, moved: true, store: NO_STORE };
@@ -461,8 +488,8 @@ export class AnalysisReuse {
     if (!prevRec) return { store };
     this.stats.relocated++;
     this.stats.analysed--;
-    // the product is computed from the relocated records: same struct lookups as their analysis made
-    const lookups = e.structLookups;
+    // the product is computed from the relocated records: the same lookups as their analysis made
+    const lookups = e.lookups;
     return { relocated: prevRec.moved(d, from, to).get(), store: (p: FnProduct) => store(p, lookups) };
   }
 }

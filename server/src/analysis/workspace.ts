@@ -20,7 +20,7 @@ import { splitLast } from '../model/classes';
 import { lockObject } from '../parse/exprs';
 import type { Summary, SummaryLookup } from './summaryTypes';
 import { contentOf, IncrementalFiles, memoByContent } from './incremental';
-import { AnalysisReuse, FnProduct, LazyRecords, ownedProduct, positionFree, recordsOf, StructLookup, summaryDeps } from './reuse';
+import { AnalysisReuse, FnProduct, GlobalLookup, LazyRecords, ownedProduct, positionFree, recordsOf, StructLookup, summaryDeps } from './reuse';
 import { callGraph, CallGraph, callStandIn, forgetKeys, isRecursive, keyOf, opsTargetsOf, resolvedCalls, sameComponents } from './callgraph';
 import { entryHeldOf, FnJobEnv, productOf, runDataflow } from './fnjob';
 import { ParallelOptions, runParallel } from './parallel';
@@ -118,6 +118,7 @@ export class Workspace {
   private graph?: CallGraph;
   /** the current run's struct table, as the struct views of analysed functions see it */
   private readonly structsNow: { current: StructTable } = { current: new StructTable() };
+  private readonly globalsNow: { current: ReadonlyMap<string, string> } = { current: new Map() };
   /** each function's id in the product cache, by its index in the run (kept while the set of functions is the same) */
   private ids?: string[];
   /** bumped when every name may resolve differently (other ops members, no last run, many names changed: namesMayResolveAnew) */
@@ -332,7 +333,10 @@ export class Workspace {
    * has them at that point: DeltaIndex.atPoint) when check() would not find
    * one of its functions a plain hit: edited, or a callee summary it reads
    * changed and is neither the object it read nor of the same content, or
-   * moved in place while its findings quote lines. Declared orders and fault
+   * moved in place while its findings quote lines. When the file's structs or
+   * global locks were edited, the struct table or global map is made anew and
+   * the functions that looked up an edited one are visited too (their
+   * recorded lookups decide, as in a full run). Declared orders and fault
    * handlers are rebuilt when the file's directives or vm_operations moved,
    * fault paths when a handler's summary changed or moved; the workspace
    * rules re-check the parts of the components whose events changed
@@ -388,8 +392,9 @@ export class Workspace {
     }
     // a file just accepted by recordsFor (opened): its functions are checked again, to make their records
     if (this.wantRecords.has(path)) for (const k of was.fns) edited.add(run.fns[k]);
-    // structs edited in the file: the run's struct table anew, and every function that looked one of them up checked again
-    const structsEdited = editedStructs(prevIr, ir);
+    // structs or globals edited in the file: the run's tables anew, and every function that looked one of them up checked again
+    const structsEdited = editedByName(prevIr.structs, ir.structs);
+    const globalsEdited = editedByName(prevIr.globals, ir.globals);
     if (structsEdited.size) {
       const structs = new StructTable();
       const structDefs: StructDef[] = [];
@@ -398,7 +403,16 @@ export class Workspace {
       run.structDefs = structDefs;
       this.structsNow.current = structs;
       this.reuse.setStructs(run.irs, structs);
-      const readers = this.reuse.readingStructs(structsEdited);
+    }
+    if (globalsEdited.size) {
+      const globals = new Map<string, string>();
+      for (const f of this.ordered()) for (const g of f.ir.globals) globals.set(g.name, g.type);
+      run.env = { ...run.env, globals };
+      this.globalsNow.current = globals;
+      this.reuse.setGlobals(run.irs, globals);
+    }
+    if (structsEdited.size || globalsEdited.size) {
+      const readers = this.reuse.readingTables(structsEdited, globalsEdited);
       for (const x of run.fns) if (readers.has(run.reuseIds.get(x.fn) ?? keyOf(x.file, x.fn.name))) edited.add(x);
     }
     this.changed.clear();
@@ -504,7 +518,8 @@ export class Workspace {
   /**
    * Is `b` (the new IR of a file) of the same shape as `a` for deltaRun():
    * the same functions in order, each new one setting the lockdep classes its
-   * old one did; the same tables, ops members and directives up to positions;
+   * old one did; the same ops members and directives up to positions (struct
+   * and global tables may differ: deltaRun makes them anew);
    * the same prototypes. 'same' when every function also makes the calls that
    * resolve (to a function of the workspace, or through an ops member: what
    * the call graph follows) as before, 'calls' when some do not.
@@ -521,7 +536,7 @@ export class Workspace {
       if (!calls && resolvedCalls(callStandIn(f), run.byName, run.opsTargets) !== resolvedCalls(callStandIn(g), run.byName, run.opsTargets)) calls = true;
       if (JSON.stringify(classKeyCallsOf(f, this.know)) !== JSON.stringify(classKeyCallsOf(g, this.know))) return false;
     }
-    const same = this.reuse.sameGlobals(a, b) && JSON.stringify(a.prototypes) === JSON.stringify(b.prototypes) &&
+    const same = JSON.stringify(a.prototypes) === JSON.stringify(b.prototypes) &&
       JSON.stringify(a.ops, positionFree) === JSON.stringify(b.ops, positionFree) && JSON.stringify(a.directives, positionFree) === JSON.stringify(b.directives, positionFree);
     return same ? (calls ? 'calls' : 'same') : false;
   }
@@ -616,7 +631,8 @@ export class Workspace {
     this.records.clear();
     // every workspace-wide input of analyzeFunction() besides files and summaries goes here (incremental.ts)
     this.structsNow.current = structs;
-    this.reuse.begin(irs, { classKeys }, structs);
+    this.globalsNow.current = globals;
+    this.reuse.begin(irs, { classKeys }, { structs, globals });
     const env: FnJobEnv = { know: this.know, structs, globals, classKeys, budget: this.opts.budget ?? DEFAULT_BUDGET, keepStates: this.opts.keepStates, disabledRules: this.opts.disabledRules };
     return {
       findings, fns, byName, irs, order, recursive, graph, reuseIds, summaries, declared, handlers, handlerNames, lookupFor, resolve, resolveIndirect, env, structDefs,
@@ -645,17 +661,18 @@ export class Workspace {
         if (rec) this.opts.verifyRelocation(id, product, productOf(rec, run.env, recursive));
       }
       if (!product) {
-        // a fresh analysis records the struct fields it looks up (its dependence on the struct table)
+        // a fresh analysis records the struct fields and globals it looks up (its dependence on those tables)
         const view = reuse.relocated ? undefined : new StructView(this.structsNow);
-        const rec = reuse.relocated ?? runDataflow(fn, file, lookup, { ...run.env, structs: view as unknown as StructTable, keepStates: keep }, isHandler);
-        product = productOf(rec, run.env, recursive);
+        const gview = reuse.relocated ? undefined : new GlobalView(this.globalsNow);
+        const rec = reuse.relocated ?? runDataflow(fn, file, lookup, { ...run.env, structs: view as unknown as StructTable, globals: gview!, keepStates: keep }, isHandler);
+        product = productOf(rec, gview ? { ...run.env, globals: gview } : run.env, recursive);
         if (this.opts.keepStates) {
           if (keep) product.rec = rec;
           // a function's first analysis in the editor (opening a file): its product owns its positions, so that
           // no edit above it has to copy it (its later re-analyses are copied on their first move instead)
           if (reuse.first) product = ownedProduct(product, sums) ?? product;
         }
-        reuse.store({ ...product, findings: product.findings.map((f) => ({ ...f })) }, view?.done());
+        reuse.store({ ...product, findings: product.findings.map((f) => ({ ...f })) }, view && { structs: view.done(), globals: gview!.done() });
       }
       run.summaries.set(keyOf(file, fn.name), product.summary);
       return product;
@@ -935,6 +952,40 @@ class StructView {
 }
 
 /**
+ * The global map as one function's analysis sees it (StructView's
+ * counterpart): `get` and `has` go to the workspace's current map and are
+ * recorded while the function is analysed and summarised; anything that
+ * walks the whole map counts as reading all of it.
+ */
+class GlobalView implements ReadonlyMap<string, string> {
+  private readonly seen = new Map<string, GlobalLookup>();
+  private recording = true;
+  private whole = false;
+  constructor(private readonly map: { current: ReadonlyMap<string, string> }) {}
+  get(name: string): string | undefined {
+    const r = this.map.current.get(name);
+    if (this.recording && !this.seen.has(name)) this.seen.set(name, [name, r]);
+    return r;
+  }
+  has(name: string): boolean { return this.get(name) !== undefined; }
+  private all(): ReadonlyMap<string, string> {
+    if (this.recording) this.whole = true;
+    return this.map.current;
+  }
+  get size(): number { return this.all().size; }
+  forEach(f: (v: string, k: string, m: ReadonlyMap<string, string>) => void): void { this.all().forEach((v, k) => f(v, k, this)); }
+  entries(): IterableIterator<[string, string]> { return this.all().entries(); }
+  keys(): IterableIterator<string> { return this.all().keys(); }
+  values(): IterableIterator<string> { return this.all().values(); }
+  [Symbol.iterator](): IterableIterator<[string, string]> { return this.all()[Symbol.iterator](); }
+  /** Stop recording; the lookups made (undefined: it read the whole map). */
+  done(): GlobalLookup[] | undefined {
+    this.recording = false;
+    return this.whole ? undefined : [...this.seen.values()];
+  }
+}
+
+/**
  * Per-function dataflow records of the last analysis, by `${file}::${name}`.
  * Records of a function that only moved are relocated when first read.
  */
@@ -963,13 +1014,13 @@ export class RecordsMap {
   [Symbol.iterator](): IterableIterator<[string, FnRecords]> { return this.entries(); }
 }
 
-/** The names of the structs whose definitions differ between two versions of a file, positions aside (added and removed ones included). */
-function editedStructs(a: FileIR, b: FileIR): Set<string> {
+/** The names whose definitions (structs, globals) differ between two versions of a file, positions aside (added and removed ones included). */
+function editedByName(a: readonly { name: string }[], b: readonly { name: string }[]): Set<string> {
   const out = new Set<string>();
-  if (a.structs === b.structs) return out;
-  const defs = (ir: FileIR): Map<string, string> => {
+  if (a === b) return out;
+  const defs = (l: readonly { name: string }[]): Map<string, string> => {
     const m = new Map<string, string>();
-    for (const d of ir.structs) m.set(d.name, (m.get(d.name) ?? '') + JSON.stringify(d, positionFree));
+    for (const d of l) m.set(d.name, (m.get(d.name) ?? '') + JSON.stringify(d, positionFree));
     return m;
   };
   const x = defs(a);
