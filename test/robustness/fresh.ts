@@ -1,6 +1,6 @@
 // Incremental == from scratch: the comparison the incremental tests make after every edit.
 import * as assert from 'assert';
-import { Workspace } from '../../server/src/analysis/workspace';
+import { Workspace, WorkspaceOptions } from '../../server/src/analysis/workspace';
 
 /** Findings as comparable text (messages included: they quote line numbers). */
 export function findingsOf(ws: Workspace): string {
@@ -37,16 +37,16 @@ export function editMatchesFresh(ws: Workspace, file: string, text: string, what
 /**
  * Give `ws` the new `text` of `path` (`texts`: every file's text, updated
  * here): its findings, summaries and events must be those of a from-scratch
- * analysis of `texts`, which is returned; with `delta`, the analysis must
- * also be a delta run.
+ * analysis of `texts` (a workspace with `opts`), which is returned; with
+ * `delta`, the analysis must also be a delta run.
  */
-export function workspaceEditMatchesFresh(ws: Workspace, texts: Map<string, string>, path: string, text: string, what: string, delta = true): Workspace {
+export function workspaceEditMatchesFresh(ws: Workspace, texts: Map<string, string>, path: string, text: string, what: string, delta = true, opts: WorkspaceOptions = {}): Workspace {
   texts.set(path, text);
   ws.setFile(path, text);
   const runs = ws.runs.delta;
   const got = findingsOf(ws);
   if (delta) assert.strictEqual(ws.runs.delta, runs + 1, `${what}: a delta run (${JSON.stringify(ws.runs)})`);
-  const fresh = new Workspace({ keepStates: true });
+  const fresh = new Workspace({ keepStates: true, ...opts });
   for (const [f, t] of texts) fresh.setFile(f, t);
   assert.strictEqual(got, findingsOf(fresh), `${what}: findings differ from a from-scratch analysis`);
   assert.strictEqual(productsOf(ws), productsOf(fresh), `${what}: summaries or events differ`);

@@ -30,6 +30,15 @@ export interface FnProduct {
   lazyRec?: LazyRecords;
 }
 
+/**
+ * May a product's findings quote lines of its callees (so that a callee
+ * moved in place makes them stale)? Not a budget note, the only finding of a
+ * function that hit its budget: it names the function itself.
+ */
+export function quotesCallees(p: FnProduct): boolean {
+  return p.findings.length > 0 && !p.budgetHit;
+}
+
 /** A product's dataflow records, if it keeps them (relocating them now if they were relocated lazily). */
 export function recordsOf(p: FnProduct): FnRecords | undefined {
   return p.rec ?? p.lazyRec?.get();
@@ -191,22 +200,18 @@ export class AnalysisReuse {
    * (check()'s store); without them the files' struct and global tables are
    * workspace-wide inputs too.
    */
-  begin(files: Iterable<FileIR>, inputs?: unknown, tables?: { structs: StructTable; globals: ReadonlyMap<string, string> }): void {
+  begin(files: readonly FileIR[], inputs?: unknown, tables?: { structs: StructTable; globals: ReadonlyMap<string, string> }): void {
     const h = createHash('sha1');
-    const hs = createHash('sha1');
-    const hg = createHash('sha1');
     if (inputs !== undefined) h.update(JSON.stringify(inputs, positionFree) ?? '');
-    for (const ir of files) {
-      const t = this.tables(ir);
-      hg.update(t.globals);
-      hs.update(t.structs);
-    }
     this.env = h.digest('hex');
     this.structs = tables?.structs;
     this.globals = tables?.globals;
-    this.structsVersion = tables ? hs.digest('hex') : '';
-    this.globalsVersion = tables ? hg.digest('hex') : '';
-    if (!tables) this.env += hs.digest('hex') + hg.digest('hex');
+    this.structsVersion = this.tablesVersion(files, 'structs');
+    this.globalsVersion = this.tablesVersion(files, 'globals');
+    if (!tables) {
+      this.env += this.structsVersion + this.globalsVersion;
+      this.structsVersion = this.globalsVersion = '';
+    }
     this.next = new Map();
     this.startRun();
   }
@@ -242,23 +247,21 @@ export class AnalysisReuse {
   movedInPlace(): ReadonlySet<Summary> { return this.shiftedNow; }
 
   /**
-   * A delta run's struct table changed (Workspace.deltaRun: a struct edited
-   * in the edited file): `structs` is the new table of `files` (in order).
-   * Entries are checked against it as a full run's are (structsHold).
+   * A delta run's struct table or global map changed (Workspace.deltaRun: a
+   * struct or global lock edited in the edited file): the new ones, of
+   * `files` (in order). Entries are checked against them as a full run's are
+   * (tablesHold).
    */
-  setStructs(files: Iterable<FileIR>, structs: StructTable): void {
-    const hs = createHash('sha1');
-    for (const ir of files) hs.update(this.tables(ir).structs);
-    this.structs = structs;
-    this.structsVersion = hs.digest('hex');
+  setTables(files: readonly FileIR[], tables: { structs?: StructTable; globals?: ReadonlyMap<string, string> }): void {
+    if (tables.structs) { this.structs = tables.structs; this.structsVersion = this.tablesVersion(files, 'structs'); }
+    if (tables.globals) { this.globals = tables.globals; this.globalsVersion = this.tablesVersion(files, 'globals'); }
   }
 
-  /** The same for the global map (a global edited in the edited file). */
-  setGlobals(files: Iterable<FileIR>, globals: ReadonlyMap<string, string>): void {
-    const hg = createHash('sha1');
-    for (const ir of files) hg.update(this.tables(ir).globals);
-    this.globals = globals;
-    this.globalsVersion = hg.digest('hex');
+  /** The content version of the files' struct or global tables, positions aside. */
+  private tablesVersion(files: readonly FileIR[], which: 'structs' | 'globals'): string {
+    const h = createHash('sha1');
+    for (const ir of files) h.update(this.tables(ir)[which]);
+    return h.digest('hex');
   }
 
   /**
@@ -430,7 +433,7 @@ export class AnalysisReuse {
     if (needRecords && !e.product.lazyRec && !e.product.rec) return { store: storer() };
     if (e.fn === fn && e.annotations === annotations && this.allSame(sums, e.sums) &&
         // a callee moved in place: the positions this product shares with it moved with it, but findings quote lines (re-run the rules)
-        !(e.product.findings.length > 0 && this.shiftedNow.size > 0 && sums.some((x) => x !== undefined && this.shiftedNow.has(x)))) {
+        !(quotesCallees(e.product) && this.shiftedNow.size > 0 && sums.some((x) => x !== undefined && this.shiftedNow.has(x)))) {
       this.next.set(id, e);
       // a summary relocated in an earlier run keeps what is known of it (its shape) while it is reused
       if (this.movedPrev.size) this.keepKnown(e.product.summary);

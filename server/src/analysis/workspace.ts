@@ -20,7 +20,7 @@ import { splitLast } from '../model/classes';
 import { lockObject } from '../parse/exprs';
 import type { Summary, SummaryLookup } from './summaryTypes';
 import { contentOf, IncrementalFiles, memoByContent } from './incremental';
-import { AnalysisReuse, FnProduct, GlobalLookup, LazyRecords, ownedProduct, positionFree, recordsOf, StructLookup, summaryDeps } from './reuse';
+import { AnalysisReuse, FnProduct, GlobalLookup, LazyRecords, ownedProduct, positionFree, quotesCallees, recordsOf, StructLookup, summaryDeps } from './reuse';
 import { callGraph, CallGraph, callStandIn, forgetKeys, isRecursive, keyOf, opsTargetsOf, resolvedCalls, sameComponents } from './callgraph';
 import { entryHeldOf, FnJobEnv, productOf, runDataflow } from './fnjob';
 import { ParallelOptions, runParallel } from './parallel';
@@ -333,7 +333,8 @@ export class Workspace {
    * has them at that point: DeltaIndex.atPoint) when check() would not find
    * one of its functions a plain hit: edited, or a callee summary it reads
    * changed and is neither the object it read nor of the same content, or
-   * moved in place while its findings quote lines. When the file's structs or
+   * moved in place while its findings may quote lines (quotesCallees: not a
+   * budget note). When the file's structs or
    * global locks were edited, the struct table or global map is made anew and
    * the functions that looked up an edited one are visited too (their
    * recorded lookups decide, as in a full run). Declared orders and fault
@@ -402,14 +403,14 @@ export class Workspace {
       run.env = { ...run.env, structs };
       run.structDefs = structDefs;
       this.structsNow.current = structs;
-      this.reuse.setStructs(run.irs, structs);
+      this.reuse.setTables(run.irs, { structs });
     }
     if (globalsEdited.size) {
       const globals = new Map<string, string>();
       for (const f of this.ordered()) for (const g of f.ir.globals) globals.set(g.name, g.type);
       run.env = { ...run.env, globals };
       this.globalsNow.current = globals;
-      this.reuse.setGlobals(run.irs, globals);
+      this.reuse.setTables(run.irs, { globals });
     }
     if (structsEdited.size || globalsEdited.size) {
       const readers = this.reuse.readingTables(structsEdited, globalsEdited);
@@ -450,7 +451,7 @@ export class Workspace {
         if (k === null || (!changedKeys.has(k) && !movedKeys.has(k))) continue;
         // what check() asks: the summary read then and the one now are the same (or of the same content),
         // and no findings (which quote lines) read a callee that moved in place
-        if (movedKeys.has(k) && p.findings.length) return true;
+        if (movedKeys.has(k) && quotesCallees(p)) return true;
         seen ??= this.reuse.summariesSeen(run.reuseIds.get(x.fn) ?? keyOf(x.file, x.fn.name));
         const now = ix.valueAt(k, s, run.summaries, last.products);
         if (!seen || (seen[j] !== now && !this.reuse.sameSummary(now, seen[j]))) return true;
