@@ -8,6 +8,8 @@
 // step edits one file, takes the delta run, and must give what a from-scratch
 // analysis gives, with the finding expected there or not.
 import * as assert from 'assert';
+import { readFileSync } from 'fs';
+import * as path from 'path';
 import { Workspace } from '../../server/src/analysis/workspace';
 import { workspaceEditMatchesFresh } from './fresh';
 
@@ -178,5 +180,33 @@ describe('robustness: workspace rules across delta runs', () => {
     assert.deepStrictEqual(cycles(), []);
     step('c.c', "void toy_quiet", "/* moved */\nvoid toy_quiet", 'a lone edge moves');
     assert.deepStrictEqual(cycles(), []);
+  });
+
+  it('truncate-fault-unserialized judges again only the filesystems whose truncating functions changed', () => {
+    // the fuse-dax fixture in two filesystems: each has a guard (i_mmap_sem, taken shared by its fault
+    // handler, exclusively around one truncate) and two truncates without it
+    const fixture = readFileSync(path.join(__dirname, '..', '..', '..', 'test-fixtures', 'fuse-dax', 'toy_dax.c'), 'utf8');
+    const a = '/ws/fs/toya/dax.c';
+    const b = '/ws/fs/toyb/dax.c';
+    const texts = new Map<string, string>([[a, fixture], [b, fixture]]);
+    const ws = new Workspace({ keepStates: true });
+    for (const [f, t] of texts) ws.setFile(f, t);
+    ws.analyze();
+    const count = (file: string): number => ws.lastResult!.findings.filter((f) => f.rule === 'truncate-fault-unserialized' && f.file === file).length;
+    const step = (file: string, from: string, to: string, what: string): void => {
+      const t = texts.get(file)!;
+      assert.ok(t.includes(from), `${what}: the edit applies`);
+      workspaceEditMatchesFresh(ws, texts, file, t.replace(from, to), what);
+    };
+    assert.deepStrictEqual([count(a), count(b)], [2, 2]);
+    const buggy = '\ti_size_write(inode, attr->ia_size);\n\ttruncate_pagecache(inode, attr->ia_size); /* expect: truncate-fault-unserialized */';
+    step(a, buggy, '\tdown_write(&get_fuse_inode(inode)->i_mmap_sem);\n' + buggy + '\n\tup_write(&get_fuse_inode(inode)->i_mmap_sem);', 'toya\'s buggy setattr takes the guard');
+    assert.deepStrictEqual([count(a), count(b)], [1, 2]);
+    step(b, '\tdown_write(&fi->i_mmap_sem);\n\terr = toy_break_dax_layouts', '\terr = toy_break_dax_layouts', 'toyb\'s fixed setattr loses the guard: no truncate holds it, it is no guard');
+    assert.deepStrictEqual([count(a), count(b)], [1, 0]);
+    step(b, '\terr = toy_break_dax_layouts', '\tdown_write(&fi->i_mmap_sem);\n\terr = toy_break_dax_layouts', 'and gets it back');
+    assert.deepStrictEqual([count(a), count(b)], [1, 2]);
+    step(a, 'static int toy_replay_inode', '/* moved */\nstatic int toy_replay_inode', 'a truncating function moves');
+    assert.deepStrictEqual([count(a), count(b)], [1, 2]);
   });
 });

@@ -79,5 +79,5 @@ export const WORKSPACE_RULES: readonly WorkspaceRule[] = [
   rule({ name: 'order-cycle', summary: 'two code paths take two classes in opposite order (ABBA)', perFunction: edgeCandidates, conclude: checkOrderCycle }),
   rule({ name: 'fault-while-locked', summary: 'may-fault call while holding a lock the fault path takes', perFunction: faultsWhileLocked }),
   rule({ name: 'sleep-in-atomic', summary: 'may-sleep or may-fault call under a spinlock / rcu / pagefault_disable', prepare: contradictedAnnotations, perFunction: sleepsInAtomic }),
-  rule({ name: 'truncate-fault-unserialized', summary: 'truncate/punch-hole without the lock the fault handler takes shared', perFunction: truncating, conclude: (facts, parts) => checkTruncateFaultUnserialized(facts, parts.lists()) }),
+  rule({ name: 'truncate-fault-unserialized', summary: 'truncate/punch-hole without the lock the fault handler takes shared', perFunction: truncating, conclude: checkTruncateFaultUnserialized }),
 ];

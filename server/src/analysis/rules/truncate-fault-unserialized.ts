@@ -14,6 +14,7 @@ import { fsOf } from '../faultpath';
 import type { FaultTake } from '../faultpath';
 import type { FnEvents, TruncEvent } from '../events';
 import { WorkspaceFacts, wsFinding } from './facts';
+import type { KeptParts } from './index';
 import { NO_FAULT_CONTEXTS } from '../../model/faultApi';
 
 const SHARED = new Set(['R', 'SH', 'DF']);
@@ -38,25 +39,70 @@ export function truncating(ev: FnEvents): FnEvents[] {
   return ev.truncs.length ? [ev] : [];
 }
 
-/** Over the functions that truncate (truncating()), in analysis order. */
-export function checkTruncateFaultUnserialized(facts: WorkspaceFacts, truncators: readonly (readonly FnEvents[])[]): Finding[] {
-  const out: Finding[] = [];
-  const byFs = new Map<string, FnEvents[]>();
-  for (const ev of truncators.flat()) {
-    const fs = fsOf(ev.file);
-    const l = byFs.get(fs);
-    if (l) l.push(ev); else byFs.set(fs, [ev]);
+/**
+ * Over the functions that truncate (truncating()), in analysis order, one
+ * filesystem at a time. A delta run (parts.changes) judges again only the
+ * filesystems of the components whose truncating functions changed; the
+ * others keep their findings from the last conclude() (parts.memo), unless
+ * the fault paths, the names called or the ops members are not the ones it
+ * judged them with.
+ */
+export function checkTruncateFaultUnserialized(facts: WorkspaceFacts, parts: KeptParts<FnEvents>): Finding[] {
+  const inputs = [facts.faultPaths, facts.called, facts.opsMembers];
+  let m = parts.memo.get('byFs') as TruncMemo | undefined;
+  const dirty = new Set<string>();
+  const add = (byFs: TruncMemo['byFs'], s: number, evs: readonly FnEvents[] | undefined): void => {
+    for (const ev of evs ?? []) {
+      const fs = fsOf(ev.file);
+      dirty.add(fs);
+      let comps = byFs.get(fs);
+      if (!comps) { comps = new Map(); byFs.set(fs, comps); }
+      const l = comps.get(s);
+      if (l) l.push(ev); else comps.set(s, [ev]);
+    }
+  };
+  if (!m || !parts.changes || inputs.some((x, i) => x !== m!.inputs[i])) {
+    m = { inputs, byFs: new Map(), out: new Map() };
+    parts.memo.set('byFs', m);
+    for (const s of parts.order) add(m.byFs, s, parts.items(s));
+  } else {
+    for (const [s, before] of parts.changes) {
+      for (const ev of before ?? []) { const fs = fsOf(ev.file); dirty.add(fs); m.byFs.get(fs)?.delete(s); }
+      add(m.byFs, s, parts.items(s));
+    }
   }
-  for (const [fs, evs] of byFs) {
+  for (const fs of dirty) {
+    const comps = m.byFs.get(fs);
+    if (!comps?.size) { m.byFs.delete(fs); m.out.delete(fs); continue; }
+    const evs = [...comps].sort((a, b) => a[0] - b[0]).flatMap(([, l]) => l);
+    m.out.set(fs, judgeFilesystem(facts, fs, evs));
+  }
+  // (handed out as copies: the cross-check annotates what it is given)
+  const out: Finding[] = [];
+  for (const fs of m.byFs.keys()) for (const f of m.out.get(fs) ?? []) out.push({ ...f });
+  return out;
+}
+
+/** What checkTruncateFaultUnserialized() keeps between runs: per filesystem, its truncating functions by component and its findings. */
+interface TruncMemo {
+  inputs: unknown[];
+  byFs: Map<string, Map<number, FnEvents[]>>;
+  out: Map<string, Finding[]>;
+}
+
+/** The findings of one filesystem's truncating functions `evs` (in analysis order). */
+function judgeFilesystem(facts: WorkspaceFacts, fs: string, evs: readonly FnEvents[]): Finding[] {
+  const out: Finding[] = [];
+  {
     const fp = facts.faultPaths.get(fs);
-    if (!fp) continue;
+    if (!fp) return out;
     const candidates = fp.takes.filter((t) => t.own && SHARED.has(t.mode) && GUARD_KINDS.has(t.kind) && !IGNORED.has(t.cls));
     const guards = new Map<string, FaultTake>();
     for (const g of candidates) {
       if (guards.has(g.cls)) continue;
       if (evs.some((ev) => ev.truncs.some((t) => holdsX(t, g.cls)))) guards.set(g.cls, g);
     }
-    if (guards.size === 0) continue;
+    if (guards.size === 0) return out;
     for (const ev of evs) {
       if (fp.handlers.some((h) => h.name === ev.fn)) continue;
       if (facts.called.has(ev.fn)) continue; // judged where its callers truncate through it
