@@ -118,6 +118,7 @@ export class Workspace {
   private graph?: CallGraph;
   /** the current run's struct table, as the struct views of analysed functions see it */
   private readonly structsNow: { current: StructTable } = { current: new StructTable() };
+  /** the same for the global lock map */
   private readonly globalsNow: { current: ReadonlyMap<string, string> } = { current: new Map() };
   /** each function's id in the product cache, by its index in the run (kept while the set of functions is the same) */
   private ids?: string[];
@@ -397,17 +398,14 @@ export class Workspace {
     const structsEdited = editedByName(prevIr.structs, ir.structs);
     const globalsEdited = editedByName(prevIr.globals, ir.globals);
     if (structsEdited.size) {
-      const structs = new StructTable();
-      const structDefs: StructDef[] = [];
-      for (const f of this.ordered()) { structs.add(f.ir.structs); structDefs.push(...f.ir.structs); }
+      const { structs, structDefs } = structTableOf(this.ordered());
       run.env = { ...run.env, structs };
       run.structDefs = structDefs;
       this.structsNow.current = structs;
       this.reuse.setTables(run.irs, { structs });
     }
     if (globalsEdited.size) {
-      const globals = new Map<string, string>();
-      for (const f of this.ordered()) for (const g of f.ir.globals) globals.set(g.name, g.type);
+      const globals = globalMapOf(this.ordered());
       run.env = { ...run.env, globals };
       this.globalsNow.current = globals;
       this.reuse.setTables(run.irs, { globals });
@@ -545,16 +543,12 @@ export class Workspace {
   /** Everything before the per-function loop: tables, call graph, order, lookups. */
   private beginRun(): WorkspaceRun {
     const findings: Finding[] = [];
-    const structs = new StructTable();
-    const structDefs: StructDef[] = [];
-    const globals = new Map<string, string>();
     const protoAnns = new Map<string, FunctionIR['annotations']>();
     const fns: { fn: FunctionIR; file: string }[] = [];
     const files = this.ordered();
+    const { structs, structDefs } = structTableOf(files);
+    const globals = globalMapOf(files);
     for (const f of files) {
-      structs.add(f.ir.structs);
-      structDefs.push(...f.ir.structs);
-      for (const g of f.ir.globals) globals.set(g.name, g.type);
       for (const p of f.ir.prototypes) protoAnns.set(p.name, [...(protoAnns.get(p.name) ?? []), ...p.annotations]);
       for (const fn of f.ir.functions) fns.push({ fn, file: f.path });
       if (f.skipped) {
@@ -1013,6 +1007,21 @@ export class RecordsMap {
   *values(): IterableIterator<FnRecords> { for (const k of this.m.keys()) yield this.get(k)!; }
   *entries(): IterableIterator<[string, FnRecords]> { for (const k of this.m.keys()) yield [k, this.get(k)!]; }
   [Symbol.iterator](): IterableIterator<[string, FnRecords]> { return this.entries(); }
+}
+
+/** The workspace's struct table: the files' struct definitions merged in analysis order (each field's first definition wins). */
+function structTableOf(files: readonly FileEntry[]): { structs: StructTable; structDefs: StructDef[] } {
+  const structs = new StructTable();
+  const structDefs: StructDef[] = [];
+  for (const f of files) { structs.add(f.ir.structs); structDefs.push(...f.ir.structs); }
+  return { structs, structDefs };
+}
+
+/** The workspace's global locks by name (a later file's definition wins). */
+function globalMapOf(files: readonly FileEntry[]): Map<string, string> {
+  const globals = new Map<string, string>();
+  for (const f of files) for (const g of f.ir.globals) globals.set(g.name, g.type);
+  return globals;
 }
 
 /** The names whose definitions (structs, globals) differ between two versions of a file, positions aside (added and removed ones included). */
