@@ -916,6 +916,26 @@ function classKeyCalls(fn: FunctionIR, know: Knowledge): Omit<ClassKey, 'file'>[
 const depKeys = new WeakMap<object, { epoch: number; version: number; file: string; keys: (string | null)[] }>();
 
 /**
+ * What a table view (StructView, GlobalView) saw while one function was
+ * analysed: each lookup once, by key, or that the whole table was read.
+ * Nothing is recorded after done() (later lookups: hovers).
+ */
+class Recorder<L> {
+  private readonly seen = new Map<string, L>();
+  private recording = true;
+  private whole = false;
+  /** Is `key` still to be recorded (add() it)? */
+  wants(key: string): boolean { return this.recording && !this.seen.has(key); }
+  add(key: string, lookup: L): void { this.seen.set(key, lookup); }
+  noteAll(): void { if (this.recording) this.whole = true; }
+  /** Stop recording; the lookups made (undefined: it read the whole table). */
+  done(): L[] | undefined {
+    this.recording = false;
+    return this.whole ? undefined : [...this.seen.values()];
+  }
+}
+
+/**
  * The struct table as one function's analysis sees it: lookups go to the
  * workspace's current table; those made while the function is analysed
  * (dataflow and per-function rules, through its lock resolver) are recorded,
@@ -923,27 +943,19 @@ const depKeys = new WeakMap<object, { epoch: number; version: number; file: stri
  * at (incremental.ts). Later lookups (hovers) are not recorded.
  */
 class StructView {
-  private readonly seen = new Map<string, StructLookup>();
-  private recording = true;
-  private whole = false;
+  private readonly rec = new Recorder<StructLookup>();
   constructor(private readonly table: { current: StructTable }) {}
   fieldType(struct: string, field: string): string | undefined {
     const r = this.table.current.fieldType(struct, field);
-    if (this.recording) {
-      const k = `${struct}\u0000${field}`;
-      if (!this.seen.has(k)) this.seen.set(k, [struct, field, r]);
-    }
+    const k = `${struct}\u0000${field}`;
+    if (this.rec.wants(k)) this.rec.add(k, [struct, field, r]);
     return r;
   }
   lockFields(): { cls: string; type: string }[] {
-    if (this.recording) this.whole = true;
+    this.rec.noteAll();
     return this.table.current.lockFields();
   }
-  /** Stop recording; the lookups made (undefined: it read the whole table). */
-  done(): StructLookup[] | undefined {
-    this.recording = false;
-    return this.whole ? undefined : [...this.seen.values()];
-  }
+  done(): StructLookup[] | undefined { return this.rec.done(); }
 }
 
 /**
@@ -953,18 +965,16 @@ class StructView {
  * walks the whole map counts as reading all of it.
  */
 class GlobalView implements ReadonlyMap<string, string> {
-  private readonly seen = new Map<string, GlobalLookup>();
-  private recording = true;
-  private whole = false;
+  private readonly rec = new Recorder<GlobalLookup>();
   constructor(private readonly map: { current: ReadonlyMap<string, string> }) {}
   get(name: string): string | undefined {
     const r = this.map.current.get(name);
-    if (this.recording && !this.seen.has(name)) this.seen.set(name, [name, r]);
+    if (this.rec.wants(name)) this.rec.add(name, [name, r]);
     return r;
   }
   has(name: string): boolean { return this.get(name) !== undefined; }
   private all(): ReadonlyMap<string, string> {
-    if (this.recording) this.whole = true;
+    this.rec.noteAll();
     return this.map.current;
   }
   get size(): number { return this.all().size; }
@@ -973,11 +983,7 @@ class GlobalView implements ReadonlyMap<string, string> {
   keys(): IterableIterator<string> { return this.all().keys(); }
   values(): IterableIterator<string> { return this.all().values(); }
   [Symbol.iterator](): IterableIterator<[string, string]> { return this.all()[Symbol.iterator](); }
-  /** Stop recording; the lookups made (undefined: it read the whole map). */
-  done(): GlobalLookup[] | undefined {
-    this.recording = false;
-    return this.whole ? undefined : [...this.seen.values()];
-  }
+  done(): GlobalLookup[] | undefined { return this.rec.done(); }
 }
 
 /**
@@ -1024,17 +1030,28 @@ function globalMapOf(files: readonly FileEntry[]): Map<string, string> {
   return globals;
 }
 
+/**
+ * A file's definitions (structs, or globals) by name, positions aside;
+ * memoised per list (every delta run compares the new version's with the
+ * previous one's, made by the run before).
+ */
+const defsMemo = new WeakMap<readonly { name: string }[], Map<string, string>>();
+function defsByName(l: readonly { name: string }[]): Map<string, string> {
+  let m = defsMemo.get(l);
+  if (!m) {
+    m = new Map();
+    for (const d of l) m.set(d.name, (m.get(d.name) ?? '') + JSON.stringify(d, positionFree));
+    defsMemo.set(l, m);
+  }
+  return m;
+}
+
 /** The names whose definitions (structs, globals) differ between two versions of a file, positions aside (added and removed ones included). */
 function editedByName(a: readonly { name: string }[], b: readonly { name: string }[]): Set<string> {
   const out = new Set<string>();
   if (a === b) return out;
-  const defs = (l: readonly { name: string }[]): Map<string, string> => {
-    const m = new Map<string, string>();
-    for (const d of l) m.set(d.name, (m.get(d.name) ?? '') + JSON.stringify(d, positionFree));
-    return m;
-  };
-  const x = defs(a);
-  const y = defs(b);
+  const x = defsByName(a);
+  const y = defsByName(b);
   for (const [n, v] of x) if (y.get(n) !== v) out.add(n);
   for (const n of y.keys()) if (!x.has(n)) out.add(n);
   return out;

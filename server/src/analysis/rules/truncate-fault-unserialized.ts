@@ -92,39 +92,37 @@ interface TruncMemo {
 
 /** The findings of one filesystem's truncating functions `evs` (in analysis order). */
 function judgeFilesystem(facts: WorkspaceFacts, fs: string, evs: readonly FnEvents[]): Finding[] {
+  const fp = facts.faultPaths.get(fs);
+  if (!fp) return [];
+  const candidates = fp.takes.filter((t) => t.own && SHARED.has(t.mode) && GUARD_KINDS.has(t.kind) && !IGNORED.has(t.cls));
+  const guards = new Map<string, FaultTake>();
+  for (const g of candidates) {
+    if (guards.has(g.cls)) continue;
+    if (evs.some((ev) => ev.truncs.some((t) => holdsX(t, g.cls)))) guards.set(g.cls, g);
+  }
+  if (guards.size === 0) return [];
   const out: Finding[] = [];
-  {
-    const fp = facts.faultPaths.get(fs);
-    if (!fp) return out;
-    const candidates = fp.takes.filter((t) => t.own && SHARED.has(t.mode) && GUARD_KINDS.has(t.kind) && !IGNORED.has(t.cls));
-    const guards = new Map<string, FaultTake>();
-    for (const g of candidates) {
-      if (guards.has(g.cls)) continue;
-      if (evs.some((ev) => ev.truncs.some((t) => holdsX(t, g.cls)))) guards.set(g.cls, g);
-    }
-    if (guards.size === 0) return out;
-    for (const ev of evs) {
-      if (fp.handlers.some((h) => h.name === ev.fn)) continue;
-      if (facts.called.has(ev.fn)) continue; // judged where its callers truncate through it
-      if (NO_FAULT_CONTEXTS.some((c) => c.pattern.test(ev.fn))) continue; // e.g. mount: nothing is mapped yet
-      const members = facts.opsMembers.get(ev.fn);
-      if (members && !members.some((m) => TRUNCATE_ENTRY_MEMBERS.test(m))) continue;
-      const seen = new Set<string>();
-      for (const t of ev.truncs) {
-        if (EVICTION.has(t.api)) continue;
-        for (const g of guards.values()) {
-          // guarded on some path through this call site (e.g. only for DAX inodes, as fuse
-          // does with its block_faults flag): the author gates it deliberately
-          if (ev.truncs.some((o) => o.pos.line === t.pos.line && o.pos.col === t.pos.col && holdsX(o, g.cls))) continue;
-          const key = `${t.pos.line}:${g.cls}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
-          const heldShared = t.held.find((h) => h.cls === g.cls);
-          const what = t.chain.length ? `${t.chain[0]}() truncates the page cache (${[...t.chain, t.api].join(' → ')})` : `${t.api}() removes page-cache pages`;
-          out.push(wsFinding(ev, 'truncate-fault-unserialized', t.pos,
-            `${what} ${heldShared ? `holding ${g.cls} only shared` : `without holding ${g.cls}`}, but this filesystem's fault handler ${g.handler} (.${g.member}) takes ${g.cls} shared to keep truncate and hole punch out (and its other truncate paths hold it exclusively): a fault can race this truncate and map pages (or DAX blocks) that are being removed. Hold ${g.cls} exclusively around the truncate, as the other truncate paths do.`,
-            [{ file: g.file, pos: g.pos, message: `${g.handler} takes ${g.cls} shared here` }]));
-        }
+  for (const ev of evs) {
+    if (fp.handlers.some((h) => h.name === ev.fn)) continue;
+    if (facts.called.has(ev.fn)) continue; // judged where its callers truncate through it
+    if (NO_FAULT_CONTEXTS.some((c) => c.pattern.test(ev.fn))) continue; // e.g. mount: nothing is mapped yet
+    const members = facts.opsMembers.get(ev.fn);
+    if (members && !members.some((m) => TRUNCATE_ENTRY_MEMBERS.test(m))) continue;
+    const seen = new Set<string>();
+    for (const t of ev.truncs) {
+      if (EVICTION.has(t.api)) continue;
+      for (const g of guards.values()) {
+        // guarded on some path through this call site (e.g. only for DAX inodes, as fuse
+        // does with its block_faults flag): the author gates it deliberately
+        if (ev.truncs.some((o) => o.pos.line === t.pos.line && o.pos.col === t.pos.col && holdsX(o, g.cls))) continue;
+        const key = `${t.pos.line}:${g.cls}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const heldShared = t.held.find((h) => h.cls === g.cls);
+        const what = t.chain.length ? `${t.chain[0]}() truncates the page cache (${[...t.chain, t.api].join(' → ')})` : `${t.api}() removes page-cache pages`;
+        out.push(wsFinding(ev, 'truncate-fault-unserialized', t.pos,
+          `${what} ${heldShared ? `holding ${g.cls} only shared` : `without holding ${g.cls}`}, but this filesystem's fault handler ${g.handler} (.${g.member}) takes ${g.cls} shared to keep truncate and hole punch out (and its other truncate paths hold it exclusively): a fault can race this truncate and map pages (or DAX blocks) that are being removed. Hold ${g.cls} exclusively around the truncate, as the other truncate paths do.`,
+          [{ file: g.file, pos: g.pos, message: `${g.handler} takes ${g.cls} shared here` }]));
       }
     }
   }
