@@ -4,8 +4,10 @@
 // tarball (bench/.work/, reused, never committed):
 //   1. plain tree-sitter parse of every .c/.h file, one thread (parsePlain);
 //      and, as a floor, the same parse plus one TreeCursor visit of every node
-//      on the check's worker threads (what building any IR from the trees costs
-//      at least);
+//      on the check's worker threads (what building any IR from the trees
+//      through node-tree-sitter costs at least), and the same parse plus the
+//      native tree reader's copy of every tree (what `lockorder check` does
+//      before building its IR, when native/ is built);
 //   2. `lockorder check` cold (fresh cache directory) and warm (same cache),
 //      wall time of the real CLI process, each as a ratio to (1), and the
 //      check process's peak RSS (worker threads included);
@@ -50,6 +52,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parsePlain } from '../server/src/parse/parser';
+import { nativeStatus } from '../server/src/parse/native';
 import { kernelTree, missingKernel, WORK_DIR } from '../test/kernelSource';
 import { collectFiles } from '../server/src/cli/main';
 import { TestClient } from '../test/lsp/harness';
@@ -252,15 +255,19 @@ async function indexedLatency(root: string, file: string, n: number, seed: numbe
  * runtime: parse every file and visit every node once with a TreeCursor (what
  * building an IR must do at least), spread over `threads` worker threads the
  * way `lockorder check` spreads files (texts read before the clock starts, as
- * for the plain parse). Wall time and nodes visited.
+ * for the plain parse). Wall time and nodes visited. With `reader` 'native':
+ * parse and read every tree with the native tree reader instead (what
+ * `lockorder check` does; its nodes are not counted).
  */
-async function parseAndWalk(files: string[], threads: number): Promise<{ wall: number; nodes: number }> {
+async function parseAndWalk(files: string[], threads: number, reader: 'cursor' | 'native' = 'cursor'): Promise<{ wall: number; nodes: number }> {
   const script = `
 const { parentPort, workerData } = require('worker_threads');
 const { parsePlain } = require(workerData.parser);
+const { nativeParse } = require(workerData.native);
 const texts = workerData.files.map((f) => require('fs').readFileSync(f, 'utf8'));
 parentPort.once('message', () => {
   let nodes = 0;
+  if (workerData.reader === 'native') { for (const t of texts) nativeParse(t); parentPort.postMessage(0); return; }
   for (const t of texts) {
     const c = parsePlain(t).walk();
     for (let done = false; !done;) {
@@ -280,7 +287,8 @@ parentPort.postMessage('ready');`;
     s.bytes += fs.statSync(f).size;
   }
   const parser = path.join(__dirname, '..', 'server', 'src', 'parse', 'parser.js');
-  const workers = shares.map((s) => new Worker(script, { eval: true, workerData: { files: s.files, parser } }));
+  const native = path.join(__dirname, '..', 'server', 'src', 'parse', 'native.js');
+  const workers = shares.map((s) => new Worker(script, { eval: true, workerData: { files: s.files, parser, native, reader } }));
   const next = (w: Worker): Promise<unknown> => new Promise((res, rej) => { w.once('message', res); w.once('error', rej); });
   try {
     await Promise.all(workers.map(next));
@@ -348,6 +356,13 @@ async function main(): Promise<void> {
     console.log(`floor of any IR built from these trees: parse + one TreeCursor visit of all ${(floor.nodes / 1e6).toFixed(1)}M nodes, ${threads} worker threads: ` +
       `${ms(floor.wall)} = ${(floor.wall / plain).toFixed(2)}x plain parse`);
     results.parseWalkFloor = { ...floor, threads, ratio: floor.wall / plain };
+    const st = nativeStatus();
+    if (st.active) {
+      const nat = await parseAndWalk(files, threads, 'native');
+      console.log(`floor with the native tree reader (what lockorder check uses): parse + read every tree, ${threads} worker threads: ` +
+        `${ms(nat.wall)} = ${(nat.wall / plain).toFixed(2)}x plain parse`);
+      results.parseNativeFloor = { wall: nat.wall, threads, ratio: nat.wall / plain };
+    } else console.log(`native tree reader not active (${st.reason}): lockorder check reads trees through node-tree-sitter's cursor`);
   }
 
   // 2. lockorder check, cold and warm: the default command (simulator cross-check on), and the engine alone (--no-simulate)

@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { contentHash, DiskCache, engineFingerprint } from './cache';
-import { buildFileIR } from './fileir';
+import { fileIR } from './fileir';
 import type { FileIR, FunctionIR } from './ir';
 import { WorkerSlot } from './pool';
 
@@ -144,7 +144,7 @@ export function buildOneFile(p: string, s: FileJobSettings, cache: DiskCache | u
   }
   let ir: FileIR;
   try {
-    ir = buildFileIR(p, buf.toString('utf8')).ir;
+    ir = fileIR(p, buf.toString('utf8'));
   } catch (e) {
     const err = e as Error;
     return done({ path: p, size, hash, skipped: `internal error while parsing it (${err.message}); please report this file`, cached: false, error: err.stack ?? String(err) });

@@ -1,9 +1,11 @@
 // File-level extraction: tree-sitter tree -> FileIR (functions with CFGs,
 // prototypes with context annotations, struct lock fields, global locks,
 // ops-struct initialisers and `lockorder:` directives).
-import { parseC, ParsedFile, SyntaxNode } from '../parse/parser';
+import { LineIndex, parseC, ParsedFile, SyntaxNode } from '../parse/parser';
+import { normalizeKernelC } from '../parse/normalize';
 import { stripText } from '../parse/exprs';
-import { liteTree } from '../parse/lite';
+import { CNode, LiteNode, liteTree } from '../parse/lite';
+import { nativeParse } from '../parse/native';
 import { buildFunction, FileCtx, functionName, paramsOf, posOf, typeName } from './cfg';
 import type { FileIR, FunctionIR, GlobalLock, OpsInit, OrderDirective, Prototype, StructDef } from './ir';
 
@@ -28,7 +30,7 @@ function looksLikeC(text: string): boolean {
  * occurrences of `lockorder:` (rare) rather than by trying the pattern at
  * every offset of the file, which an edit of a large file paid for.
  */
-function directivesOf(text: string, file: ParsedFile): OrderDirective[] {
+function directivesOf(text: string, file: { lines: LineIndex }): OrderDirective[] {
   const out: OrderDirective[] = [];
   const KEY = 'lockorder:';
   let done = 0; // where the previous match ended: matches do not overlap
@@ -52,7 +54,7 @@ function directivesOf(text: string, file: ParsedFile): OrderDirective[] {
 /** Where a multiline regular expression's `$` matches: before \n, \r, U+2028, U+2029. */
 const LINE_END = new Set([10, 13, 0x2028, 0x2029]);
 
-function structDef(node: SyntaxNode, ctx: FileCtx): StructDef | undefined {
+function structDef(node: CNode, ctx: FileCtx): StructDef | undefined {
   const name = node.childForFieldName('name')?.text;
   const body = node.childForFieldName('body');
   if (!name || !body) return undefined;
@@ -62,7 +64,7 @@ function structDef(node: SyntaxNode, ctx: FileCtx): StructDef | undefined {
     const t = typeName(f.childForFieldName('type'));
     for (const d of f.namedChildren) {
       if (d === f.childForFieldName('type')) continue;
-      let cur: SyntaxNode | null = d;
+      let cur: CNode | null = d;
       let pointer = false;
       while (cur && cur.type !== 'field_identifier') {
         if (cur.type === 'pointer_declarator') pointer = true;
@@ -74,7 +76,7 @@ function structDef(node: SyntaxNode, ctx: FileCtx): StructDef | undefined {
   return { name, fields, pos: posOf(ctx, node) };
 }
 
-function opsInit(decl: SyntaxNode, ctx: FileCtx): OpsInit | undefined {
+function opsInit(decl: CNode, ctx: FileCtx): OpsInit | undefined {
   const t = decl.childForFieldName('type');
   if (!t || t.type !== 'struct_specifier') return undefined;
   const structType = t.childForFieldName('name')?.text ?? '';
@@ -93,7 +95,7 @@ function opsInit(decl: SyntaxNode, ctx: FileCtx): OpsInit | undefined {
       if (/^[A-Za-z_]\w*$/.test(vt)) members[field] = vt;
     }
     if (Object.keys(members).length === 0) continue;
-    let nameNode: SyntaxNode | null = d.childForFieldName('declarator');
+    let nameNode: CNode | null = d.childForFieldName('declarator');
     while (nameNode && nameNode.type !== 'identifier') nameNode = nameNode.childForFieldName('declarator');
     return { structType, varName: nameNode?.text ?? '', members, pos: posOf(ctx, decl) };
   }
@@ -117,6 +119,22 @@ const ITEM_TYPES = new Set(['declaration', 'struct_specifier', 'type_definition'
 
 export function buildFileIR(path: string, text: string, hooks?: BuildHooks): { ir: FileIR; parsed: ParsedFile } {
   const parsed = hooks?.parsed ?? parseC(text);
+  return { ir: irOf(path, text, parsed, parsed.tree.rootNode, hooks), parsed };
+}
+
+/**
+ * The FileIR of `text`, when the tree is not wanted (batch runs, queries): read
+ * by the native tree reader when it is built (parse/native.ts), the same IR
+ * as buildFileIR() at a fraction of the cost of walking node-tree-sitter's nodes.
+ */
+export function fileIR(path: string, text: string): FileIR {
+  const normalized = normalizeKernelC(text);
+  const root = nativeParse(normalized.text);
+  if (!root) return buildFileIR(path, text).ir;
+  return irOf(path, text, { normalized, lines: new LineIndex(text) }, root);
+}
+
+function irOf(path: string, text: string, parsed: Pick<ParsedFile, 'normalized' | 'lines'>, root: CNode, hooks?: BuildHooks): FileIR {
   const ctx: FileCtx = {
     text,
     source: parsed.normalized.text,
@@ -128,18 +146,20 @@ export function buildFileIR(path: string, text: string, hooks?: BuildHooks): { i
     path, functions: [], prototypes: [], structs: [], globals: [], ops: [],
     directives: directivesOf(text, parsed), errorFunctions: 0, lines: parsed.lines.lineCount,
   };
-  if (!looksLikeC(text)) { ir.notC = true; return { ir, parsed }; }
-  const visit = (node: SyntaxNode, depth: number): void => {
+  if (!looksLikeC(text)) { ir.notC = true; return ir; }
+  // hooks see node-tree-sitter's nodes: the incremental builder passes its own tree
+  const real = (c: CNode): SyntaxNode => c as SyntaxNode;
+  const visit = (node: CNode, depth: number): void => {
     for (const c of node.namedChildren) {
       const item = hooks && ITEM_TYPES.has(c.type);
       if (item && hooks.reuseItem) {
-        const old = hooks.reuseItem(c);
+        const old = hooks.reuseItem(real(c));
         if (old) { ir.structs.push(...old.structs); ir.globals.push(...old.globals); ir.ops.push(...old.ops); ir.prototypes.push(...old.prototypes); continue; }
       }
       const mark = item ? [ir.structs.length, ir.globals.length, ir.ops.length, ir.prototypes.length] : undefined;
       switch (c.type) {
         case 'function_definition': {
-          const f = hooks?.reuseFunction?.(c) ?? buildFunction(liteTree(c, ctx.source), ctx);
+          const f = hooks?.reuseFunction?.(real(c)) ?? buildFunction(c instanceof LiteNode ? c.subtree() : liteTree(real(c), ctx.source), ctx);
           if (f) {
             ir.functions.push(f);
             if (f.errors > 0) ir.errorFunctions++;
@@ -167,10 +187,10 @@ export function buildFileIR(path: string, text: string, hooks?: BuildHooks): { i
         default:
           break;
       }
-      if (mark) hooks?.builtItem?.(c, { structs: ir.structs.slice(mark[0]), globals: ir.globals.slice(mark[1]), ops: ir.ops.slice(mark[2]), prototypes: ir.prototypes.slice(mark[3]) });
+      if (mark) hooks?.builtItem?.(real(c), { structs: ir.structs.slice(mark[0]), globals: ir.globals.slice(mark[1]), ops: ir.ops.slice(mark[2]), prototypes: ir.prototypes.slice(mark[3]) });
     }
   };
-  const declaration = (c: SyntaxNode): void => {
+  const declaration = (c: CNode): void => {
     const tn = c.childForFieldName('type');
     if (tn && tn.type === 'struct_specifier' && tn.childForFieldName('body')) {
       const s = structDef(tn, ctx);
@@ -182,10 +202,10 @@ export function buildFileIR(path: string, text: string, hooks?: BuildHooks): { i
     for (const d of c.namedChildren) {
       if (d === tn) continue;
       // prototypes: int foo(struct x *a) __acquires(a->lock);
-      let fd: SyntaxNode | null = d;
+      let fd: CNode | null = d;
       while (fd && fd.type !== 'function_declarator' && fd.type !== 'identifier') fd = fd.childForFieldName('declarator');
       if (fd && fd.type === 'function_declarator') {
-        const fake = { childForFieldName: (n: string) => (n === 'declarator' ? d : null) } as unknown as SyntaxNode;
+        const fake = { childForFieldName: (n: string) => (n === 'declarator' ? d : null) } as unknown as CNode;
         const info = functionName(fake);
         if (info) {
           const anns = ctx.annotations.filter((a) => a.offset >= c.startIndex && a.offset < c.endIndex);
@@ -201,25 +221,25 @@ export function buildFileIR(path: string, text: string, hooks?: BuildHooks): { i
       }
       // DEFINE_MUTEX(foo) parses as a declaration of `foo` with type DEFINE_MUTEX
       if (DEFINE_LOCK[t]) {
-        let id: SyntaxNode | null = d;
+        let id: CNode | null = d;
         while (id && id.type !== 'identifier') id = id.childForFieldName('declarator') ?? id.namedChildren[0] ?? null;
         if (id) ir.globals.push({ name: id.text, type: DEFINE_LOCK[t], pos: posOf(ctx, c) });
         continue;
       }
       if (LOCK_TYPES.has(t)) {
-        let id: SyntaxNode | null = d;
+        let id: CNode | null = d;
         while (id && id.type !== 'identifier') id = id.childForFieldName('declarator') ?? null;
         if (id) ir.globals.push({ name: id.text, type: t, pos: posOf(ctx, c) } as GlobalLock);
       }
     }
   };
-  const globalMacro = (c: SyntaxNode): void => {
+  const globalMacro = (c: CNode): void => {
     const call = c.namedChildren[0];
     if (call?.type !== 'call_expression') return;
     const fn = call.childForFieldName('function')?.text ?? '';
     const arg = call.childForFieldName('arguments')?.namedChildren[0];
     if (DEFINE_LOCK[fn] && arg) ir.globals.push({ name: arg.text, type: DEFINE_LOCK[fn], pos: posOf(ctx, c) });
   };
-  visit(parsed.tree.rootNode, 0);
-  return { ir, parsed };
+  visit(root, 0);
+  return ir;
 }

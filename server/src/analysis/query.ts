@@ -15,7 +15,7 @@ import type { Summary, SummaryLookup } from './summaryTypes';
 import type { LockApi } from '../model/lockApi';
 import type { FaultApi } from '../model/faultApi';
 import { baseClass, StructTable } from '../model/classes';
-import { buildFileIR } from './fileir';
+import { fileIR } from './fileir';
 import { FUNCTION_RULES } from './rules';
 import { buildGraph } from './graph';
 import { keyOf } from './callgraph';
@@ -482,7 +482,7 @@ export function applyEdits(text: string, edits: readonly SourceEdit[]): string {
 
 /** Findings of one function in an edited text, with the rest of the workspace as last analysed. */
 export function recheckFunction(ws: Workspace, file: string, text: string, fnName: string): { findings: Finding[]; rec?: FnRecords } {
-  const { ir } = buildFileIR(file, text);
+  const ir = fileIR(file, text);
   const fn = ir.functions.find((f) => f.name === fnName);
   if (!fn) return { findings: [] };
   const structs = new StructTable();
