@@ -12,22 +12,41 @@ import { buildFileIR } from '../../server/src/analysis/fileir';
 import { parseConfig } from '../../server/src/model/config';
 import { collectFiles } from '../../server/src/cli/main';
 import type { AnalysisResult } from '../../server/src/analysis/workspace';
+import type { FileIR, FunctionIR } from '../../server/src/analysis/ir';
+import { irJson, rememberTexts, takeText } from '../../server/src/analysis/irText';
 import { fixtureWorkspaces } from '../fixtureExpect';
 import { kernelTree, missingKernel } from '../kernelSource';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', 'test-fixtures');
 const SCRIPT = path.join(__dirname, '..', '..', 'server', 'src', 'analysis', 'worker.js');
 
-/** Two workspaces over the same files (IR built once, copied). */
-function twins(files: string[], configFile?: string): [Workspace, Workspace] {
+/**
+ * Two workspaces over the same files (IR built once, copied). The second's IR
+ * comes as an IR worker sends it (irText.ts): parsed from irJson()'s text,
+ * with each function's text remembered, so its jobs carry texts.
+ */
+function twins(files: string[], configFile?: string): [Workspace, Workspace, FunctionIR[]] {
   const config = configFile && fs.existsSync(configFile) ? parseConfig(fs.readFileSync(configFile, 'utf8'), configFile) : undefined;
   const irs = files.map((f) => ({ f, ir: buildFileIR(f, fs.readFileSync(f, 'utf8')).ir }));
-  const mk = (): Workspace => {
-    const w = new Workspace({ config });
-    for (const { f, ir } of irs) w.setFileIR(f, JSON.parse(JSON.stringify(ir)), 0);
-    return w;
-  };
-  return [mk(), mk()];
+  const a = new Workspace({ config });
+  const b = new Workspace({ config });
+  const fns: FunctionIR[] = [];
+  for (const { f, ir } of irs) {
+    a.setFileIR(f, JSON.parse(JSON.stringify(ir)), 0);
+    const { json, spans } = irJson(ir);
+    assert.strictEqual(json, JSON.stringify(ir), `${f}: irJson() is JSON.stringify()`);
+    const copy = JSON.parse(json) as FileIR;
+    rememberTexts(copy, json, spans);
+    fns.push(...copy.functions);
+    b.setFileIR(f, copy, 0);
+  }
+  return [a, b, fns];
+}
+
+/** The second twin's jobs carried the texts of its functions: none is left (sent, or dropped when a prototype gave the function its annotations). */
+function textsSent(fns: FunctionIR[]): void {
+  const left = fns.filter((fn) => takeText(fn) !== undefined);
+  assert.deepStrictEqual(left.map((fn) => fn.name), []);
 }
 
 function assertSame(seq: AnalysisResult, par: AnalysisResult): void {
@@ -43,11 +62,12 @@ describe('parallel analysis equals the sequential loop', function () {
 
   for (const ws of fixtureWorkspaces(FIXTURES)) {
     it(`fixture ${ws.name}`, async () => {
-      const [a, b] = twins(ws.files, path.join(FIXTURES, ws.name, '.lockorder'));
+      const [a, b, fns] = twins(ws.files, path.join(FIXTURES, ws.name, '.lockorder'));
       const seq = a.analyze();
       const par = await b.analyzeParallel({ workers: 2, script: SCRIPT, inFlight: 1 });
       assert.ok(seq.findings.length > 0 || ws.name === 'fs-precision', 'fixture has findings');
       assertSame(seq, par);
+      textsSent(fns);
     });
   }
 
@@ -85,6 +105,30 @@ describe('parallel analysis equals the sequential loop', function () {
     assertSame(seq, par);
   });
 
+  it("annotations a header's prototype gives a definition reach the worker (the IR text is not sent for it)", async () => {
+    // irText.ts: the main thread sends a function's JSON text instead of its object, unless the object changed
+    const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'lockorder-proto-'));
+    const header = path.join(dir, 'w.h');
+    const source = path.join(dir, 'w.c');
+    fs.writeFileSync(header, 'struct inode { spinlock_t i_lock; int i_state; };\nvoid drop_lock(struct inode *inode) __releases(&inode->i_lock);\n');
+    fs.writeFileSync(source, [
+      '#include "w.h"',
+      'void drop_lock(struct inode *inode)',
+      '{',
+      '\tinode->i_state = 0;',
+      '\tspin_unlock(&inode->i_lock);',
+      '}',
+      '',
+    ].join('\n'));
+    const [a, b, fns] = twins([header, source]);
+    const seq = a.analyze();
+    const par = await b.analyzeParallel({ workers: 2, script: SCRIPT, inFlight: 1 });
+    assert.deepStrictEqual(seq.findings.filter((f) => f.rule === 'unlock-unheld'), [], 'the prototype says i_lock is held on entry');
+    assertSame(seq, par);
+    textsSent(fns);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('a worker script that does not exist: the main thread does the work, same result', async () => {
     const ws = fixtureWorkspaces(FIXTURES).find((w) => w.name === 'gfs2-dio')!;
     const [a, b] = twins(ws.files);
@@ -101,10 +145,11 @@ describe('parallel analysis equals the sequential loop', function () {
   it('Linux 6.12 fs/gfs2 + fs/fuse', async () => {
     const root = kernelTree('6.12', ['fs/gfs2', 'fs/fuse'])!;
     const files = collectFiles([path.join(root, 'fs/gfs2'), path.join(root, 'fs/fuse')]);
-    const [a, b] = twins(files);
+    const [a, b, fns] = twins(files);
     const seq = a.analyze();
     const par = await b.analyzeParallel({ workers: 2, script: SCRIPT });
     assert.ok(seq.functions > 1000, `${seq.functions} functions`);
     assertSame(seq, par);
+    textsSent(fns);
   });
 });

@@ -13,6 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { contentHash, DiskCache, engineFingerprint } from './cache';
 import { fileIR } from './fileir';
+import { irJson, rememberTexts } from './irText';
 import type { FileIR, FunctionIR } from './ir';
 import { WorkerSlot } from './pool';
 
@@ -109,6 +110,8 @@ export interface FileJobResult {
   size: number;
   hash: string;
   json?: string;
+  /** where each function's JSON is in `json` (irText.ts), when the worker built it */
+  spans?: number[];
   skipped?: string;
   cached: boolean;
   error?: string;
@@ -150,9 +153,11 @@ export function buildOneFile(p: string, s: FileJobSettings, cache: DiskCache | u
     return done({ path: p, size, hash, skipped: `internal error while parsing it (${err.message}); please report this file`, cached: false, error: err.stack ?? String(err) });
   }
   let json: string | undefined;
-  if (cache?.enabled || wantJson) json = JSON.stringify(ir);
+  let spans: number[] | undefined;
+  if (wantJson) ({ json, spans } = irJson(ir));
+  else if (cache?.enabled) json = JSON.stringify(ir);
   if (cache?.enabled && json !== undefined) cache.write('ir', hash, s.fingerprint, json);
-  return done({ path: p, size, hash, json: wantJson ? json : undefined, ir: wantJson ? undefined : ir, cached: false });
+  return done({ path: p, size, hash, json: wantJson ? json : undefined, spans, ir: wantJson ? undefined : ir, cached: false });
 }
 
 // ------------------------------------------------------------ the pool
@@ -185,7 +190,7 @@ export async function buildTree(files: readonly string[], opts: BatchOptions = {
     let r = res;
     let ir = r.ir;
     if (!ir && r.json !== undefined) {
-      try { const v: unknown = JSON.parse(r.json); if (isFileIR(v)) { ir = v; ir.path = files[i]; } } catch { ir = undefined; }
+      try { const v: unknown = JSON.parse(r.json); if (isFileIR(v)) { ir = v; ir.path = files[i]; rememberTexts(ir, r.json, r.spans); } } catch { ir = undefined; }
       if (!ir && r.cached) {
         // a cached entry with a valid checksum but the wrong shape: never trusted, rebuilt here
         r = buildOneFile(files[i], settings, cache, false);

@@ -28,6 +28,7 @@ import { FnJobEnv, productOf, runDataflow } from './fnjob';
 import type { WorkspaceRun } from './workspace';
 import { isRecursive, keyOf } from './callgraph';
 import { WorkerSlot } from './pool';
+import { takeText } from './irText';
 
 export interface ParallelOptions {
   /** worker threads (>= 1) */
@@ -59,7 +60,8 @@ export interface AnalysisJob {
   id: number;
   recursive: boolean;
   members: {
-    fn: FunctionIR; file: string; key: string; handler: boolean;
+    /** the IR, or its JSON text as the IR worker wrote it (irText.ts) */
+    fn: FunctionIR | string; file: string; key: string; handler: boolean;
     /** callee name -> summary key (null: no summary reachable) */
     direct: Record<string, string | null>;
     /** ops member -> summary key */
@@ -117,7 +119,8 @@ export function runJob(jobEnv: FnJobEnv, m: AnalysisJob, have: ReadonlyMap<strin
   for (const mem of m.members) {
     const get = (k: string | null | undefined): Summary | undefined => (k ? known.get(k) : undefined);
     const lookup: SummaryLookup = { get: (name) => get(mem.direct[name]), indirect: (member) => get(mem.indirect[member]) };
-    const rec = runDataflow(mem.fn, mem.file, lookup, jobEnv, mem.handler);
+    const fn = typeof mem.fn === 'string' ? JSON.parse(mem.fn) as FunctionIR : mem.fn;
+    const rec = runDataflow(fn, mem.file, lookup, jobEnv, mem.handler);
     const p = productOf(rec, jobEnv, m.recursive);
     known.set(mem.key, p.summary);
     products.push(p);
@@ -175,6 +178,8 @@ function planOf(run: WorkspaceRun, defs: Defs, id: number): Plan {
  * thread).
  */
 function jobOf(run: WorkspaceRun, plan: Plan, products: readonly FnProduct[][], id: number, sent?: Set<string>): AnalysisJob {
+  // a job for a worker carries each function's text when the main thread has it (irText.ts)
+  const irOf = (fn: FunctionIR): FunctionIR | string => (sent ? takeText(fn) ?? fn : fn);
   const reads: Record<string, string> = {};
   const summaries: Record<string, Summary> = {};
   for (const [k, at] of plan.reads) {
@@ -188,7 +193,7 @@ function jobOf(run: WorkspaceRun, plan: Plan, products: readonly FnProduct[][], 
   }
   const scc = run.order[id];
   const members: AnalysisJob['members'] = scc.map(({ fn, file }, j) => ({
-    fn, file, key: keyOf(file, fn.name), handler: run.handlerNames.has(fn.name), ...plan.members[j],
+    fn: irOf(fn), file, key: keyOf(file, fn.name), handler: run.handlerNames.has(fn.name), ...plan.members[j],
   }));
   return { k: 'scc', id, recursive: isRecursive(scc), members, reads, summaries };
 }

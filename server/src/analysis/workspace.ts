@@ -23,6 +23,7 @@ import { contentOf, IncrementalFiles, memoByContent } from './incremental';
 import { AnalysisReuse, FnProduct, GlobalLookup, LazyRecords, ownedProduct, positionFree, quotesCallees, recordsOf, StructLookup, summaryDeps } from './reuse';
 import { callGraph, CallGraph, callStandIn, forgetKeys, isRecursive, keyOf, opsTargetsOf, resolvedCalls, sameComponents } from './callgraph';
 import { entryHeldOf, FnJobEnv, productOf, runDataflow } from './fnjob';
+import { dropText } from './irText';
 import { ParallelOptions, runParallel } from './parallel';
 
 export interface WorkspaceOptions {
@@ -380,7 +381,7 @@ export class Workspace {
         const fn = ir.functions[i];
         if (x.fn === fn) return;
         const extra = run.protoAnns.get(fn.name);
-        if (extra && fn.annotations.length === 0) fn.annotations = extra.map((a) => ({ ...a }));
+        if (extra && fn.annotations.length === 0) { fn.annotations = extra.map((a) => ({ ...a })); dropText(fn); }
         const id = run.reuseIds.get(x.fn)!;
         run.reuseIds.delete(x.fn);
         run.reuseIds.set(fn, id);
@@ -558,7 +559,7 @@ export class Workspace {
     // annotations on a prototype (header) apply to the definition
     for (const { fn } of fns) {
       const extra = protoAnns.get(fn.name);
-      if (extra && fn.annotations.length === 0) fn.annotations = extra.map((a) => ({ ...a }));
+      if (extra && fn.annotations.length === 0) { fn.annotations = extra.map((a) => ({ ...a })); dropText(fn); }
     }
     // call graph and bottom-up order (Tarjan's SCCs come out callees first)
     const byName = new Map<string, { fn: FunctionIR; file: string }[]>();
