@@ -235,14 +235,16 @@ export function varSign(s: State, name: string): number {
 
 /** Forget facts mentioning `name`: atoms over it and, for a plain variable, locks named through it. */
 export function dropAtomsOf(s: State, name: string): State {
-  let changed = false;
-  const atoms: Record<string, boolean> = {};
-  for (const [k, v] of Object.entries(s.atoms)) {
+  // usually no atom mentions the name: find out before copying (a step per assignment pays this)
+  let dropped: Set<string> | undefined;
+  for (const k in s.atoms) {
     // `sizeof(i_blocks) > sizeof(long)` does not change when i_blocks is assigned
-    if (mentions(k.includes('sizeof') ? k.replace(/sizeof\([^()]*\)/g, '') : k, name)) { changed = true; continue; }
-    atoms[k] = v;
+    if (mentions(k.includes('sizeof') ? k.replace(/sizeof\([^()]*\)/g, '') : k, name)) (dropped ??= new Set()).add(k);
   }
-  return changed ? { ...s, atoms } : s;
+  if (!dropped) return s;
+  const atoms: Record<string, boolean> = {};
+  for (const [k, v] of Object.entries(s.atoms)) if (!dropped.has(k)) atoms[k] = v;
+  return { ...s, atoms };
 }
 
 const MENTION_RES = new Map<string, RegExp>();
