@@ -88,7 +88,7 @@ export interface State {
 }
 
 export function initialState(): State {
-  return { held: [], pf: 0, pfSeen: false, nofault: [], vars: {}, atoms: {}, holders: {}, notHeld: [], entryAssumed: [], trail: undefined };
+  return { held: [], pf: 0, pfSeen: false, nofault: [], vars: {}, atoms: {}, holders: {}, notHeld: [], entryAssumed: [], softReleased: undefined, trail: undefined, keyMemo: undefined };
 }
 
 /**
@@ -190,7 +190,12 @@ export function lockStateKey(s: State): string {
 }
 
 export function withTrail(s: State, step: TrailStep): State {
-  return { ...s, trail: { step, prev: s.trail } };
+  // spelled out, not spread: the dataflow's hottest copy, and one literal gives every copy one hidden class
+  // (a spread copies whichever of the states' many hidden classes it is given, and its inline cache goes megamorphic)
+  return {
+    held: s.held, pf: s.pf, pfSeen: s.pfSeen, nofault: s.nofault, vars: s.vars, atoms: s.atoms, holders: s.holders,
+    notHeld: s.notHeld, entryAssumed: s.entryAssumed, softReleased: s.softReleased, trail: { step, prev: s.trail }, keyMemo: s.keyMemo,
+  };
 }
 
 /** Steps kept for messages: all of a path up to 40 steps, else its first 8 and its last 32. */
