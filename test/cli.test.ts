@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { main } from '../server/src/cli/main';
+import { TOOL_VERSION } from '../server/src/cli/formats';
 
 const ROOT = path.join(__dirname, '..', '..');
 const FIX = path.join(ROOT, 'test-fixtures');
@@ -27,6 +28,14 @@ async function run(args: string[], cwd?: string): Promise<{ code: number; out: s
 function tmpdir(): string { return fs.mkdtempSync(path.join(os.tmpdir(), 'lockorder-cli-')); }
 
 describe('cli: lockorder check', () => {
+  it('--version says the version and whether the native tree reader is in use (and why not)', async () => {
+    const r = await run(['--version']);
+    assert.strictEqual(r.code, 0);
+    assert.strictEqual(r.out, `lockorder ${TOOL_VERSION}\nnative tree reader: on\n`);
+    const off = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'lockorder.js'), '--version'], { env: { ...process.env, LOCKORDER_NATIVE: '0' }, encoding: 'utf8' });
+    assert.strictEqual(off.stdout, `lockorder ${TOOL_VERSION}\nnative tree reader: off (disabled by LOCKORDER_NATIVE=0)\n`);
+  });
+
   it('JSON matches the contract exactly (keys, 1-based positions, file as given)', async () => {
     const file = path.join(FIX, 'balance', 'dax-eio-leak.c');
     const r = await run(['check', '--format', 'json', '--no-simulate', file]);

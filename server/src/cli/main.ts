@@ -11,6 +11,7 @@ import { DiskCache, engineFingerprint, isRunRecord, runKey, RunRecord } from '..
 import type { AnalysisResult } from '../analysis/workspace';
 import { DEFAULT_MAX_FILE_BYTES } from '../analysis/workspace';
 import type { Finding } from '../analysis/diagnostic';
+import { nativeStatus } from '../parse/native';
 
 const USAGE = `usage: lockorder check [--format text|json|sarif] [--config FILE] [--no-simulate]
                        [--max-file-size BYTES] [--jobs N] [--no-cache] PATH...
@@ -172,7 +173,11 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
         (require('../lsp/main') as typeof import('../lsp/main')).runLanguageServer();
         return await new Promise<number>(() => undefined);
       }
-      case '--version': case '-V': io.out(`lockorder ${TOOL_VERSION}\n`); return 0;
+      case '--version': case '-V': {
+        const st = nativeStatus();
+        io.out(`lockorder ${TOOL_VERSION}\nnative tree reader: ${st.active ? 'on' : `off (${st.reason})`}\n`);
+        return 0;
+      }
       case '--help': case '-h': case 'help': io.out(`${USAGE}\n`); return 0;
       case undefined: throw new UsageError('no command given');
       default: throw new UsageError(`unknown command "${cmd}"`);
