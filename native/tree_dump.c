@@ -48,47 +48,48 @@ static napi_value typed(napi_env env, napi_typedarray_type type, size_t elem, si
   return arr;
 }
 
-// symbols(language) -> { names: string[], named: boolean[] }, indexed by symbol id (0xffff, ERROR, not included)
-static napi_value symbols(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+// The call's first `n` arguments (missing ones undefined) and its first, tree-sitter-c's language;
+// NULL with a JavaScript exception pending when that is not the language.
+static const TSLanguage *language_arg(napi_env env, napi_callback_info info, size_t n, napi_value *argv) {
+  size_t argc = n;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+    napi_throw_error(env, NULL, "lockorder native tree reader: cannot read the arguments");
+    return NULL;
+  }
   const TSLanguage *lang = argc >= 1 ? language_of(env, argv[0]) : NULL;
-  if (!lang) { napi_throw_type_error(env, NULL, "expected tree-sitter-c's language"); return NULL; }
-  uint32_t n = ts_language_symbol_count(lang);
-  napi_value names, named, out;
+  if (!lang) napi_throw_type_error(env, NULL, "expected tree-sitter-c's language");
+  return lang;
+}
+
+// A JavaScript string from a C string (NULL: ""), or NULL with an exception pending.
+static napi_value str(napi_env env, const char *s) {
+  napi_value v;
+  return napi_create_string_utf8(env, s ? s : "", NAPI_AUTO_LENGTH, &v) == napi_ok ? v : NULL;
+}
+
+// grammar(language) -> { names: string[], named: boolean[], fields: string[] }: symbol names and
+// whether each is a named node type, by symbol id (0xffff, ERROR, not included); field names by
+// field id (0: none)
+static napi_value grammar(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  const TSLanguage *lang = language_arg(env, info, 1, argv);
+  if (!lang) return NULL;
+  uint32_t n = ts_language_symbol_count(lang), nf = ts_language_field_count(lang);
+  napi_value names, named, fields, out;
   CHECK(napi_create_array_with_length(env, n, &names));
   CHECK(napi_create_array_with_length(env, n, &named));
+  CHECK(napi_create_array_with_length(env, nf + 1, &fields));
   for (uint32_t i = 0; i < n; i++) {
-    const char *name = ts_language_symbol_name(lang, (TSSymbol)i);
-    napi_value s, b;
-    CHECK(napi_create_string_utf8(env, name ? name : "", NAPI_AUTO_LENGTH, &s));
+    napi_value b;
     CHECK(napi_get_boolean(env, ts_language_symbol_type(lang, (TSSymbol)i) == TSSymbolTypeRegular, &b));
-    CHECK(napi_set_element(env, names, i, s));
+    CHECK(napi_set_element(env, names, i, str(env, ts_language_symbol_name(lang, (TSSymbol)i))));
     CHECK(napi_set_element(env, named, i, b));
   }
+  for (uint32_t i = 1; i <= nf; i++) CHECK(napi_set_element(env, fields, i, str(env, ts_language_field_name_for_id(lang, (TSFieldId)i))));
   CHECK(napi_create_object(env, &out));
   CHECK(napi_set_named_property(env, out, "names", names));
   CHECK(napi_set_named_property(env, out, "named", named));
-  return out;
-}
-
-// fields(language) -> string[] indexed by field id (0: none)
-static napi_value fields(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  const TSLanguage *lang = argc >= 1 ? language_of(env, argv[0]) : NULL;
-  if (!lang) { napi_throw_type_error(env, NULL, "expected tree-sitter-c's language"); return NULL; }
-  uint32_t n = ts_language_field_count(lang);
-  napi_value out;
-  CHECK(napi_create_array_with_length(env, n + 1, &out));
-  for (uint32_t i = 1; i <= n; i++) {
-    const char *name = ts_language_field_name_for_id(lang, (TSFieldId)i);
-    napi_value s;
-    CHECK(napi_create_string_utf8(env, name ? name : "", NAPI_AUTO_LENGTH, &s));
-    CHECK(napi_set_element(env, out, i, s));
-  }
+  CHECK(napi_set_named_property(env, out, "fields", fields));
   return out;
 }
 
@@ -97,12 +98,9 @@ static napi_value fields(napi_env env, napi_callback_info info) {
 // read, as liteTree() does. Offsets are UTF-16 code units, as node-tree-sitter reports them.
 // flags: 1 missing node, 2 the subtree contains an ERROR or MISSING node.
 static napi_value parse(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  const TSLanguage *lang = argc >= 1 ? language_of(env, argv[0]) : NULL;
-  if (!lang) { napi_throw_type_error(env, NULL, "expected tree-sitter-c's language"); return NULL; }
-  if (argc < 3) { napi_throw_type_error(env, NULL, "parse(language, text, leaf)"); return NULL; }
+  const TSLanguage *lang = language_arg(env, info, 3, argv);
+  if (!lang) return NULL;
   size_t len = 0;
   CHECK(napi_get_value_string_utf16(env, argv[1], NULL, 0, &len));
   uint8_t *leaf = NULL;
@@ -206,8 +204,7 @@ static napi_value parse(napi_env env, napi_callback_info info) {
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
     {"parse", NULL, parse, NULL, NULL, NULL, napi_default, NULL},
-    {"symbols", NULL, symbols, NULL, NULL, NULL, napi_default, NULL},
-    {"fields", NULL, fields, NULL, NULL, NULL, napi_default, NULL},
+    {"grammar", NULL, grammar, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
   return exports;

@@ -16,8 +16,7 @@ const CLanguage = require('tree-sitter-c') as { language: unknown };
 
 interface Addon {
   parse(language: unknown, text: string, leaf: Uint8Array): (LiteArrays & { count: number }) | null;
-  symbols(language: unknown): { names: string[]; named: boolean[] };
-  fields(language: unknown): (string | undefined)[];
+  grammar(language: unknown): { names: string[]; named: boolean[]; fields: (string | undefined)[] };
 }
 
 const ADDON = path.join('native', 'build', 'Release', 'lockorder_tree.node');
@@ -42,7 +41,8 @@ function load(): typeof loaded {
   try {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const addon = require(p) as Addon;
-    const leaf = learnGrammar(addon.symbols(CLanguage.language), addon.fields(CLanguage.language));
+    const g = addon.grammar(CLanguage.language);
+    const leaf = learnGrammar(g, g.fields);
     loaded = { addon, leaf };
   } catch (err) {
     loadError = `${p}: ${(err as Error).message}`;
