@@ -3,7 +3,9 @@
 // budget. Inputs: random byte soup, random token soup drawn from the
 // fixtures, fixtures with random lines deleted or duplicated, and the
 // pathological shapes: a 10 MB file, 10,000 nested blocks (and other
-// 10,000-deep nestings), a function with 10,000 gotos.
+// 10,000-deep nestings), a function with 10,000 gotos. The native tree reader
+// (C: a bug there would kill the process, not throw) reads every input too,
+// and must give the IR node-tree-sitter's trees give.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -11,6 +13,8 @@ import fc from 'fast-check';
 import { Workspace, AnalysisResult } from '../../server/src/analysis/workspace';
 import { DEFAULT_BUDGET } from '../../server/src/analysis/dataflow';
 import { IncrementalFiles } from '../../server/src/analysis/incremental';
+import { buildFileIR, fileIR } from '../../server/src/analysis/fileir';
+import { nativeStatus } from '../../server/src/parse/native';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', 'test-fixtures');
 const BUDGET = { steps: 20_000, statesPerNode: 64 };
@@ -30,6 +34,12 @@ function fixtureTexts(): string[] {
 const TEXTS = fixtureTexts();
 const TOKENS = [...new Set(TEXTS.join('\n').match(/[A-Za-z_]\w*|\d+|"[^"\n]*"|\/\*|\*\/|\/\/|->|\+\+|--|&&|\|\||[<>=!]=|[{}()[\];,.*&|^~!?:<>=+\-/%#\\]|\n/g) ?? [])];
 
+/** The native tree reader's IR of `text` is node-tree-sitter's (parse/native.ts). */
+function sameIR(text: string): void {
+  assert.ok(nativeStatus().active, `native tree reader not active: ${nativeStatus().reason}`);
+  assert.deepStrictEqual(fileIR('/fuzz/input.c', text), buildFileIR('/fuzz/input.c', text).ir);
+}
+
 /** Analyse one text as a file (with the budget above); returns the result; every function within budget. */
 function analyse(text: string, opts: { maxFileBytes?: number; budget?: typeof BUDGET } = {}): AnalysisResult {
   const budget = opts.budget ?? BUDGET;
@@ -48,12 +58,14 @@ describe('robustness: fuzzing the engine', function () {
       const text = Buffer.from(bytes).toString(utf8 ? 'utf8' : 'latin1');
       // without NUL bytes the input is not dismissed as binary: it reaches the parser and the CFG builder
       analyse(noNul ? text.replace(/\0/g, '') : text);
+      sameIR(noNul ? text.replace(/\0/g, '') : text);
     }), { numRuns: 150, seed: 1 });
   });
 
   it('random token soup from the fixtures', () => {
     fc.assert(fc.property(fc.array(fc.constantFrom(...TOKENS), { maxLength: 3000, size: 'max' }), (toks) => {
       analyse(toks.join(' '));
+      sameIR(toks.join(' '));
     }), { numRuns: 150, seed: 2 });
   });
 
@@ -65,6 +77,7 @@ describe('robustness: fuzzing the engine', function () {
         if (dup) lines.splice(i, 0, lines[i] ?? ''); else lines.splice(i, 1);
       }
       analyse(lines.join('\n'));
+      sameIR(lines.join('\n'));
     }), { numRuns: 150, seed: 3 });
   });
 
@@ -102,6 +115,7 @@ describe('robustness: fuzzing the engine', function () {
     assert.match(skipped.findings[0].message, /over the 4\.0 MB limit/);
     const r = analyse(big, { maxFileBytes: 32 * 1024 * 1024 });
     assert.ok(r.functions > 10_000, `${r.functions} functions`);
+    assert.strictEqual(fileIR('/fuzz/big.c', big).functions.length, r.functions, 'the native tree reader reads it whole');
   });
 
   describe('pathological nesting (10,000 levels)', () => {
@@ -119,6 +133,7 @@ describe('robustness: fuzzing the engine', function () {
       it(name, () => {
         const r = analyse(text, { budget: DEFAULT_BUDGET });
         assert.ok(r.functions <= 1);
+        sameIR(text);
         // and as an incremental edit of itself
         const inc = new IncrementalFiles();
         inc.build('/fuzz/deep.c', text);
@@ -134,5 +149,6 @@ describe('robustness: fuzzing the engine', function () {
     ladder += 'out:\n\tmutex_unlock(&m);\n\treturn 0;\n}\n';
     const r = analyse(ladder, { budget: DEFAULT_BUDGET });
     assert.strictEqual(r.functions, 1);
+    sameIR(ladder);
   });
 });
