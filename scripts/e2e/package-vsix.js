@@ -29,7 +29,9 @@ try {
     if (!fs.existsSync(src)) return;
     fs.cpSync(src, path.join(stage, rel), { recursive: true, dereference: true });
   };
-  for (const rel of ['README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'images/icon.png', 'syntaxes', 'dist/server.js', 'dist/client.js', 'dist/worker.js', 'dist/crossCheckWorker.js']) copy(rel);
+  for (const rel of ['README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'images/icon.png', 'syntaxes', 'dist/server.js', 'dist/client.js', 'dist/worker.js', 'dist/crossCheckWorker.js',
+    // the native tree reader built by npm install, if it was (without it the server reads trees through node-tree-sitter)
+    'native/build/Release/lockorder_tree.node']) copy(rel);
   // production dependencies and what they need at run time, found by walking package.json files
   const seen = new Set();
   const walk = (name) => {
