@@ -13,7 +13,11 @@ import { parseConfig } from '../../server/src/model/config';
 import { collectFiles } from '../../server/src/cli/main';
 import type { AnalysisResult } from '../../server/src/analysis/workspace';
 import type { FileIR, FunctionIR } from '../../server/src/analysis/ir';
+import * as irText from '../../server/src/analysis/irText';
 import { irJson, rememberTexts, takeText } from '../../server/src/analysis/irText';
+import { buildTree } from '../../server/src/analysis/batch';
+import { calleesOf } from '../../server/src/analysis/callgraph';
+import { summaryDeps } from '../../server/src/analysis/reuse';
 import { fixtureWorkspaces } from '../fixtureExpect';
 import { kernelTree, missingKernel } from '../kernelSource';
 
@@ -127,6 +131,38 @@ describe('parallel analysis equals the sequential loop', function () {
     assertSame(seq, par);
     textsSent(fns);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('IR built in workers: the main thread keeps skeletons, never parses a body, and gets the same IR, calls and result', async () => {
+    // irText.ts: bodies stay JSON text on the main thread (callNodes for the call graph), parsed only when read
+    const ws = fixtureWorkspaces(FIXTURES).find((w) => w.name === 'gfs2-dio')!;
+    const files = collectFiles([FIXTURES]);
+    const built = await buildTree(files, { workers: 2, inProcessBelowBytes: 0, workerScript: SCRIPT });
+    assert.strictEqual(built.workers, 2);
+    const before = irText.bodiesParsed;
+    const seq = new Workspace({});
+    const par = new Workspace({});
+    let fns = 0;
+    for (const f of built.files) {
+      const fresh = buildFileIR(f.path, fs.readFileSync(f.path, 'utf8')).ir;
+      for (const [i, fn] of f.ir.functions.entries()) {
+        // the call graph and the summary lookups read the skeleton: the same calls as the whole body
+        assert.deepStrictEqual(calleesOf(fn), calleesOf(fresh.functions[i]), fn.name);
+        assert.deepStrictEqual(summaryDeps(fn), summaryDeps(fresh.functions[i]), fn.name);
+        fns++;
+      }
+      seq.setFileIR(f.path, fresh, 0);
+      par.setFileIR(f.path, f.ir, 0);
+    }
+    assert.ok(fns > 100, `${fns} functions`);
+    const a = seq.analyze();
+    const b = await par.analyzeParallel({ workers: 2, script: SCRIPT });
+    assertSame(a, b);
+    assert.strictEqual(irText.bodiesParsed - before, 0, 'bodies parsed on the main thread');
+    // and a body read is the body (the skeleton's callNodes stay out of JSON and comparisons)
+    const one = built.files.find((f) => f.path === ws.files[0])!;
+    assert.deepStrictEqual(JSON.parse(JSON.stringify(one.ir)), JSON.parse(JSON.stringify(buildFileIR(one.path, fs.readFileSync(one.path, 'utf8')).ir)));
+    assert.ok(irText.bodiesParsed - before > 0);
   });
 
   it('a worker script that does not exist: the main thread does the work, same result', async () => {

@@ -13,7 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { contentHash, DiskCache, engineFingerprint } from './cache';
 import { fileIR } from './fileir';
-import { irJson, rememberTexts } from './irText';
+import { installSkeleton, irJson, rememberTexts, skeletonJson } from './irText';
 import type { FileIR, FunctionIR } from './ir';
 import { WorkerSlot } from './pool';
 
@@ -112,6 +112,8 @@ export interface FileJobResult {
   json?: string;
   /** where each function's JSON is in `json` (irText.ts), when the worker built it */
   spans?: number[];
+  /** the IR without its bodies, for the main thread (irText.ts skeletonJson), when the worker built it */
+  skel?: string;
   skipped?: string;
   cached: boolean;
   error?: string;
@@ -154,10 +156,11 @@ export function buildOneFile(p: string, s: FileJobSettings, cache: DiskCache | u
   }
   let json: string | undefined;
   let spans: number[] | undefined;
-  if (wantJson) ({ json, spans } = irJson(ir));
+  let skel: string | undefined;
+  if (wantJson) { ({ json, spans } = irJson(ir)); skel = skeletonJson(ir); }
   else if (cache?.enabled) json = JSON.stringify(ir);
   if (cache?.enabled && json !== undefined) cache.write('ir', hash, s.fingerprint, json);
-  return done({ path: p, size, hash, json: wantJson ? json : undefined, spans, ir: wantJson ? undefined : ir, cached: false });
+  return done({ path: p, size, hash, json: wantJson ? json : undefined, spans, skel, ir: wantJson ? undefined : ir, cached: false });
 }
 
 // ------------------------------------------------------------ the pool
@@ -189,6 +192,10 @@ export async function buildTree(files: readonly string[], opts: BatchOptions = {
   const finish = (i: number, res: FileJobResult & { ir?: FileIR }): void => {
     let r = res;
     let ir = r.ir;
+    if (!ir && r.json !== undefined && r.skel !== undefined) {
+      // the bodies stay text until read (irText.ts)
+      try { const v: unknown = JSON.parse(r.skel); if (isFileIR(v) && installSkeleton(v, r.json, r.spans)) { ir = v; ir.path = files[i]; } } catch { ir = undefined; }
+    }
     if (!ir && r.json !== undefined) {
       try { const v: unknown = JSON.parse(r.json); if (isFileIR(v)) { ir = v; ir.path = files[i]; rememberTexts(ir, r.json, r.spans); } } catch { ir = undefined; }
       if (!ir && r.cached) {

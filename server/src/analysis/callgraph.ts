@@ -5,7 +5,7 @@
 // computed on the functions' call stand-ins and reused, or updated at the
 // functions whose calls changed, by the next run.
 import type { FileIR, FunctionIR, IRNode } from './ir';
-import { forEachOp } from './ir';
+import { callSites, forEachCall } from './ir';
 import { memoByContent } from './incremental';
 
 /** Every callee name an op (or a condition) mentions. */
@@ -15,7 +15,7 @@ export function calleesOf(fn: FunctionIR): string[] {
   if (known) return known;
   const out = new Set<string>();
   // (a guard statement is no call; a guard tried in a condition, scoped_cond_guard's, is named as one)
-  forEachOp(fn, (op, _, tested) => { if (op.k === 'call' && !op.call.indirect && (tested || op.call.guard === undefined)) out.add(op.call.name); });
+  forEachCall(fn, (op, tested) => { if (!op.call.indirect && (tested || op.call.guard === undefined)) out.add(op.call.name); });
   const res = [...out];
   calleesMemo.set(fn, res);
   return res;
@@ -47,7 +47,7 @@ export function opsTargetsOf(irs: readonly FileIR[], byName: Map<string, { fn: F
 /** Indirect callees of a function (calls through ops members), in first-call order. */
 function indirectCallees(fn: FunctionIR): string[] {
   const out = new Set<string>();
-  for (const n of fn.nodes) if (n.op?.k === 'call' && n.op.call.indirect) out.add(n.op.call.name);
+  for (const n of callSites(fn)) if (n.op?.k === 'call' && n.op.call.indirect) out.add(n.op.call.name);
   return [...out];
 }
 

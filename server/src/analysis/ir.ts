@@ -201,7 +201,22 @@ export function isVarOf(fn: FunctionIR, v: string): boolean {
  * it evaluates first (`seq`) and each call it tests, as a call op (`tested`). `node`: the CFG node
  * holding it.
  */
-export function forEachOp(fn: FunctionIR, visit: (op: Op, node: number, tested: boolean) => void): void {
+/**
+ * The nodes of `fn` that hold a call (in an op or in a branch condition), or
+ * all of its nodes: what the call graph and the summary lookups read. A batch
+ * run's main thread keeps only these (irText.ts: `callNodes`, not enumerable)
+ * and parses the whole body from its text when something reads `nodes`.
+ */
+export function callSites(fn: FunctionIR): readonly IRNode[] {
+  return (fn as { callNodes?: IRNode[] }).callNodes ?? fn.nodes;
+}
+
+/** Every call op of `fn` (callSites()), with whether it is tested in a condition. */
+export function forEachCall(fn: FunctionIR, visit: (op: Op & { k: 'call' }, tested: boolean) => void): void {
+  forEachOp(fn, (op, _, tested) => { if (op.k === 'call') visit(op, tested); }, callSites(fn));
+}
+
+export function forEachOp(fn: FunctionIR, visit: (op: Op, node: number, tested: boolean) => void, nodes: readonly IRNode[] = fn.nodes): void {
   const inCond = (c: Cond, node: number): void => {
     switch (c.k) {
       case 'not': inCond(c.e, node); break;
@@ -215,5 +230,5 @@ export function forEachOp(fn: FunctionIR, visit: (op: Op, node: number, tested: 
     visit(op, node, false);
     if (op.k === 'branch') inCond(op.cond, node);
   };
-  fn.nodes.forEach((n, i) => { if (n.op) inOp(n.op, i); });
+  nodes.forEach((n, i) => { if (n.op) inOp(n.op, i); });
 }

@@ -8,7 +8,7 @@ import type { State } from './state';
 import type { Finding } from './diagnostic';
 import type { FnEvents } from './events';
 import type { FileIR, FunctionIR } from './ir';
-import { forEachOp } from './ir';
+import { forEachCall } from './ir';
 import type { Summary, SummaryLookup } from './summaryTypes';
 import type { StructTable } from '../model/classes';
 import { contentOf, memoByContent } from './incremental';
@@ -141,7 +141,7 @@ function depsOf(fn: FunctionIR): { name: string; indirect: boolean }[] {
     seen.add(k);
     out.push({ name, indirect });
   };
-  forEachOp(fn, (op) => { if (op.k === 'call') call(op.call.name, !!op.call.indirect); });
+  forEachCall(fn, (op) => call(op.call.name, !!op.call.indirect));
   return out;
 }
 

@@ -9,6 +9,7 @@ import type { FsTypes } from '../model/fsTypes';
 import { analyzeFunction, Budget, DEFAULT_BUDGET, FnRecords } from './dataflow';
 import type { Finding } from './diagnostic';
 import type { FileIR, FunctionIR, StructDef } from './ir';
+import { callSites } from './ir';
 import { RuleChanges, WorkspaceRuleRun } from './ruleRun';
 import { CompQueue, DeltaIndex } from './delta';
 import type { FnEvents } from './events';
@@ -901,7 +902,7 @@ const classKeyMemo = new WeakMap<Knowledge, WeakMap<object, Omit<ClassKey, 'file
 
 function classKeyCalls(fn: FunctionIR, know: Knowledge): Omit<ClassKey, 'file'>[] {
   const out: Omit<ClassKey, 'file'>[] = [];
-  for (const n of fn.nodes) {
+  for (const n of callSites(fn)) {
     if (n.op?.k !== 'call' || n.op.call.indirect || know.lockApi(n.op.call.name)?.op !== 'set_class') continue;
     const target = lockObject(n.op.call.args[0] ?? '');
     const key = lockObject(n.op.call.args[1] ?? '');
