@@ -14,7 +14,7 @@ import { collectFiles } from '../../server/src/cli/main';
 import type { AnalysisResult } from '../../server/src/analysis/workspace';
 import type { FileIR, FunctionIR } from '../../server/src/analysis/ir';
 import * as irText from '../../server/src/analysis/irText';
-import { irJson, rememberTexts, takeText } from '../../server/src/analysis/irText';
+import { installSkeleton, irJson, skeletonJson, takeText } from '../../server/src/analysis/irText';
 import { buildTree } from '../../server/src/analysis/batch';
 import { calleesOf } from '../../server/src/analysis/callgraph';
 import { summaryDeps } from '../../server/src/analysis/reuse';
@@ -26,8 +26,8 @@ const SCRIPT = path.join(__dirname, '..', '..', 'server', 'src', 'analysis', 'wo
 
 /**
  * Two workspaces over the same files (IR built once, copied). The second's IR
- * comes as an IR worker sends it (irText.ts): parsed from irJson()'s text,
- * with each function's text remembered, so its jobs carry texts.
+ * comes as an IR worker sends it (irText.ts): a skeleton, each function's
+ * body kept as irJson()'s text, so its jobs carry texts.
  */
 function twins(files: string[], configFile?: string): [Workspace, Workspace, FunctionIR[]] {
   const config = configFile && fs.existsSync(configFile) ? parseConfig(fs.readFileSync(configFile, 'utf8'), configFile) : undefined;
@@ -39,8 +39,8 @@ function twins(files: string[], configFile?: string): [Workspace, Workspace, Fun
     a.setFileIR(f, JSON.parse(JSON.stringify(ir)), 0);
     const { json, spans } = irJson(ir);
     assert.strictEqual(json, JSON.stringify(ir), `${f}: irJson() is JSON.stringify()`);
-    const copy = JSON.parse(json) as FileIR;
-    rememberTexts(copy, json, spans);
+    const copy = JSON.parse(skeletonJson(ir)) as FileIR;
+    assert.ok(installSkeleton(copy, json, spans));
     fns.push(...copy.functions);
     b.setFileIR(f, copy, 0);
   }

@@ -13,7 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { contentHash, DiskCache, engineFingerprint } from './cache';
 import { fileIR } from './fileir';
-import { installSkeleton, irJson, rememberTexts, skeletonJson } from './irText';
+import { installSkeleton, irJson, skeletonJson } from './irText';
 import type { FileIR, FunctionIR } from './ir';
 import { WorkerSlot } from './pool';
 
@@ -197,7 +197,7 @@ export async function buildTree(files: readonly string[], opts: BatchOptions = {
       try { const v: unknown = JSON.parse(r.skel); if (isFileIR(v) && installSkeleton(v, r.json, r.spans)) { ir = v; ir.path = files[i]; } } catch { ir = undefined; }
     }
     if (!ir && r.json !== undefined) {
-      try { const v: unknown = JSON.parse(r.json); if (isFileIR(v)) { ir = v; ir.path = files[i]; rememberTexts(ir, r.json, r.spans); } } catch { ir = undefined; }
+      try { const v: unknown = JSON.parse(r.json); if (isFileIR(v)) { ir = v; ir.path = files[i]; } } catch { ir = undefined; }
       if (!ir && r.cached) {
         // a cached entry with a valid checksum but the wrong shape: never trusted, rebuilt here
         r = buildOneFile(files[i], settings, cache, false);

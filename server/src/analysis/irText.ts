@@ -78,12 +78,6 @@ export function irJson(ir: FileIR): { json: string; spans: number[] } {
   return { json: parts.join(''), spans };
 }
 
-/** Remember the texts of `ir`'s functions, parsed from `json` (spans from irJson); ignored unless they fit. */
-export function rememberTexts(ir: FileIR, json: string, spans: readonly number[] | undefined): void {
-  if (!spans || spans.length !== 2 * ir.functions.length) return;
-  ir.functions.forEach((fn, i) => texts.set(fn, json.slice(spans[2 * i], spans[2 * i + 1])));
-}
-
 /** The text `fn` was parsed from, given up: the caller sends it instead of the object. */
 export function takeText(fn: FunctionIR): string | undefined {
   const t = texts.get(fn);
