@@ -14,7 +14,7 @@ import { collectFiles } from '../../server/src/cli/main';
 import type { AnalysisResult } from '../../server/src/analysis/workspace';
 import type { FileIR, FunctionIR } from '../../server/src/analysis/ir';
 import * as irText from '../../server/src/analysis/irText';
-import { installSkeleton, irJson, skeletonJson, takeText } from '../../server/src/analysis/irText';
+import { installSkeleton, takeText, workerTexts } from '../../server/src/analysis/irText';
 import { buildTree } from '../../server/src/analysis/batch';
 import { calleesOf } from '../../server/src/analysis/callgraph';
 import { summaryDeps } from '../../server/src/analysis/reuse';
@@ -27,7 +27,7 @@ const SCRIPT = path.join(__dirname, '..', '..', 'server', 'src', 'analysis', 'wo
 /**
  * Two workspaces over the same files (IR built once, copied). The second's IR
  * comes as an IR worker sends it (irText.ts): a skeleton, each function's
- * body kept as irJson()'s text, so its jobs carry texts.
+ * body kept as workerTexts()' JSON, so its jobs carry texts.
  */
 function twins(files: string[], configFile?: string): [Workspace, Workspace, FunctionIR[]] {
   const config = configFile && fs.existsSync(configFile) ? parseConfig(fs.readFileSync(configFile, 'utf8'), configFile) : undefined;
@@ -37,9 +37,9 @@ function twins(files: string[], configFile?: string): [Workspace, Workspace, Fun
   const fns: FunctionIR[] = [];
   for (const { f, ir } of irs) {
     a.setFileIR(f, JSON.parse(JSON.stringify(ir)), 0);
-    const { json, spans } = irJson(ir);
-    assert.strictEqual(json, JSON.stringify(ir), `${f}: irJson() is JSON.stringify()`);
-    const copy = JSON.parse(skeletonJson(ir)) as FileIR;
+    const { json, spans, skel } = workerTexts(ir);
+    assert.strictEqual(json, JSON.stringify(ir), `${f}: workerTexts().json is JSON.stringify()`);
+    const copy = JSON.parse(skel) as FileIR;
     assert.ok(installSkeleton(copy, json, spans));
     fns.push(...copy.functions);
     b.setFileIR(f, copy, 0);

@@ -13,7 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { contentHash, DiskCache, engineFingerprint } from './cache';
 import { fileIR } from './fileir';
-import { installSkeleton, irJson, skeletonJson } from './irText';
+import { installSkeleton, workerTexts } from './irText';
 import type { FileIR, FunctionIR } from './ir';
 import { WorkerSlot } from './pool';
 
@@ -112,7 +112,7 @@ export interface FileJobResult {
   json?: string;
   /** where each function's JSON is in `json` (irText.ts), when the worker built it */
   spans?: number[];
-  /** the IR without its bodies, for the main thread (irText.ts skeletonJson), when the worker built it */
+  /** the IR without its bodies, for the main thread (irText.ts workerTexts), when the worker built it */
   skel?: string;
   skipped?: string;
   cached: boolean;
@@ -157,7 +157,7 @@ export function buildOneFile(p: string, s: FileJobSettings, cache: DiskCache | u
   let json: string | undefined;
   let spans: number[] | undefined;
   let skel: string | undefined;
-  if (wantJson) { ({ json, spans } = irJson(ir)); skel = skeletonJson(ir); }
+  if (wantJson) ({ json, spans, skel } = workerTexts(ir));
   else if (cache?.enabled) json = JSON.stringify(ir);
   if (cache?.enabled && json !== undefined) cache.write('ir', hash, s.fingerprint, json);
   return done({ path: p, size, hash, json: wantJson ? json : undefined, spans, skel, ir: wantJson ? undefined : ir, cached: false });

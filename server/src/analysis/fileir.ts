@@ -5,7 +5,7 @@ import { LineIndex, parseC, ParsedFile, SyntaxNode } from '../parse/parser';
 import { normalizeKernelC } from '../parse/normalize';
 import { stripText } from '../parse/exprs';
 import { CNode, LiteNode, liteTree } from '../parse/lite';
-import { nativeParse } from '../parse/native';
+import { nativeParse, nativeStatus } from '../parse/native';
 import { buildFunction, FileCtx, functionName, paramsOf, posOf, typeName } from './cfg';
 import type { FileIR, FunctionIR, GlobalLock, OpsInit, OrderDirective, Prototype, StructDef } from './ir';
 
@@ -128,6 +128,7 @@ export function buildFileIR(path: string, text: string, hooks?: BuildHooks): { i
  * as buildFileIR() at a fraction of the cost of walking node-tree-sitter's nodes.
  */
 export function fileIR(path: string, text: string): FileIR {
+  if (!nativeStatus().active) return buildFileIR(path, text).ir;
   const normalized = normalizeKernelC(text);
   const root = nativeParse(normalized.text);
   if (!root) return buildFileIR(path, text).ir;

@@ -127,6 +127,11 @@ export interface FunctionIR {
   hash: string;
   /** the body returns VM_FAULT_LOCKED somewhere: a fault handler handing the locked folio to the caller */
   returnsLocked?: boolean;
+  /**
+   * Only on a batch run's main thread (irText.ts, not enumerable): the nodes
+   * that hold calls, while `nodes` is still text (read them with callSites())
+   */
+  callNodes?: IRNode[];
 }
 
 /** A struct initialiser with function-pointer members: `static const struct vm_operations_struct x = { .fault = f }`. */
@@ -197,18 +202,13 @@ export function isVarOf(fn: FunctionIR, v: string): boolean {
 }
 
 /**
- * Every op written in `fn`, in node order: each node's op, then, inside a branch condition, the ops
- * it evaluates first (`seq`) and each call it tests, as a call op (`tested`). `node`: the CFG node
- * holding it.
- */
-/**
  * The nodes of `fn` that hold a call (in an op or in a branch condition), or
  * all of its nodes: what the call graph and the summary lookups read. A batch
- * run's main thread keeps only these (irText.ts: `callNodes`, not enumerable)
- * and parses the whole body from its text when something reads `nodes`.
+ * run's main thread keeps only these (FunctionIR.callNodes) and parses the
+ * whole body from its text when something reads `nodes`.
  */
 export function callSites(fn: FunctionIR): readonly IRNode[] {
-  return (fn as { callNodes?: IRNode[] }).callNodes ?? fn.nodes;
+  return fn.callNodes ?? fn.nodes;
 }
 
 /** Every call op of `fn` (callSites()), with whether it is tested in a condition. */
@@ -216,6 +216,11 @@ export function forEachCall(fn: FunctionIR, visit: (op: Op & { k: 'call' }, test
   forEachOp(fn, (op, _, tested) => { if (op.k === 'call') visit(op, tested); }, callSites(fn));
 }
 
+/**
+ * Every op written in `fn`, in node order: each node's op, then, inside a branch condition, the ops
+ * it evaluates first (`seq`) and each call it tests, as a call op (`tested`). `node`: the CFG node
+ * holding it (its index in `nodes`, when only some of the nodes are given).
+ */
 export function forEachOp(fn: FunctionIR, visit: (op: Op, node: number, tested: boolean) => void, nodes: readonly IRNode[] = fn.nodes): void {
   const inCond = (c: Cond, node: number): void => {
     switch (c.k) {

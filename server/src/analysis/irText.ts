@@ -1,18 +1,17 @@
-// The JSON text of a function's IR as the IR worker wrote it, kept on the
-// main thread until the function's analysis job is sent: a job then carries
-// the text (copied into the message as bytes) instead of the IR object, which
-// postMessage would serialise node by node on the main thread, the scarce one
-// in a whole-tree run (parallel.ts). The worker parses the text: the same IR,
-// since the main thread's object was parsed from that same text.
-//
-// The main thread does not parse the bodies either: the IR worker also sends
-// a skeleton (skeletonJson: every function with its `nodes` empty and the
-// nodes that hold calls as `callNodes`, all the call graph and the summary
-// lookups read, ir.ts callSites()). installSkeleton() makes each function's
-// `nodes` parse its text when something reads them.
+// Function IR as text on the main thread of a batch run. The main thread is
+// the scarce one in a whole-tree run (parallel.ts), so:
+// - it never parses function bodies: the IR worker sends a skeleton of the
+//   file (every function's `nodes` empty, the nodes that hold calls as
+//   `callNodes`, which is all the call graph and the summary lookups read:
+//   ir.ts callSites()) with the file's JSON, and installSkeleton() makes each
+//   function's `nodes` parse its slice of that JSON when something reads them;
+// - a job carries that slice, copied into the message as bytes, instead of
+//   the IR object, which postMessage would serialise node by node. The worker
+//   parses it: the same IR, since the skeleton was made from the same object.
 import type { FileIR, FunctionIR, IRNode } from './ir';
 import { forEachOp } from './ir';
 
+/** Functions whose text a job may carry (not once sent, nor after the object changed: dropText) */
 const texts = new WeakMap<FunctionIR, string>();
 
 /** The nodes of `fn` whose op holds a call (in it, or in a branch's condition). */
@@ -24,15 +23,42 @@ function callNodesOf(fn: FunctionIR): IRNode[] {
   });
 }
 
-/** `ir` with every function's body left out but for the nodes that hold calls (see the top). */
-export function skeletonJson(ir: FileIR): string {
-  return JSON.stringify({ ...ir, functions: ir.functions.map((f) => ({ ...f, nodes: [], callNodes: callNodesOf(f) })) });
+/**
+ * `rest` (a FileIR's JSON with `"functions":[]`) with the functions' JSON
+ * texts put in, and where each is in the result: [start, end) pairs in order.
+ */
+function withFunctions(rest: string, fns: readonly string[]): { text: string; spans: number[] } {
+  const KEY = '"functions":[';
+  const k = rest.indexOf(`${KEY}]`); // path comes first, and a JSON string cannot hold an unescaped quote
+  const parts = [rest.slice(0, k + KEY.length)];
+  let at = parts[0].length;
+  const spans: number[] = [];
+  fns.forEach((t, i) => {
+    if (i > 0) { parts.push(','); at++; }
+    spans.push(at, at + t.length);
+    parts.push(t);
+    at += t.length;
+  });
+  parts.push(rest.slice(k + KEY.length));
+  return { text: parts.join(''), spans };
 }
 
 /**
- * Make a skeleton (parsed skeletonJson) whole again: each function's `nodes`
- * are parsed from its text in `json` (spans from irJson) when first read, and
- * its `callNodes` are not enumerable (JSON and comparisons see the function as
+ * What an IR worker sends for `ir`: `json`, which is `JSON.stringify(ir)`
+ * (the IR cache's entry), with the span of each function's JSON in it, and
+ * the skeleton the main thread parses (see the top).
+ */
+export function workerTexts(ir: FileIR): { json: string; spans: number[]; skel: string } {
+  const rest = JSON.stringify({ ...ir, functions: [] });
+  const { text: json, spans } = withFunctions(rest, ir.functions.map((f) => JSON.stringify(f)));
+  const skel = withFunctions(rest, ir.functions.map((f) => JSON.stringify({ ...f, nodes: [], callNodes: callNodesOf(f) }))).text;
+  return { json, spans, skel };
+}
+
+/**
+ * Make a skeleton (parsed workerTexts().skel) whole again: each function's
+ * `nodes` are parsed from its text in `json` when first read, and its
+ * `callNodes` are not enumerable (JSON and comparisons see the function as
  * it was). False, with nothing changed, when the spans do not fit.
  */
 export function installSkeleton(ir: FileIR, json: string, spans: readonly number[] | undefined): boolean {
@@ -40,7 +66,7 @@ export function installSkeleton(ir: FileIR, json: string, spans: readonly number
   ir.functions.forEach((fn, i) => {
     const text = json.slice(spans[2 * i], spans[2 * i + 1]);
     texts.set(fn, text);
-    Object.defineProperty(fn, 'callNodes', { value: (fn as { callNodes?: IRNode[] }).callNodes, enumerable: false, writable: true, configurable: true });
+    Object.defineProperty(fn, 'callNodes', { value: fn.callNodes, enumerable: false, writable: true, configurable: true });
     const settle = (o: FunctionIR, v: IRNode[]): void => {
       Object.defineProperty(o, 'nodes', { value: v, writable: true, enumerable: true, configurable: true });
     };
@@ -55,28 +81,6 @@ export function installSkeleton(ir: FileIR, json: string, spans: readonly number
 
 /** Bodies parsed on demand on this thread (tests: a batch run's main thread parses none). */
 export let bodiesParsed = 0;
-
-/**
- * `JSON.stringify(ir)` (the same text), and where each function's JSON is in
- * it: [start, end) pairs in function order.
- */
-export function irJson(ir: FileIR): { json: string; spans: number[] } {
-  const fns = ir.functions.map((f) => JSON.stringify(f));
-  const rest = JSON.stringify({ ...ir, functions: [] });
-  const KEY = '"functions":[';
-  const k = rest.indexOf(`${KEY}]`); // path comes first, and a JSON string cannot hold an unescaped quote
-  const parts = [rest.slice(0, k + KEY.length)];
-  let at = parts[0].length;
-  const spans: number[] = [];
-  fns.forEach((t, i) => {
-    if (i > 0) { parts.push(','); at++; }
-    spans.push(at, at + t.length);
-    parts.push(t);
-    at += t.length;
-  });
-  parts.push(rest.slice(k + KEY.length));
-  return { json: parts.join(''), spans };
-}
 
 /** The text `fn` was parsed from, given up: the caller sends it instead of the object. */
 export function takeText(fn: FunctionIR): string | undefined {

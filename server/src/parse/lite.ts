@@ -205,19 +205,22 @@ function learnField(fid: number, name: string): void {
   fieldIds.set(name, fid);
 }
 
-/**
- * A whole file's tree from the native reader: its symbol and field names (by
- * id, from the grammar) are learned once, and `leafMask()` says which types
- * the reader must not descend into, as liteTree() does not.
- */
+/** The root node of a whole file's tree as the native reader returns it (parse/native.ts). */
 export function liteRoot(source: string, arrays: LiteArrays): LiteNode {
   return new LiteTree(source, arrays, 0).node(0);
 }
-export function learnGrammar(symbols: { names: readonly string[]; named: readonly boolean[] }, fields: readonly (string | undefined)[]): Uint8Array {
-  for (let id = 0; id < symbols.names.length; id++) if (typeNames[id] === undefined) learnType(id, symbols.names[id], symbols.named[id]);
+
+/**
+ * Learn the grammar's symbol and field names by id (the native reader reports
+ * them all at once, where liteTree() learns them from the cursor); returns the
+ * leaf mask by symbol id: the types whose children the reader must not read,
+ * as liteTree() does not.
+ */
+export function learnGrammar(g: { names: readonly string[]; named: readonly boolean[]; fields: readonly (string | undefined)[] }): Uint8Array {
+  for (let id = 0; id < g.names.length; id++) if (typeNames[id] === undefined) learnType(id, g.names[id], g.named[id]);
   if (typeNames[0xffff] === undefined) learnType(0xffff, 'ERROR', true);
-  for (let id = 1; id < fields.length; id++) if (fields[id] !== undefined && fieldNames[id] === undefined) learnField(id, fields[id]!);
-  const mask = new Uint8Array(symbols.names.length);
+  for (let id = 1; id < g.fields.length; id++) if (g.fields[id] !== undefined && fieldNames[id] === undefined) learnField(id, g.fields[id]!);
+  const mask = new Uint8Array(g.names.length);
   for (let id = 0; id < mask.length; id++) mask[id] = typeLeaf[id] ? 1 : 0;
   return mask;
 }

@@ -41,8 +41,7 @@ function load(): typeof loaded {
   try {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const addon = require(p) as Addon;
-    const g = addon.grammar(CLanguage.language);
-    const leaf = learnGrammar(g, g.fields);
+    const leaf = learnGrammar(addon.grammar(CLanguage.language));
     loaded = { addon, leaf };
   } catch (err) {
     loadError = `${p}: ${(err as Error).message}`;
