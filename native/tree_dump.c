@@ -93,14 +93,23 @@ static napi_value grammar(napi_env env, napi_callback_info info) {
   return out;
 }
 
-// parse(language, text, leaf) -> { type, start, end, field, parent, first, next, flags } or null when
-// tree-sitter gives no tree. `leaf` (Uint8Array by symbol id) marks the types whose children are not
-// read, as liteTree() does. Offsets are UTF-16 code units, as node-tree-sitter reports them.
+// parse(language, text, leaf[, base]) -> { type, start, end, field, parent, first, next, flags }
+// or null when tree-sitter gives no tree. `leaf` (Uint8Array by symbol id) marks the types whose
+// children are not read, as liteTree() does. Offsets are UTF-16 code units, as node-tree-sitter
+// reports them, plus `base` (default 0): the offset of `text` in a larger text it was cut from.
 // flags: 1 missing node, 2 the subtree contains an ERROR or MISSING node.
 static napi_value parse(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  const TSLanguage *lang = language_arg(env, info, 3, argv);
+  napi_value argv[4];
+  const TSLanguage *lang = language_arg(env, info, 4, argv);
   if (!lang) return NULL;
+  int64_t base = 0;
+  {
+    napi_valuetype t;
+    CHECK(napi_typeof(env, argv[3], &t));
+    if (t == napi_number) CHECK(napi_get_value_int64(env, argv[3], &base));
+    else if (t != napi_undefined) { napi_throw_type_error(env, NULL, "base must be a number"); return NULL; }
+    if (base < 0 || base > INT32_MAX) { napi_throw_range_error(env, NULL, "base is out of range"); return NULL; }
+  }
   size_t len = 0;
   CHECK(napi_get_value_string_utf16(env, argv[1], NULL, 0, &len));
   uint8_t *leaf = NULL;
@@ -125,6 +134,7 @@ static napi_value parse(napi_env env, napi_callback_info info) {
   ts_parser_delete(parser);
   napi_value result;
   if (!tree) { CHECK(napi_get_null(env, &result)); return result; }
+  if ((uint64_t)base + got > INT32_MAX) { ts_tree_delete(tree); napi_throw_range_error(env, NULL, "the text is too long"); return NULL; }
 
   TSNode root = ts_tree_root_node(tree);
   size_t cap = ts_node_descendant_count(root); // every node: an upper bound of those read
@@ -158,8 +168,8 @@ static napi_value parse(napi_env env, napi_callback_info info) {
     int32_t par = depth ? stack[depth - 1] : -1;
     type[i] = sym;
     field[i] = ts_tree_cursor_current_field_id(&c);
-    start[i] = (int32_t)s;
-    end[i] = (int32_t)e;
+    start[i] = (int32_t)(s + base);
+    end[i] = (int32_t)(e + base);
     parent[i] = par;
     first[i] = -1;
     next[i] = -1;

@@ -6,7 +6,7 @@ import * as assert from 'assert';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseC, SyntaxNode } from '../../server/src/parse/parser';
+import { cParser, parseC, SyntaxNode } from '../../server/src/parse/parser';
 import { CNode, LEAF_TYPES, liteTree } from '../../server/src/parse/lite';
 import { nativeParse, nativeStatus } from '../../server/src/parse/native';
 import { buildFunction, FileCtx } from '../../server/src/analysis/cfg';
@@ -126,6 +126,26 @@ describe('parse: the native tree reader (a whole file in one call)', () => {
     const lite = nativeParse(parseC(broken).normalized.text)!;
     assert.strictEqual(lite.hasError, true);
     assert.ok(lite.descendantsOfType('ERROR').length + lite.descendantsOfType('identifier').filter((n) => n.isMissing).length > 0);
+  });
+
+  it("parses a part of a text as node-tree-sitter's included ranges do (each top-level item of every fixture and of broken C)", () => {
+    let parts = 0;
+    let nodes = 0;
+    const texts = collectFiles([FIXTURES]).map((f) => [path.basename(f), fs.readFileSync(f, 'utf8')] as const);
+    for (const [name, text] of [...texts, ['broken.c', broken] as const]) {
+      const parsed = parseC(text);
+      const src = parsed.normalized.text;
+      const lines = parsed.lines;
+      for (const item of parsed.tree.rootNode.namedChildren) {
+        const { startIndex: start, endIndex: end } = item;
+        const real = cParser().parse(src, undefined, { includedRanges: [{ startIndex: start, endIndex: end, startPosition: lines.point(start), endPosition: lines.point(end) }] });
+        const lite = nativeParse(src, { start, end });
+        assert.ok(lite, name);
+        nodes += sameTree(real.rootNode, lite, `${name}@${start}`);
+        parts++;
+      }
+    }
+    assert.ok(parts > 300 && nodes > 20_000, `${parts} parts, ${nodes} nodes compared`);
   });
 
   it('gives the same FileIR as buildFileIR() on every fixture', () => {

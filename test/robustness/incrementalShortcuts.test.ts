@@ -20,6 +20,7 @@ import { IncrementalFiles } from '../../server/src/analysis/incremental';
 import { normalizeWindow } from '../../server/src/analysis/normwindow';
 import { normalizeKernelC } from '../../server/src/parse/normalize';
 import { parseC } from '../../server/src/parse/parser';
+import { nativeStatus } from '../../server/src/parse/native';
 import { collectFiles } from '../../server/src/cli/main';
 import { applyEdit, nextEdit, rng } from '../perf/edits';
 import { kernelTree, missingKernel } from '../kernelSource';
@@ -118,6 +119,10 @@ static int bottom(struct foo *f)
 }
 `;
 
+/** regional() re-parses a function with the native tree reader (when it is built) or with node-tree-sitter */
+const READERS = nativeStatus().active ? [true, false] : [false];
+const readerName = (native: boolean): string => (native ? 'native tree reader' : 'node-tree-sitter');
+
 describe('robustness: incremental shortcuts equal the full work', () => {
   it('scripted edits in fixture files: spliced IR equals a full build, relocated products equal their records\' products', () => {
     let seed = 100;
@@ -147,7 +152,7 @@ describe('robustness: incremental shortcuts equal the full work', () => {
     assert.ok(verified > 0, 'some products were relocated at product level');
   });
 
-  it('random edits (braces, comments, strings, #if lines, deletions): spliced IR equals a full visit of the same tree', () => {
+  for (const native of READERS) it(`random edits (braces, comments, strings, #if lines, deletions): spliced IR equals a full visit of the same tree (${readerName(native)})`, () => {
     // The oracle is the IR of the incremental tree visited in full: tree-sitter's incremental reparse
     // can recover from a syntax error differently from a fresh parse (an unclosed `{` swallowing the
     // next function or not). Where the IR differs from a fresh build, the trees must differ too.
@@ -168,7 +173,7 @@ describe('robustness: incremental shortcuts equal the full work', () => {
       fc.nat(files.length - 1), fc.array(fc.tuple(fc.nat(), fc.nat(3), fc.constantFrom(...snippets)), { minLength: 1, maxLength: 6 }),
       (fi, ops) => {
         let text = files[fi];
-        const inc = new IncrementalFiles();
+        const inc = new IncrementalFiles(8, native);
         inc.build('f.c', text);
         let prevDiffered = false;
         for (const [at, kind, snip] of ops) {
@@ -214,8 +219,8 @@ describe('robustness: incremental shortcuts equal the full work', () => {
     void keptRecoveries;
   });
 
-  it('an edit inside one function re-parses only that function (also in #ifdef groups); other edits re-parse the file; the IR equals a full build', () => {
-    const inc = new IncrementalFiles();
+  for (const native of READERS) it(`an edit inside one function re-parses only that function (also in #ifdef groups); other edits re-parse the file; the IR equals a full build (${readerName(native)})`, () => {
+    const inc = new IncrementalFiles(8, native);
     let text = SRC;
     inc.build('f.c', text);
     const step = (edit: (ls: string[]) => void, regional: boolean, what: string): void => {
@@ -232,11 +237,12 @@ describe('robustness: incremental shortcuts equal the full work', () => {
     step((ls) => { const i = ls.indexOf('\tmutex_lock(&global_lock);'); ls[i] = '\tmutex_lock(&global_lockx);'; }, true, 'identifier typed in an #ifdef branch');
     step((ls) => ls.splice(ls.indexOf('\treturn leaf(f);'), 0, '\tspin_lock(&f->spin);', '\tspin_unlock(&f->spin);'), true, 'lines added in the #else branch');
     step((ls) => ls.splice(ls.indexOf('\tn++;'), 1), true, 'line deleted in the last function');
-    // the next edit in the same function re-parses it from the previous edit's tree of it
+    // the next edit in the same function re-parses it from the previous edit's tree of it (node-tree-sitter),
+    // or from scratch (the native reader, which keeps no tree)
     const fromTree = inc.stats.regionalFromTree;
     step((ls) => ls.splice(ls.indexOf('\tint n = 0;'), 1, '\tint n = 1;'), true, 'second edit in the last function');
     step((ls) => ls.splice(ls.indexOf('\tint n = 1;'), 0, '\tmutex_lock(&global_lock);', '\tmutex_unlock(&global_lock);'), true, 'third edit in the last function');
-    assert.strictEqual(inc.stats.regionalFromTree - fromTree, 2, 'the function\'s own tree was re-parsed incrementally');
+    assert.strictEqual(inc.stats.regionalFromTree - fromTree, native ? 0 : 2, native ? 'parsed from scratch' : 'the function\'s own tree was re-parsed incrementally');
     // the edited tree, re-parsed on demand, is the tree a fresh parse gives
     assert.strictEqual(inc.parsedOf('f.c')!.tree.rootNode.toString(), parseC(text).tree.rootNode.toString());
     step((ls) => ls.splice(ls.indexOf('\tret = f->y;'), 0, '\tret = f->y;'), true, 'statement added after the tree was re-parsed');
@@ -260,12 +266,12 @@ describe('robustness: incremental shortcuts equal the full work', () => {
     step((ls) => ls.splice(ls.indexOf('\tf->x = 350;'), 0, '\tmutex_lock(&global_lock);'), false, 'edit in the long function');
   });
 
-  it('a run of random edits inside one function, re-parsed from its own tree each time: the IR equals a full build', () => {
+  for (const native of READERS) it(`a run of random edits inside one function, re-parsed on its own each time: the IR equals a full build (${readerName(native)})`, () => {
     const body = ['\tmutex_lock(&f->lock);', '\tmutex_unlock(&f->lock);', '\tif (f->x)', '\t\treturn 1;', '\tf->x = 1;', '\t{', '\t}', '\t/* x */', '\tret = (;', '\tscoped_guard(mutex, &f->lock) {', ''];
     let fromTree = 0;
     fc.assert(fc.property(fc.array(fc.tuple(fc.nat(), fc.boolean(), fc.constantFrom(...body)), { minLength: 1, maxLength: 12 }), (ops) => {
       let text = SRC;
-      const inc = new IncrementalFiles();
+      const inc = new IncrementalFiles(8, native);
       inc.build('f.c', text);
       for (const [at, del, line] of ops) {
         const ls = lines(text);
@@ -280,7 +286,8 @@ describe('robustness: incremental shortcuts equal the full work', () => {
       fromTree += inc.stats.regionalFromTree;
       return true;
     }), { numRuns: 120, seed: 5 });
-    assert.ok(fromTree > 0, 'functions were re-parsed from their own trees');
+    if (native) assert.strictEqual(fromTree, 0, 'the native reader parses each function from scratch');
+    else assert.ok(fromTree > 0, 'functions were re-parsed from their own trees');
   });
 
   it('a window holding complete #if groups is normalised on its own, as the whole file would be', () => {

@@ -135,7 +135,8 @@ export function fileIR(path: string, text: string): FileIR {
   return irOf(path, text, { normalized, lines: new LineIndex(text) }, root);
 }
 
-function irOf(path: string, text: string, parsed: Pick<ParsedFile, 'normalized' | 'lines'>, root: CNode, hooks?: BuildHooks): FileIR {
+/** The FileIR of the items under `root` (a whole file's translation unit, or a stand-in holding some of its items). */
+export function irOf(path: string, text: string, parsed: Pick<ParsedFile, 'normalized' | 'lines'>, root: CNode, hooks?: BuildHooks): FileIR {
   const ctx: FileCtx = {
     text,
     source: parsed.normalized.text,

@@ -22,7 +22,9 @@
 // against analysing from scratch.
 import { cParser, LineIndex, ParsedFile, SyntaxNode, Tree, TreeEdit } from '../parse/parser';
 import { MAX_NORMALIZE_NESTING, normalizeKernelC, Normalized } from '../parse/normalize';
-import { buildFileIR, BuildHooks, ItemFacts } from './fileir';
+import { buildFileIR, BuildHooks, irOf, ItemFacts } from './fileir';
+import { nativeParse, nativeStatus } from '../parse/native';
+import type { CNode } from '../parse/lite';
 import type { Annotation, FileIR, FunctionIR, IRNode, Pos } from './ir';
 import { commonPrefix, commonSuffix, deepening, maxNesting, nestedText, normalizeWindowAt, sameFacts } from './normwindow';
 
@@ -212,7 +214,12 @@ export class IncrementalFiles {
   private readonly lru = new Map<string, FileState>();
   readonly stats: IncrementalStats = { full: 0, incremental: 0, windowed: 0, wholeNormalized: 0, spliced: 0, regional: 0, regionalFromTree: 0, regionItems: 0, kept: 0, shifted: 0, rebuilt: 0 };
 
-  constructor(private readonly capacity = 8) {}
+  /**
+   * `native`: regional() re-parses a function with the native tree reader
+   * (parse/native.ts) when it is built, else with node-tree-sitter from the
+   * function's tree of the previous edit.
+   */
+  constructor(private readonly capacity = 8, private readonly native = nativeStatus().active) {}
 
   has(path: string): boolean { return this.lru.has(path); }
   forget(path: string): void { this.lru.delete(path); }
@@ -265,7 +272,7 @@ export class IncrementalFiles {
     const lineDelta = newLines.lineCount - oldLines.lineCount;
     const edit = {
       startIndex: p, oldEndIndex: oldEnd, newEndIndex: newEnd,
-      startPosition: point(oldLines, p), oldEndPosition: point(oldLines, oldEnd), newEndPosition: point(newLines, newEnd),
+      startPosition: oldLines.point(p), oldEndPosition: oldLines.point(oldEnd), newEndPosition: newLines.point(newEnd),
     };
     let tree = prev.parsed.tree;
     // an edit inside one function: re-parse that function only
@@ -278,7 +285,7 @@ export class IncrementalFiles {
         this.stats.spliced++;
         this.stats.regional++;
         // the functions re-parsed on their own so far, moved by this edit, and this one
-        const f = r.fnTree!;
+        const f = r.span;
         const staleFns = afterEdit((prev.stale ? prev.staleFns ?? [] : []).filter((x) => x.start !== f.start), oldEnd, delta);
         staleFns.push({ start: f.start, end: f.end });
         this.remember(path, { text, parsed: { text, normalized: norm, tree, lines: newLines }, ir: r.ir, tops: r.tops, depthBound, nested, stale: true, staleFns, fnTree: r.fnTree });
@@ -449,7 +456,7 @@ export class IncrementalFiles {
    * `e.lo`/`e.hi`: the edit and the re-normalised window, in the previous text.
    */
   private regional(path: string, prev: FileState, now: Omit<ParsedFile, 'tree'>, edit: TreeEdit,
-    e: { p: number; oldEnd: number; delta: number; lineDelta: number; lo: number; hi: number }): { ir: FileIR; tops: Top[]; fnTree: FileState['fnTree'] } | undefined {
+    e: { p: number; oldEnd: number; delta: number; lineDelta: number; lo: number; hi: number }): { ir: FileIR; tops: Top[]; fnTree: FileState['fnTree']; span: { start: number; end: number } } | undefined {
     // the function holding the edit and the re-normalised window in the previous version, through #if groups (not ERROR nodes)
     let parent: SyntaxNode = prev.parsed.tree.rootNode;
     let fnNode: SyntaxNode | undefined;
@@ -478,19 +485,34 @@ export class IncrementalFiles {
     if (fi < 0 || top.fns[fi].end !== fnNode.endIndex || top.end < fnNode.endIndex) return undefined;
     // the previous edit's tree of this function: re-parsed incrementally (tree-sitter re-reads the edit only);
     // else parsed whole, which for a very long function costs more than re-parsing the file incrementally
-    const reuse = prev.fnTree && prev.fnTree.start === st && prev.fnTree.end === fnNode.endIndex ? prev.fnTree.tree : undefined;
-    if (!reuse && en - st > REGIONAL_MAX_FRESH) return undefined;
-    reuse?.edit(edit);
     const text = now.normalized.text;
-    const tree = cParser().parse(text, reuse, {
-      includedRanges: [{ startIndex: st, endIndex: en, startPosition: point(now.lines, st), endPosition: point(now.lines, en) }],
-      bufferSize: Math.max(1024, en - st + 64),
-    });
-    const root = tree.rootNode;
-    const fnNew = root.namedChildCount === 1 ? root.namedChild(0) : null;
-    if (!fnNew || root.hasError || fnNew.type !== 'function_definition' || fnNew.startIndex !== st || fnNew.endIndex !== en) return undefined;
-    const region = { ...now, tree: { rootNode: { namedChildren: [fnNew] } } as unknown as Tree };
-    const { ir: sub } = buildFileIR(path, now.text, { parsed: region });
+    let sub: FileIR;
+    let fnTree: FileState['fnTree'];
+    let reuse: Tree | undefined;
+    if (this.native) {
+      // the native reader parses the function from scratch and reads it in C: cheaper than an incremental
+      // re-parse of it whose tree is then read through node-tree-sitter's cursor
+      if (en - st > REGIONAL_MAX_FRESH) return undefined;
+      const root = nativeParse(text, { start: st, end: en });
+      const kids = root?.namedChildren;
+      const fnNew = kids?.length === 1 ? kids[0] : undefined;
+      if (!root || !fnNew || root.hasError || fnNew.type !== 'function_definition' || fnNew.startIndex !== st || fnNew.endIndex !== en) return undefined;
+      sub = irOf(path, now.text, now, { namedChildren: [fnNew] } as unknown as CNode);
+    } else {
+      reuse = prev.fnTree && prev.fnTree.start === st && prev.fnTree.end === fnNode.endIndex ? prev.fnTree.tree : undefined;
+      if (!reuse && en - st > REGIONAL_MAX_FRESH) return undefined;
+      reuse?.edit(edit);
+      const tree = cParser().parse(text, reuse, {
+        includedRanges: [{ startIndex: st, endIndex: en, startPosition: now.lines.point(st), endPosition: now.lines.point(en) }],
+        bufferSize: Math.max(1024, en - st + 64),
+      });
+      const root = tree.rootNode;
+      const fnNew = root.namedChildCount === 1 ? root.namedChild(0) : null;
+      if (!fnNew || root.hasError || fnNew.type !== 'function_definition' || fnNew.startIndex !== st || fnNew.endIndex !== en) return undefined;
+      const region = { ...now, tree: { rootNode: { namedChildren: [fnNew] } } as unknown as Tree };
+      sub = buildFileIR(path, now.text, { parsed: region }).ir;
+      fnTree = { tree, start: st, end: en };
+    }
     if (sub.notC || sub.functions.length !== 1) return undefined;
     const fn = sub.functions[0];
     this.stats.rebuilt++;
@@ -505,7 +527,7 @@ export class IncrementalFiles {
     });
     for (let i = ti + 1; i < tops.length; i++) out.push(move(tops[i], e.delta, d));
     this.tally(tops.slice(0, ti), tops.slice(ti + 1), d, fi, top.fns.length - fi - 1);
-    return { ir: assemble(sub, out), tops: out, fnTree: { tree, start: st, end: en } };
+    return { ir: assemble(sub, out), tops: out, fnTree, span: { start: st, end: en } };
   }
 
   /** Count the functions kept before the edit and those kept or shifted (by `d` lines) after it. */
@@ -578,12 +600,6 @@ function afterEdit(extents: readonly { start: number; end: number }[], oldEnd: n
   return extents.map((x) => (x.start >= oldEnd ? { start: x.start + delta, end: x.end + delta } : x));
 }
 
-/** tree-sitter's point of an offset. */
-function point(lines: LineIndex, off: number): { row: number; column: number } {
-  const q = lines.position(off);
-  return { row: q.line, column: q.col };
-}
-
 /** The file's IR from its top-level items in order (the rest, directives and line count, from `sub`). */
 function assemble(sub: FileIR, tops: readonly Top[]): FileIR {
   const ir: FileIR = { ...sub, functions: [], prototypes: [], structs: [], globals: [], ops: [], errorFunctions: 0 };
@@ -603,6 +619,9 @@ function assemble(sub: FileIR, tops: readonly Top[]): FileIR {
  * The longest function text regional() parses without a tree of it from the
  * previous edit (characters): tree-sitter takes about 0.2 µs a character
  * from scratch, while re-parsing a whole file incrementally takes 1-3 ms.
+ * The native reader parses every function from scratch, under the same
+ * bound (no edit of 6.12 nfs4proc.c, ext4/inode.c or btrfs/inode.c in the
+ * bench's scripts is in a longer function).
  */
 const REGIONAL_MAX_FRESH = 8192;
 

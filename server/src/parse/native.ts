@@ -15,7 +15,7 @@ import { learnGrammar, LiteArrays, LiteNode, liteRoot } from './lite';
 const CLanguage = require('tree-sitter-c') as { language: unknown };
 
 interface Addon {
-  parse(language: unknown, text: string, leaf: Uint8Array): (LiteArrays & { count: number }) | null;
+  parse(language: unknown, text: string, leaf: Uint8Array, base?: number): (LiteArrays & { count: number }) | null;
   grammar(language: unknown): { names: string[]; named: boolean[]; fields: (string | undefined)[] };
 }
 
@@ -56,11 +56,17 @@ export function nativeStatus(): { active: boolean; reason?: string } {
 
 /**
  * `source` parsed by tree-sitter, as the lite root node of the whole file, or
- * undefined when the native reader is not available (or gave no tree).
+ * undefined when the native reader is not available (or gave no tree). With
+ * `range`, only that part of the source is parsed, as tree-sitter parses it
+ * as an included range (node-tree-sitter's `includedRanges`): the tree of the
+ * part on its own, with the offsets of the whole source. Only that part is
+ * handed to the addon.
  */
-export function nativeParse(source: string): LiteNode | undefined {
+export function nativeParse(source: string, range?: { start: number; end: number }): LiteNode | undefined {
   const l = load();
   if (!l) return undefined;
-  const arrays = l.addon.parse(CLanguage.language, source, l.leaf);
+  const arrays = range
+    ? l.addon.parse(CLanguage.language, source.slice(range.start, range.end), l.leaf, range.start)
+    : l.addon.parse(CLanguage.language, source, l.leaf);
   return arrays ? liteRoot(source, arrays) : undefined;
 }

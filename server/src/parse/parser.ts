@@ -66,6 +66,11 @@ export class LineIndex {
     const line = this.lineOf(offset);
     return { line, col: offset - this.starts[line] };
   }
+  /** tree-sitter's point (row, column) of an offset. */
+  point(offset: number): { row: number; column: number } {
+    const line = this.lineOf(offset);
+    return { row: line, column: offset - this.starts[line] };
+  }
   offsetAt(line: number, col: number): number {
     if (line < 0) return 0;
     if (line >= this.starts.length) return this.starts[this.starts.length - 1];
