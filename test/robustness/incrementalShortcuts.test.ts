@@ -348,6 +348,13 @@ describe('robustness: incremental shortcuts equal the full work', () => {
     // the type of foo.b: deep() names its lock through it (the class baz.m becomes qux.m) and re-runs; the others do not
     const ran = edit('struct baz *b;', 'struct qux *b;');
     assert.deepStrictEqual([...ran], [`${file}::deep`]);
+    // who reads which struct follows the re-runs: deep() now looks into qux, no longer into baz
+    // who reads which struct follows the functions that re-ran: deep() comes to look up qux.in, then no longer
+    assert.deepStrictEqual([...edit('struct qux { struct mutex m; };', 'struct qux { struct mutex m; struct bar *in; };')], []);
+    assert.deepStrictEqual([...edit('\tmutex_lock(&f->b->m);\n\tmutex_unlock(&f->b->m);', '\tmutex_lock(&f->b->in->m);\n\tmutex_unlock(&f->b->in->m);')], [`${file}::deep`]);
+    assert.deepStrictEqual([...edit('struct qux { struct mutex m; struct bar *in; };', 'struct qux { struct mutex m; struct baz *in; };')], [`${file}::deep`]);
+    assert.deepStrictEqual([...edit('\tmutex_lock(&f->b->in->m);\n\tmutex_unlock(&f->b->in->m);', '\tmutex_lock(&f->b->m);\n\tmutex_unlock(&f->b->m);')], [`${file}::deep`]);
+    assert.deepStrictEqual([...edit('struct qux { struct mutex m; struct baz *in; };', 'struct qux { struct mutex m; struct bar *in; };')], []);
   });
 
   it('calls that close or open a cycle change the call graph: findings follow a full analysis', () => {

@@ -127,6 +127,58 @@ interface ReuseEntry {
   product: FnProduct;
 }
 
+/**
+ * Which entries' analyses looked up which struct and global names, or read
+ * a whole table (TableLookups without the list): AnalysisReuse.readingTables()
+ * answers from it instead of reading every entry's lookups, which took 20 ms
+ * of an edit to a struct with all of fs/ indexed.
+ */
+class TableReaders {
+  private readonly byStruct = new Map<string, Set<string>>();
+  private readonly byGlobal = new Map<string, Set<string>>();
+  private readonly allStructs = new Set<string>();
+  private readonly allGlobals = new Set<string>();
+  private readonly lookups = new Map<string, TableLookups>();
+
+  constructor(entries: ReadonlyMap<string, ReuseEntry>) {
+    for (const [id, e] of entries) this.set(id, e.lookups);
+  }
+
+  /** Entry `id` now holds these lookups. */
+  set(id: string, l: TableLookups): void {
+    const old = this.lookups.get(id);
+    if (old === l) return;
+    if (old) this.index(id, old, false);
+    this.lookups.set(id, l);
+    this.index(id, l, true);
+  }
+
+  private index(id: string, l: TableLookups, add: boolean): void {
+    const mark = (all: Set<string>, by: Map<string, Set<string>>, list: readonly (readonly [string, ...unknown[]])[] | undefined): void => {
+      if (!list) { if (add) all.add(id); else all.delete(id); return; }
+      for (const [name] of list) {
+        let ids = by.get(name);
+        if (add) { if (!ids) by.set(name, ids = new Set()); ids.add(id); } else if (ids) { ids.delete(id); if (!ids.size) by.delete(name); }
+      }
+    };
+    mark(this.allStructs, this.byStruct, l.structs);
+    mark(this.allGlobals, this.byGlobal, l.globals);
+  }
+
+  /** The ids whose lookups name one of `structs` or `globals`, or read a whole table of a kind asked for. */
+  of(structs: ReadonlySet<string>, globals: ReadonlySet<string>): Set<string> {
+    const out = new Set<string>();
+    const collect = (names: ReadonlySet<string>, all: Set<string>, by: Map<string, Set<string>>): void => {
+      if (!names.size) return;
+      for (const id of all) out.add(id);
+      for (const n of names) for (const id of by.get(n) ?? []) out.add(id);
+    };
+    collect(structs, this.allStructs, this.byStruct);
+    collect(globals, this.allGlobals, this.byGlobal);
+    return out;
+  }
+}
+
 /** Every summary the dataflow of `fn` may look up: direct callees (get) and ops members of indirect calls (indirect). */
 const depsMemo = new WeakMap<object, { name: string; indirect: boolean }[]>();
 export function summaryDeps(fn: FunctionIR): { name: string; indirect: boolean }[] {
@@ -191,6 +243,8 @@ export class AnalysisReuse {
   stats: ReuseStats = noStats();
   /** ids of the functions whose dataflow ran in the last run */
   analysedIds: string[] = [];
+  /** which entries of `prev` looked up which struct and global names (made when first asked, then kept up to date) */
+  private readers?: TableReaders;
 
   /**
    * Start a run over these files. `inputs`: every other workspace-wide
@@ -271,13 +325,14 @@ export class AnalysisReuse {
    * those structs and globals may reach.
    */
   readingTables(structs: ReadonlySet<string>, globals: ReadonlySet<string>): Set<string> {
-    const out = new Set<string>();
-    for (const [id, e] of this.prev) {
-      const l = e.lookups;
-      if ((structs.size && (!l.structs || l.structs.some((x) => structs.has(x[0])))) ||
-          (globals.size && (!l.globals || l.globals.some((x) => globals.has(x[0]))))) out.add(id);
-    }
-    return out;
+    this.readers ??= new TableReaders(this.prev);
+    return this.readers.of(structs, globals);
+  }
+
+  /** Write an entry of this run (the index of table readers follows the entries a delta run rewrites). */
+  private put(id: string, e: ReuseEntry): void {
+    this.next.set(id, e);
+    if (this.next === this.prev) this.readers?.set(id, e.lookups);
   }
 
   /** Finish a run: entries not used by it are dropped (by a delta run: kept). */
@@ -297,6 +352,7 @@ export class AnalysisReuse {
     }
     this.prev = this.next;
     this.next = new Map();
+    this.readers = undefined;
     this.movedPrev = this.movedNow;
     this.movedNow = new Map();
   }
@@ -305,6 +361,7 @@ export class AnalysisReuse {
   clear(): void {
     this.prev = new Map();
     this.next = new Map();
+    this.readers = undefined;
   }
 
   /**
@@ -424,7 +481,7 @@ export class AnalysisReuse {
     const e = this.prev.get(id);
     // (made only where the caller will store a product: most functions of an editor run are hits)
     const storer = (): ((p: FnProduct, lookups?: { structs?: StructLookup[]; globals?: GlobalLookup[] }) => void) => (product, lookups) => {
-      this.next.set(id, { fn, annotations, env: this.env, flags, sums, product, lookups: { structsV: this.structsVersion, structs: lookups?.structs, globalsV: this.globalsVersion, globals: lookups?.globals } });
+      this.put(id, { fn, annotations, env: this.env, flags, sums, product, lookups: { structsV: this.structsVersion, structs: lookups?.structs, globalsV: this.globalsVersion, globals: lookups?.globals } });
       this.stats.analysed++;
       this.analysedIds.push(id);
     };
@@ -434,7 +491,7 @@ export class AnalysisReuse {
     if (e.fn === fn && e.annotations === annotations && this.allSame(sums, e.sums) &&
         // a callee moved in place: the positions this product shares with it moved with it, but findings quote lines (re-run the rules)
         !(quotesCallees(e.product) && this.shiftedNow.size > 0 && sums.some((x) => x !== undefined && this.shiftedNow.has(x)))) {
-      this.next.set(id, e);
+      this.put(id, e);
       // a summary relocated in an earlier run keeps what is known of it (its shape) while it is reused
       if (this.movedPrev.size) this.keepKnown(e.product.summary);
       this.stats.reused++;
@@ -470,7 +527,7 @@ export class AnalysisReuse {
         e.product.lazyRec = prevRec.moved(d, from, to);
         delete e.product.rec;
       }
-      this.next.set(id, { fn, annotations, env: this.env, flags, sums, product: e.product, lookups: e.lookups });
+      this.put(id, { fn, annotations, env: this.env, flags, sums, product: e.product, lookups: e.lookups });
       this.stats.relocated++;
       this.stats.productLevel++;
       this.stats.inPlace++;
@@ -482,7 +539,7 @@ export class AnalysisReuse {
         if (prevRec) moved.lazyRec = prevRec.moved(d, from, to);
         // relocated by d lines, with no renamed instance: the same shape
         this.movedNow.set(moved.summary, { from: e.product.summary, d, shape: this.shape(e.product.summary), atFree: true });
-        this.next.set(id, { fn, annotations, env: this.env, flags, sums, product: moved, lookups: e.lookups });
+        this.put(id, { fn, annotations, env: this.env, flags, sums, product: moved, lookups: e.lookups });
         this.stats.relocated++;
         this.stats.productLevel++;
         return { hit: moved, moved: true, store: NO_STORE };

@@ -414,7 +414,12 @@ export class Workspace {
     }
     if (structsEdited.size || globalsEdited.size) {
       const readers = this.reuse.readingTables(structsEdited, globalsEdited);
-      for (const x of run.fns) if (readers.has(run.reuseIds.get(x.fn) ?? keyOf(x.file, x.fn.name))) edited.add(x);
+      if (!run.byId) {
+        // (ids and entries stay paired for the run's life: a delta run gives an entry a new fn, with the old one's id)
+        run.byId = new Map();
+        for (const x of run.fns) run.byId.set(run.reuseIds.get(x.fn) ?? keyOf(x.file, x.fn.name), x);
+      }
+      for (const id of readers) { const x = run.byId.get(id); if (x) edited.add(x); }
     }
     this.changed.clear();
     // what carries the file's positions: rebuilt when they moved
@@ -850,6 +855,8 @@ export interface WorkspaceRun {
   faultPaths?: Map<string, FaultPath>;
   /** function name -> the ops members it is registered as (a delta run's ops are the same up to positions) */
   opsMembers?: Map<string, string[]>;
+  /** each function by its id in the product cache (made when a delta run first needs it) */
+  byId?: Map<string, { fn: FunctionIR; file: string }>;
   /** fault handlers' summary keys (Workspace.handlerKey), by ops file and name; null: none */
   handlerKeys?: Map<string, string | null>;
 }
