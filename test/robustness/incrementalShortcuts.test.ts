@@ -355,6 +355,9 @@ describe('robustness: incremental shortcuts equal the full work', () => {
     assert.deepStrictEqual([...edit('struct qux { struct mutex m; struct bar *in; };', 'struct qux { struct mutex m; struct baz *in; };')], [`${file}::deep`]);
     assert.deepStrictEqual([...edit('\tmutex_lock(&f->b->in->m);\n\tmutex_unlock(&f->b->in->m);', '\tmutex_lock(&f->b->m);\n\tmutex_unlock(&f->b->m);')], [`${file}::deep`]);
     assert.deepStrictEqual([...edit('struct qux { struct mutex m; struct baz *in; };', 'struct qux { struct mutex m; struct bar *in; };')], []);
+    // and through a full run (a function added), in which deep() comes to look up qux.in again
+    edit('\tmutex_lock(&f->b->m);\n\tmutex_unlock(&f->b->m);\n}', '\tmutex_lock(&f->b->in->m);\n\tmutex_unlock(&f->b->in->m);\n}\nstatic void added(void)\n{\n}');
+    assert.deepStrictEqual([...edit('struct qux { struct mutex m; struct bar *in; };', 'struct qux { struct mutex m; struct baz *in; };')], [`${file}::deep`]);
   });
 
   it('calls that close or open a cycle change the call graph: findings follow a full analysis', () => {

@@ -165,6 +165,15 @@ class TableReaders {
     mark(this.allGlobals, this.byGlobal, l.globals);
   }
 
+  /** Forget the entries not in `entries` (those a full run dropped). */
+  keepOnly(entries: ReadonlyMap<string, unknown>): void {
+    for (const [id, l] of this.lookups) {
+      if (entries.has(id)) continue;
+      this.index(id, l, false);
+      this.lookups.delete(id);
+    }
+  }
+
   /** The ids whose lookups name one of `structs` or `globals`, or read a whole table of a kind asked for. */
   of(structs: ReadonlySet<string>, globals: ReadonlySet<string>): Set<string> {
     const out = new Set<string>();
@@ -243,7 +252,7 @@ export class AnalysisReuse {
   stats: ReuseStats = noStats();
   /** ids of the functions whose dataflow ran in the last run */
   analysedIds: string[] = [];
-  /** which entries of `prev` looked up which struct and global names (made when first asked, then kept up to date) */
+  /** which entries of `prev` looked up which struct and global names (indexReaders(), then kept up to date through every run) */
   private readers?: TableReaders;
 
   /**
@@ -325,14 +334,23 @@ export class AnalysisReuse {
    * those structs and globals may reach.
    */
   readingTables(structs: ReadonlySet<string>, globals: ReadonlySet<string>): Set<string> {
-    this.readers ??= new TableReaders(this.prev);
-    return this.readers.of(structs, globals);
+    this.indexReaders();
+    return this.readers!.of(structs, globals);
   }
 
-  /** Write an entry of this run (the index of table readers follows the entries a delta run rewrites). */
+  /**
+   * Index the entries by the struct and global names they looked up, if not
+   * yet done (then kept up to date by every run). The editor does it after
+   * a full run, so that no edit pays for it (50 ms with fs/ indexed).
+   */
+  indexReaders(): void {
+    this.readers ??= new TableReaders(this.prev);
+  }
+
+  /** Write an entry of this run (the index of table readers follows it; see end() for the entries a full run drops). */
   private put(id: string, e: ReuseEntry): void {
     this.next.set(id, e);
-    if (this.next === this.prev) this.readers?.set(id, e.lookups);
+    this.readers?.set(id, e.lookups);
   }
 
   /** Finish a run: entries not used by it are dropped (by a delta run: kept). */
@@ -352,7 +370,7 @@ export class AnalysisReuse {
     }
     this.prev = this.next;
     this.next = new Map();
-    this.readers = undefined;
+    this.readers?.keepOnly(this.prev);
     this.movedPrev = this.movedNow;
     this.movedNow = new Map();
   }

@@ -124,6 +124,8 @@ export class Workspace {
   private readonly globalsNow: { current: ReadonlyMap<string, string> } = { current: new Map() };
   /** each function's id in the product cache, by its index in the run (kept while the set of functions is the same) */
   private ids?: string[];
+  /** the index of each id in `ids` (made by keepForDelta(), anew with `ids`) */
+  private idIndex?: Map<string, number>;
   /** bumped when every name may resolve differently (other ops members, no last run, many names changed: namesMayResolveAnew) */
   private epoch = 0;
   /**
@@ -320,6 +322,7 @@ export class Workspace {
     // what delta runs look up (made now: the first delta run after a full one would otherwise pay for it)
     const index = new DeltaIndex(run.order, (x) => this.entryKeys(run, x), products);
     this.last = { run, products, irs, index };
+    this.idIndex ??= new Map(this.ids!.map((id, i) => [id, i]));
   }
 
   /**
@@ -414,12 +417,8 @@ export class Workspace {
     }
     if (structsEdited.size || globalsEdited.size) {
       const readers = this.reuse.readingTables(structsEdited, globalsEdited);
-      if (!run.byId) {
-        // (ids and entries stay paired for the run's life: a delta run gives an entry a new fn, with the old one's id)
-        run.byId = new Map();
-        for (const x of run.fns) run.byId.set(run.reuseIds.get(x.fn) ?? keyOf(x.file, x.fn.name), x);
-      }
-      for (const id of readers) { const x = run.byId.get(id); if (x) edited.add(x); }
+      // (run.fns[i] has id this.ids[i], in delta runs too: an entry given a new fn keeps the old one's id)
+      for (const id of readers) { const i = this.idIndex!.get(id); if (i !== undefined) edited.add(run.fns[i]); }
     }
     this.changed.clear();
     // what carries the file's positions: rebuilt when they moved
@@ -578,6 +577,7 @@ export class Workspace {
     const { order, recursive } = graph;
     // products are reused per function; #ifdef twins (same file and name) are told apart by their rank
     if (!graph.sameFunctions || !this.ids) {
+      this.idIndex = undefined;
       const seenIds = new Map<string, number>();
       this.ids = fns.map(({ fn, file }) => {
         const k = keyOf(file, fn.name);
@@ -798,6 +798,8 @@ export class Workspace {
   private finishRun(run: WorkspaceRun, products: readonly (readonly FnProduct[])[], changes?: RuleChanges): AnalysisResult {
     const { findings, summaries, fns, irs, byName, handlerNames, lookupFor, declared, events } = run;
     this.reuse.end();
+    // what delta runs for an edited struct or global look up (made now, as keepForDelta() does)
+    if (this.last) this.reuse.indexReaders();
     this.lastCtx = { structs: run.env.structs, globals: run.env.globals as Map<string, string>, handlerNames, byName, lookupFor, classKeys: [...run.env.classKeys] };
     const faultPaths = (run.faultPaths ??= this.faultPathsOf(run));
     const called = run.graph.called();
@@ -855,8 +857,6 @@ export interface WorkspaceRun {
   faultPaths?: Map<string, FaultPath>;
   /** function name -> the ops members it is registered as (a delta run's ops are the same up to positions) */
   opsMembers?: Map<string, string[]>;
-  /** each function by its id in the product cache (made when a delta run first needs it) */
-  byId?: Map<string, { fn: FunctionIR; file: string }>;
   /** fault handlers' summary keys (Workspace.handlerKey), by ops file and name; null: none */
   handlerKeys?: Map<string, string | null>;
 }
