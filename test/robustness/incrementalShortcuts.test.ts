@@ -17,6 +17,10 @@ import fc from 'fast-check';
 import { Workspace } from '../../server/src/analysis/workspace';
 import { buildFileIR } from '../../server/src/analysis/fileir';
 import { IncrementalFiles } from '../../server/src/analysis/incremental';
+import { DeltaIndex } from '../../server/src/analysis/delta';
+import { keyOf } from '../../server/src/analysis/callgraph';
+import type { FunctionIR } from '../../server/src/analysis/ir';
+import type { FnProduct } from '../../server/src/analysis/reuse';
 import { normalizeWindow } from '../../server/src/analysis/normwindow';
 import { normalizeKernelC } from '../../server/src/parse/normalize';
 import { parseC } from '../../server/src/parse/parser';
@@ -24,7 +28,7 @@ import { nativeStatus } from '../../server/src/parse/native';
 import { collectFiles } from '../../server/src/cli/main';
 import { applyEdit, nextEdit, rng } from '../perf/edits';
 import { kernelTree, missingKernel } from '../kernelSource';
-import { editMatchesFresh, findingsOf, freshWorkspace, productsOf } from './fresh';
+import { editMatchesFresh, findingsOf, freshWorkspace, productsOf, workspaceEditMatchesFresh } from './fresh';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', 'test-fixtures');
 
@@ -358,6 +362,56 @@ describe('robustness: incremental shortcuts equal the full work', () => {
     // and through a full run (a function added), in which deep() comes to look up qux.in again
     edit('\tmutex_lock(&f->b->m);\n\tmutex_unlock(&f->b->m);\n}', '\tmutex_lock(&f->b->in->m);\n\tmutex_unlock(&f->b->in->m);\n}\nstatic void added(void)\n{\n}');
     assert.deepStrictEqual([...edit('struct qux { struct mutex m; struct bar *in; };', 'struct qux { struct mutex m; struct baz *in; };')], [`${file}::deep`]);
+  });
+
+  it('a call that stops or starts resolving reorders the call graph\'s components: still a delta run, equal to a full analysis', () => {
+    // Tarjan's search from a() first finishes b() (a calls b), then a(), then c(); with a's call to b() gone
+    // it finishes a() first: the same components in another order. other.c's d() reads a() and b() after both.
+    const texts = new Map<string, string>([
+      ['/ws/r/one.c', '#include <linux/mutex.h>\nstatic DEFINE_MUTEX(m1);\nDEFINE_MUTEX(m2);\nvoid b(void);\n' +
+        'void a(void)\n{\n\tmutex_lock(&m1);\n\tb();\n\tmutex_unlock(&m1);\n}\n' +
+        'void b(void)\n{\n\tmutex_lock(&m2);\n\tmutex_unlock(&m2);\n}\n' +
+        'static void c(void)\n{\n\tmutex_lock(&m2);\n\ta();\n\tmutex_unlock(&m2);\n}\n'],
+      ['/ws/r/other.c', '#include <linux/mutex.h>\nextern struct mutex m2;\nvoid a(void);\nvoid b(void);\n' +
+        'void d(void)\n{\n\ta();\n\tb();\n}\n'],
+    ]);
+    const { ws } = verifyingWorkspace();
+    for (const [f, t] of texts) ws.setFile(f, t);
+    ws.analyze();
+    const before = findingsOf(ws);
+    assert.match(before, /order-cycle/, 'a() takes m1 then m2 (through b), c() m2 then m1 (through a)');
+    const { full, deltaReordered } = ws.runs;
+    const one = texts.get('/ws/r/one.c')!;
+    const fresh = workspaceEditMatchesFresh(ws, texts, '/ws/r/one.c', one.replace('\tb();', '\tbx();'), 'b() no longer called');
+    assert.doesNotMatch(findingsOf(fresh), /order-cycle/);
+    workspaceEditMatchesFresh(ws, texts, '/ws/r/one.c', one, 'b() called again');
+    assert.deepStrictEqual({ full: ws.runs.full, deltaReordered: ws.runs.deltaReordered }, { full, deltaReordered: deltaReordered + 2 }, JSON.stringify(ws.runs));
+    assert.strictEqual(findingsOf(ws), before);
+  });
+
+  it('a reordering is refused when a component would read a key before or after other definitions of it (DeltaIndex.sameReads)', () => {
+    const entry = (name: string): { fn: FunctionIR; file: string } => ({ fn: { name } as FunctionIR, file: '/ws/x.c' });
+    const product = { findings: [] } as unknown as FnProduct;
+    const [a, r, t1, t2] = [entry('a'), entry('r'), entry('t'), entry('t')];
+    const reads = (x: { fn: FunctionIR }): string[] => (x === r ? [keyOf('/ws/x.c', 'a'), keyOf('/ws/x.c', 't')] : []);
+    const order = [[a], [t1], [t2], [r]];
+    const index = new DeltaIndex(order, reads, order.map((c) => c.map(() => product)));
+    // r after a and both twins, there as here: the same reads
+    assert.strictEqual(index.sameReads(Int32Array.from([1, 0, 2, 3]), new Set()), true);
+    // r before a there: it would read a's summary unset
+    assert.strictEqual(index.sameReads(Int32Array.from([1, 2, 3, 0]), new Set()), false);
+    // unless r is analysed again anyway
+    assert.strictEqual(index.sameReads(Int32Array.from([1, 2, 3, 0]), new Set([3])), true);
+    // the twins swapped: r would end up with the other twin's summary
+    assert.strictEqual(index.sameReads(Int32Array.from([0, 2, 1, 3]), new Set([3])), false);
+    // renumbered as the constructor numbers the new order
+    const to = Int32Array.from([1, 0, 2, 3]);
+    const now = [[t1], [a], [t2], [r]];
+    index.renumber(to, now, now.map((c) => c.map(() => product)));
+    const fresh = new DeltaIndex(now, reads, now.map((c) => c.map(() => product)));
+    for (const x of [a, r, t1, t2]) assert.strictEqual(index.compOf.get(x), fresh.compOf.get(x));
+    for (const k of ['a', 't', 'r']) assert.deepStrictEqual(index.readersAfter(keyOf('/ws/x.c', k), -1), fresh.readersAfter(keyOf('/ws/x.c', k), -1), k);
+    for (const s of [0, 1, 2, 3, 4]) assert.strictEqual(index.valueAt(keyOf('/ws/x.c', 't'), s, new Map(), now.map((c) => c.map(() => product))), fresh.valueAt(keyOf('/ws/x.c', 't'), s, new Map(), now.map((c) => c.map(() => product))));
   });
 
   it('calls that close or open a cycle change the call graph: findings follow a full analysis', () => {

@@ -113,6 +113,59 @@ export class DeltaIndex {
 
   isTwin(k: string): boolean { return this.twins.has(k); }
 
+  /** Whether a function of the run defines `k`. */
+  defines(k: string): boolean { return this.keyComp.has(k); }
+
+  /** The components defining `k`, in order (one, or every twin's). */
+  private defsOf(k: string): number[] {
+    const t = this.twins.get(k);
+    if (t) return t.map((d) => d.s);
+    const c = this.keyComp.get(k);
+    return c === undefined ? [] : [c];
+  }
+
+  /**
+   * With the components renumbered (component `s` becoming `to[s]`), would
+   * every component read each key at the same point, after the same
+   * definitions of it (so that valueAt() gives each the same summaries)?
+   * The definitions of a twin key must also keep their order. Components in
+   * `skip` (analysed again anyway) are not asked.
+   */
+  sameReads(to: Int32Array, skip: ReadonlySet<number>): boolean {
+    for (const [k, rs] of this.readers) {
+      const defs = this.defsOf(k);
+      for (let j = 1; j < defs.length; j++) if (to[defs[j]] < to[defs[j - 1]]) return false;
+      for (const r of rs) {
+        if (skip.has(r)) continue;
+        let here = 0;
+        let there = 0;
+        for (const d of defs) {
+          if (d < r) here++;
+          if (to[d] < to[r]) there++;
+        }
+        if (here !== there) return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Renumber the components (`to[s]` is component s's new place; `order`
+   * and `products` are in the new order): what the constructor would make
+   * of them, without asking every function for its keys again.
+   */
+  renumber(to: Int32Array, order: readonly (readonly Entry[])[], products: readonly (readonly FnProduct[])[]): void {
+    for (const [x, s] of this.compOf) this.compOf.set(x, to[s]);
+    for (const [k, s] of this.keyComp) this.keyComp.set(k, to[s]);
+    for (const defs of this.twins.values()) for (const d of defs) d.s = to[d.s];
+    for (const l of this.readers.values()) {
+      for (let j = 0; j < l.length; j++) l[j] = to[l[j]];
+      l.sort((a, b) => a - b);
+    }
+    order.forEach((scc, s) => { this.start[s + 1] = this.start[s] + scc.length; });
+    this.indexProducts(products);
+  }
+
   /**
    * The summary under `k` that a full run's component `s` reads on entry:
    * set by an earlier component, or not yet. `now` is the summaries map

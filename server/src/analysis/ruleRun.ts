@@ -57,6 +57,21 @@ class RuleParts implements KeptParts<unknown> {
     if (!keepMemo) this.memo.clear();
   }
 
+  /**
+   * The components were renumbered (component `s` is now `to[s]`): each part
+   * stays with its component (it depends on the component's events, not on
+   * its place); the rule's memo, which may hold component numbers, goes.
+   */
+  renumber(to: Int32Array): void {
+    const parts = [...this.byComp];
+    this.byComp.clear();
+    for (const [s, items] of parts) this.byComp.set(to[s], items);
+    this.sorted = undefined;
+    for (const m of [this.faultUsers, this.fileUsers]) for (const [k, set] of m) m.set(k, new Set([...set].map((s) => to[s])));
+    this.changes = undefined;
+    this.memo.clear();
+  }
+
   /** (one object for every perFunction() call: reset before each) */
   private readonly use: FactUse = { faultPath: false, fileContext: false };
 
@@ -100,6 +115,11 @@ function users(m: Map<string, Set<number>>, k: string): Set<number> {
 
 export class WorkspaceRuleRun {
   private readonly parts = WORKSPACE_RULES.map((r) => new RuleParts(r));
+
+  /** The call graph's components were renumbered (Workspace.reorder: component `s` is now `to[s]`). */
+  renumber(to: Int32Array): void {
+    for (const p of this.parts) p.renumber(to);
+  }
 
   /**
    * The findings of every rule not disabled. `changes` undefined: compute

@@ -149,7 +149,7 @@ export class Workspace {
   private readonly wantRecords = new Set<string>();
   private structural = true;
   /** analyses run in full / as delta runs (deltaRun), and of those how many rebuilt the call graph (its components unchanged) */
-  readonly runs = { full: 0, delta: 0, deltaCalls: 0 };
+  readonly runs = { full: 0, delta: 0, deltaCalls: 0, deltaReordered: 0 };
   /** the workspace rules' parts, kept between runs (ruleRun.ts) */
   private readonly ruleRun = new WorkspaceRuleRun();
   /** what the last analysis used, to re-run single functions (simulator, hovers) */
@@ -365,11 +365,15 @@ export class Workspace {
     const ir = entry.ir;
     if (shape === 'calls') {
       // calls that resolve changed: the call graph again, kept only when its components come out the same
+      // (or the same in another order that changes what no component reads)
       const now = run.fns.slice();
       was.fns.forEach((k, i) => { now[k] = { fn: ir.functions[i], file: path }; });
       const graph = callGraph(now, run.opsTargets, this.graph, was.fns);
       const prev = this.graph!;
-      if (!sameComponents(graph.comps, prev.comps) || graph.compRecursive.some((r, i) => r !== prev.compRecursive[i])) return undefined;
+      if (!sameComponents(graph.comps, prev.comps) || graph.compRecursive.some((r, i) => r !== prev.compRecursive[i])) {
+        if (!this.reorder(last, prev, graph, was.fns.filter((k, i) => run.fns[k].fn !== ir.functions[i]))) return undefined;
+        this.runs.deltaReordered++;
+      }
       this.graph = run.graph = graph;
       this.runs.deltaCalls++;
     }
@@ -518,6 +522,62 @@ export class Workspace {
       }
     }
     return this.finishRun(run, last.products, directivesMoved ? undefined : { comps: dirty, movedOnly, files: dirtyFiles, faultFs });
+  }
+
+  /**
+   * The rebuilt call graph has the last run's components, each with the same
+   * functions in the same order and recursion, but Tarjan's search put them
+   * in another order (a call that no longer resolves changed where it
+   * started from). A full run would analyse them in the new order; its
+   * products equal the kept ones as long as every component reads each key
+   * after the same definitions of it as before (DeltaIndex.sameReads; the
+   * components of `edited`, indices of functions whose IR object changed, are
+   * analysed again anyway). Then the kept run takes the new order (its
+   * components, products, index, the workspace rules' parts, events and the
+   * order of its summaries map, as a full run makes them) and this is a
+   * delta run; else a full run
+   * (what it was always before: 0.7-1 s with fs/ indexed, for a keystroke in
+   * a called name).
+   */
+  private reorder(last: LastRun, prev: CallGraph, graph: CallGraph, edited: readonly number[]): boolean {
+    const run = last.run;
+    const a = prev.comps;
+    const b = graph.comps;
+    const n = a.start.length - 1;
+    if (b.start.length - 1 !== n) return false;
+    const compOfFn = new Int32Array(run.fns.length);
+    for (let c = 0; c < n; c++) for (let k = a.start[c]; k < a.start[c + 1]; k++) compOfFn[a.members[k]] = c;
+    /** new component -> old, old -> new */
+    const from = new Int32Array(n);
+    const to = new Int32Array(n);
+    for (let c = 0; c < n; c++) {
+      const o = compOfFn[b.members[b.start[c]]];
+      const len = b.start[c + 1] - b.start[c];
+      if (a.start[o + 1] - a.start[o] !== len || prev.compRecursive[o] !== graph.compRecursive[c]) return false;
+      for (let k = 0; k < len; k++) if (a.members[a.start[o] + k] !== b.members[b.start[c] + k]) return false;
+      from[c] = o;
+      to[o] = c;
+    }
+    if (!last.index.sameReads(to, new Set(edited.map((k) => compOfFn[k])))) return false;
+    const order = Array.from(from, (o) => run.order[o]);
+    const products = Array.from(from, (o) => last.products[o]);
+    // (run.recursive is keyed by the components themselves, which are the same arrays)
+    run.order = order;
+    last.products = products;
+    last.index.renumber(to, order, products);
+    this.ruleRun.renumber(to);
+    run.events = [];
+    for (const ps of products) for (const p of ps) if (p.events) run.events.push(p.events);
+    // a full run's summaries map: the built-in keys first, then each function's key as its component comes
+    const summaries = new Map<string, Summary>();
+    for (const [k, v] of run.summaries) if (!last.index.defines(k)) summaries.set(k, v);
+    for (const scc of order) for (const x of scc) {
+      const k = keyOf(x.file, x.fn.name);
+      if (!summaries.has(k) && run.summaries.has(k)) summaries.set(k, run.summaries.get(k)!);
+    }
+    run.summaries.clear();
+    for (const [k, v] of summaries) run.summaries.set(k, v);
+    return true;
   }
 
   /**
