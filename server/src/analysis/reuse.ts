@@ -347,10 +347,10 @@ export class AnalysisReuse {
     this.readers ??= new TableReaders(this.prev);
   }
 
-  /** Write an entry of this run (the index of table readers follows it; see end() for the entries a full run drops). */
+  /** Write an entry of this run (a delta run writes into `prev`: the index of table readers follows it; see end() for a full run). */
   private put(id: string, e: ReuseEntry): void {
     this.next.set(id, e);
-    this.readers?.set(id, e.lookups);
+    if (this.next === this.prev) this.readers?.set(id, e.lookups);
   }
 
   /** Finish a run: entries not used by it are dropped (by a delta run: kept). */
@@ -370,7 +370,11 @@ export class AnalysisReuse {
     }
     this.prev = this.next;
     this.next = new Map();
-    this.readers?.keepOnly(this.prev);
+    if (this.readers) {
+      // the index follows `prev`: a full run's entries join it when they become `prev` (not if the run threw)
+      for (const [id, e] of this.prev) this.readers.set(id, e.lookups);
+      this.readers.keepOnly(this.prev);
+    }
     this.movedPrev = this.movedNow;
     this.movedNow = new Map();
   }
