@@ -535,9 +535,8 @@ export class Workspace {
    * analysed again anyway). Then the kept run takes the new order (its
    * components, products, index, the workspace rules' parts, events and the
    * order of its summaries map, as a full run makes them) and this is a
-   * delta run; else a full run
-   * (what it was always before: 0.7-1 s with fs/ indexed, for a keystroke in
-   * a called name).
+   * delta run; else a full run (what it always was before: 0.7-1 s with fs/
+   * indexed, for a keystroke in a called name).
    */
   private reorder(last: LastRun, prev: CallGraph, graph: CallGraph, edited: readonly number[]): boolean {
     const run = last.run;
