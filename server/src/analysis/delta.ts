@@ -33,7 +33,7 @@ export class DeltaIndex {
 
   constructor(order: readonly (readonly Entry[])[], depKeys: (x: Entry) => readonly (string | null)[], products: readonly (readonly FnProduct[])[]) {
     this.start = new Int32Array(order.length + 1);
-    order.forEach((scc, s) => { this.start[s + 1] = this.start[s] + scc.length; });
+    this.startsOf(order);
     order.forEach((scc, s) => scc.forEach((x, i) => {
       this.compOf.set(x, s);
       const k = keyOf(x.file, x.fn.name);
@@ -162,8 +162,13 @@ export class DeltaIndex {
       for (let j = 0; j < l.length; j++) l[j] = to[l[j]];
       l.sort((a, b) => a - b);
     }
-    order.forEach((scc, s) => { this.start[s + 1] = this.start[s] + scc.length; });
+    this.startsOf(order);
     this.indexProducts(products);
+  }
+
+  /** Each component's first function in the order of functions. */
+  private startsOf(order: readonly (readonly Entry[])[]): void {
+    order.forEach((scc, s) => { this.start[s + 1] = this.start[s] + scc.length; });
   }
 
   /**

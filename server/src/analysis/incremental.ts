@@ -486,18 +486,14 @@ export class IncrementalFiles {
     // the previous edit's tree of this function: re-parsed incrementally (tree-sitter re-reads the edit only);
     // else parsed whole, which for a very long function costs more than re-parsing the file incrementally
     const text = now.normalized.text;
-    let sub: FileIR;
     let fnTree: FileState['fnTree'];
     let reuse: Tree | undefined;
+    let root: CNode | undefined;
     if (this.native) {
       // the native reader parses the function from scratch and reads it in C: cheaper than an incremental
       // re-parse of it whose tree is then read through node-tree-sitter's cursor
       if (en - st > REGIONAL_MAX_FRESH) return undefined;
-      const root = nativeParse(text, { start: st, end: en });
-      const kids = root?.namedChildren;
-      const fnNew = kids?.length === 1 ? kids[0] : undefined;
-      if (!root || !fnNew || root.hasError || fnNew.type !== 'function_definition' || fnNew.startIndex !== st || fnNew.endIndex !== en) return undefined;
-      sub = irOf(path, now.text, now, { namedChildren: [fnNew] } as unknown as CNode);
+      root = nativeParse(text, { start: st, end: en });
     } else {
       reuse = prev.fnTree && prev.fnTree.start === st && prev.fnTree.end === fnNode.endIndex ? prev.fnTree.tree : undefined;
       if (!reuse && en - st > REGIONAL_MAX_FRESH) return undefined;
@@ -506,13 +502,13 @@ export class IncrementalFiles {
         includedRanges: [{ startIndex: st, endIndex: en, startPosition: now.lines.point(st), endPosition: now.lines.point(en) }],
         bufferSize: Math.max(1024, en - st + 64),
       });
-      const root = tree.rootNode;
-      const fnNew = root.namedChildCount === 1 ? root.namedChild(0) : null;
-      if (!fnNew || root.hasError || fnNew.type !== 'function_definition' || fnNew.startIndex !== st || fnNew.endIndex !== en) return undefined;
-      const region = { ...now, tree: { rootNode: { namedChildren: [fnNew] } } as unknown as Tree };
-      sub = buildFileIR(path, now.text, { parsed: region }).ir;
+      root = tree.rootNode;
       fnTree = { tree, start: st, end: en };
     }
+    const kids = root?.namedChildren;
+    const fnNew = kids?.length === 1 ? kids[0] : undefined;
+    if (!root || !fnNew || root.hasError || fnNew.type !== 'function_definition' || fnNew.startIndex !== st || fnNew.endIndex !== en) return undefined;
+    const sub = irOf(path, now.text, now, { namedChildren: [fnNew] } as unknown as CNode);
     if (sub.notC || sub.functions.length !== 1) return undefined;
     const fn = sub.functions[0];
     this.stats.rebuilt++;

@@ -507,8 +507,7 @@ export class Workspace {
     }
     // the run's events (in place where every re-checked function still has events or still has none) and per-function findings, in order
     if (!rechecked.every((s) => ix.patch(s, last.products, run.events))) {
-      run.events = [];
-      for (const ps of last.products) for (const p of ps) if (p.events) run.events.push(p.events);
+      run.events = eventsOf(last.products);
       ix.indexProducts(last.products);
     }
     for (const s of ix.withFindings()) for (const p of last.products[s]) for (const f of p.findings) run.findings.push({ ...f });
@@ -565,8 +564,7 @@ export class Workspace {
     last.products = products;
     last.index.renumber(to, order, products);
     this.ruleRun.renumber(to);
-    run.events = [];
-    for (const ps of products) for (const p of ps) if (p.events) run.events.push(p.events);
+    run.events = eventsOf(products);
     // a full run's summaries map: the built-in keys first, then each function's key as its component comes
     const summaries = new Map<string, Summary>();
     for (const [k, v] of run.summaries) if (!last.index.defines(k)) summaries.set(k, v);
@@ -865,12 +863,7 @@ export class Workspace {
     const opsMembers = (run.opsMembers ??= opsMembersOf(irs));
     const fsTypes = this.know.fsTypes;
     const facts = { events, declared, faultPaths, called, opsMembers, fsTypes };
-    const eventsOf = (s: number): FnEvents[] => {
-      const out: FnEvents[] = [];
-      for (const p of products[s]) if (p.events) out.push(p.events);
-      return out;
-    };
-    findings.push(...this.ruleRun.run(facts, products.length, eventsOf, this.opts.disabledRules, changes));
+    findings.push(...this.ruleRun.run(facts, products.length, (s) => eventsOf([products[s]]), this.opts.disabledRules, changes));
     findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.pos.line - b.pos.line || a.pos.col - b.pos.col));
     const result: AnalysisResult = { findings, files: this.files.size, functions: fns.length, summaries, budgetHits: run.budgetHits, events, faultPaths, declared, fsTypes };
     this.lastResult = result;
@@ -931,6 +924,13 @@ interface LastRun {
   irs: Map<string, { ir: FileIR; index: number; fns: number[]; skipped: boolean }>;
   /** components, keys and readers */
   index: DeltaIndex;
+}
+
+/** The events of the products, in order (a run's events; a component's, given its products alone). */
+function eventsOf(products: readonly (readonly FnProduct[])[]): FnEvents[] {
+  const out: FnEvents[] = [];
+  for (const ps of products) for (const p of ps) if (p.events) out.push(p.events);
+  return out;
 }
 
 /** Function name -> the ops members (`file_operations.fallocate`) it is registered as. */

@@ -65,8 +65,6 @@ export function nativeStatus(): { active: boolean; reason?: string } {
 export function nativeParse(source: string, range?: { start: number; end: number }): LiteNode | undefined {
   const l = load();
   if (!l) return undefined;
-  const arrays = range
-    ? l.addon.parse(CLanguage.language, source.slice(range.start, range.end), l.leaf, range.start)
-    : l.addon.parse(CLanguage.language, source, l.leaf);
+  const arrays = l.addon.parse(CLanguage.language, range ? source.slice(range.start, range.end) : source, l.leaf, range?.start);
   return arrays ? liteRoot(source, arrays) : undefined;
 }
