@@ -85,6 +85,8 @@ interface FileState {
 }
 
 export function contentOf(fn: FunctionIR): object {
+  const m = movedOf(fn);
+  if (m) return m.token;
   let t = contentTokens.get(fn);
   if (!t) { t = {}; contentTokens.set(fn, t); }
   return t;
@@ -98,20 +100,33 @@ export function memoByContent<V>(memo: WeakMap<object, V>, fn: FunctionIR, compu
   return v;
 }
 
-/** Line-shifted copies whose `nodes` have not been read yet: the materialised nodes they are a copy of, and by how many lines. */
-const pendingNodes = new WeakMap<object, { base: IRNode[]; d: number }>();
+/**
+ * What a line-shifted copy of a function carries under MOVED: the content
+ * token of the function it copies (contentOf), and until its `nodes` are
+ * first read, the materialised nodes they are a copy of and by how many
+ * lines. (A property, not WeakMaps keyed by the copy: a WeakMap entry for
+ * each function moved by each edit cost twice as much as the copy itself.)
+ */
+interface MovedInfo { token: object; base: IRNode[] | undefined; d: number }
+/** Non-enumerable: JSON, Object.keys, spreads, structured clones and deepStrictEqual do not see it. */
+const MOVED = Symbol('lockorder.moved');
+const movedOf = (fn: object): MovedInfo | undefined => (fn as { [MOVED]?: MovedInfo })[MOVED];
 
 function nodesGetter(this: FunctionIR): IRNode[] {
-  const p = pendingNodes.get(this);
-  const nodes = p ? shiftLines(p.base, p.d) : [];
-  pendingNodes.delete(this);
+  const m = movedOf(this);
+  const nodes = m?.base ? shiftLines(m.base, m.d) : [];
+  if (m) m.base = undefined;
   Object.defineProperty(this, 'nodes', { value: nodes, writable: true, enumerable: true, configurable: true });
   return nodes;
 }
 function nodesSetter(this: FunctionIR, v: IRNode[]): void {
-  pendingNodes.delete(this);
+  const m = movedOf(this);
+  if (m) m.base = undefined;
   Object.defineProperty(this, 'nodes', { value: v, writable: true, enumerable: true, configurable: true });
 }
+
+/** The `nodes` of a line-shifted copy until first read (one descriptor for all: the copies share a hidden class). */
+const LAZY_NODES: PropertyDescriptor = { get: nodesGetter, set: nodesSetter, enumerable: true, configurable: true };
 
 /**
  * `fn` moved by `d` lines, with `annotations` (as built): every position
@@ -121,24 +136,29 @@ function nodesSetter(this: FunctionIR, v: IRNode[]): void {
  * never pay for it. Property order, and so JSON, is that of a plain copy.
  */
 export function shiftFunction(fn: FunctionIR, annotations: Annotation[], d: number): FunctionIR {
-  const p = pendingNodes.get(fn);
-  const pending = p ? { base: p.base, d: p.d + d } : { base: fn.nodes, d };
+  const m = movedOf(fn);
+  const pending: MovedInfo = m?.base ? { token: m.token, base: m.base, d: m.d + d } : { token: contentOf(fn), base: fn.nodes, d };
   let moved: FunctionIR;
   if (memoByContent(layouts, fn, layoutOf)) {
     // the usual layout (cfg.ts builds every function with these keys, in this order): one object literal
-    moved = {
+    // (not an object literal with `get nodes()`: V8 makes such an object a dictionary, and every later read of it slow;
+    // the same accessor pair defined on each copy keeps them fast and of one hidden class)
+    const o = {
       name: fn.name, pos: movePos(fn.pos, d), namePos: movePos(fn.namePos, d), bodyPos: movePos(fn.bodyPos, d), isStatic: fn.isStatic,
       params: fn.params, locals: fn.locals, aliases: fn.aliases, annotations: annotations.length ? shiftLines(annotations, d) : annotations,
-      get nodes(): IRNode[] { return nodesGetter.call(this as FunctionIR); },
-      set nodes(v: IRNode[]) { nodesSetter.call(this as FunctionIR, v); },
-      entry: fn.entry, exit: fn.exit, errors: fn.errors, hash: fn.hash,
-    };
+    } as FunctionIR;
+    Object.defineProperty(o, 'nodes', LAZY_NODES);
+    o.entry = fn.entry;
+    o.exit = fn.exit;
+    o.errors = fn.errors;
+    o.hash = fn.hash;
+    moved = o;
   } else {
     const out = {} as Record<string, unknown>;
     const src = fn as unknown as Record<string, unknown>;
     for (const k of Object.keys(fn)) {
       if (k === 'nodes') {
-        Object.defineProperty(out, 'nodes', { get: nodesGetter, set: nodesSetter, enumerable: true, configurable: true });
+        Object.defineProperty(out, 'nodes', LAZY_NODES);
         continue;
       }
       const x = k === 'annotations' ? annotations : src[k];
@@ -146,8 +166,7 @@ export function shiftFunction(fn: FunctionIR, annotations: Annotation[], d: numb
     }
     moved = out as unknown as FunctionIR;
   }
-  pendingNodes.set(moved, pending);
-  contentTokens.set(moved, contentOf(fn));
+  Object.defineProperty(moved, MOVED, { value: pending, writable: true, configurable: true });
   return moved;
 }
 

@@ -306,6 +306,11 @@ export class AnalysisReuse {
   /** The callee summaries the function with this id read when it was last checked (summaryDeps order). */
   summariesSeen(id: string): readonly (Summary | undefined)[] | undefined { return this.prev.get(id)?.sums; }
 
+  /** The kept entries' function IR and products (what the next run checks against): tests look at their layout. */
+  *kept(): IterableIterator<{ id: string; fn: FunctionIR; product: FnProduct }> {
+    for (const [id, e] of this.prev) yield { id, fn: e.fn, product: e.product };
+  }
+
   /** The summaries moved in place (by a non-zero distance) so far in this run. */
   movedInPlace(): ReadonlySet<Summary> { return this.shiftedNow; }
 
@@ -519,14 +524,13 @@ export class AnalysisReuse {
       this.stats.reused++;
       return { hit: e.product, store: NO_STORE };
     }
-    const store = storer();
     const prevRec = e.product.lazyRec ?? (e.product.rec ? LazyRecords.of(e.product.rec) : undefined);
     // the same function moved, or its callees' summaries moved: relocate instead of re-running the dataflow
-    if (contentOf(fn) !== contentOf(e.fn)) return { store };
+    if (contentOf(fn) !== contentOf(e.fn)) return { store: storer() };
     const d = fn.pos.line - e.fn.pos.line;
     const foreign = d !== 0 && fn.annotations.some((a) => a.pos.line < fn.pos.line || a.pos.line > fn.pos.endLine); // from a header prototype
     if (foreign || ((fn.annotations.length || e.fn.annotations.length) && JSON.stringify(fn.annotations, positionFree) !== JSON.stringify(e.fn.annotations, positionFree)) ||
-        !sums.every((x, i) => this.atFree(x) && this.shape(x) === this.shape(e.sums[i]))) return { store };
+        !sums.every((x, i) => this.atFree(x) && this.shape(x) === this.shape(e.sums[i]))) return { store: storer() };
     // what the records reference that this run replaces: the callee summaries seen then, and the function IR
     const from: object[] = [];
     const to: (object | undefined)[] = [];
@@ -546,8 +550,9 @@ export class AnalysisReuse {
       this.keepKnown(summary);
       if (d !== 0) this.shiftedNow.add(summary);
       if (prevRec) {
+        // (not `delete`: V8 makes an object a dictionary when a property is deleted, and every later read of it slow)
+        e.product.rec = undefined;
         e.product.lazyRec = prevRec.moved(d, from, to);
-        delete e.product.rec;
       }
       this.put(id, { fn, annotations, env: this.env, flags, sums, product: e.product, lookups: e.lookups });
       this.stats.relocated++;
@@ -567,11 +572,12 @@ export class AnalysisReuse {
         return { hit: moved, moved: true, store: NO_STORE };
       }
     }
-    if (!prevRec) return { store };
+    if (!prevRec) return { store: storer() };
     this.stats.relocated++;
     this.stats.analysed--;
     // the product is computed from the relocated records: the same lookups as their analysis made
     const lookups = e.lookups;
+    const store = storer();
     return { relocated: prevRec.moved(d, from, to).get(), store: (p: FnProduct) => store(p, lookups) };
   }
 }
@@ -726,10 +732,10 @@ export function relocateProduct(p: FnProduct, d: number, before: readonly (Summa
     memo.set(v, res);
     return res;
   };
-  const out: FnProduct = { ...p, summary: copy(p.summary) as Summary, findings: [] };
+  // (a copy without rec and lazyRec, rather than deleting them: a deleted property other than the last makes the object a dictionary)
+  const { rec: _rec, lazyRec: _lazy, ...rest } = p;
+  const out: FnProduct = { ...rest, summary: copy(p.summary) as Summary, findings: [] };
   if (p.events) out.events = copy(p.events) as FnEvents;
-  delete out.rec;
-  delete out.lazyRec;
   if (!ok) return undefined;
   if (own) OWNED.set(out.summary, owned);
   return out;
