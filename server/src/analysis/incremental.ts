@@ -140,9 +140,9 @@ export function shiftFunction(fn: FunctionIR, annotations: Annotation[], d: numb
   const pending: MovedInfo = m?.base ? { token: m.token, base: m.base, d: m.d + d } : { token: contentOf(fn), base: fn.nodes, d };
   let moved: FunctionIR;
   if (memoByContent(layouts, fn, layoutOf)) {
-    // the usual layout (cfg.ts builds every function with these keys, in this order): one object literal
-    // (not an object literal with `get nodes()`: V8 makes such an object a dictionary, and every later read of it slow;
-    // the same accessor pair defined on each copy keeps them fast and of one hidden class)
+    // the usual layout (cfg.ts builds every function with these keys, in this order), without the walk; `nodes`
+    // defined with the one shared descriptor between the other keys (an object literal with `get nodes()` is a
+    // dictionary in V8, and every later read of it slow; this keeps the copies fast and of one hidden class)
     const o = {
       name: fn.name, pos: movePos(fn.pos, d), namePos: movePos(fn.namePos, d), bodyPos: movePos(fn.bodyPos, d), isStatic: fn.isStatic,
       params: fn.params, locals: fn.locals, aliases: fn.aliases, annotations: annotations.length ? shiftLines(annotations, d) : annotations,
