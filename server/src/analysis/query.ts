@@ -266,21 +266,9 @@ export function faultHandlers(ws: Workspace, file?: string): FaultHandlerInfo[] 
   return out;
 }
 
-const byNameCache = new WeakMap<Map<string, Summary>, Map<string, Summary>>();
-
-/** A function's summary: the one in the same file, else a definition elsewhere (non-static first). */
+/** A function's summary as a call to it from `file` read it (its own file's definition first: Workspace.calleeSummary). */
 export function summaryOf(ws: Workspace, file: string, name: string): Summary | undefined {
-  const sums = ws.lastResult?.summaries;
-  if (!sums) return undefined;
-  const local = sums.get(keyOf(file, name));
-  if (local) return local;
-  let idx = byNameCache.get(sums);
-  if (!idx) {
-    idx = new Map();
-    for (const v of sums.values()) if (!idx.has(v.name)) idx.set(v.name, v);
-    byNameCache.set(sums, idx);
-  }
-  return idx.get(name);
+  return ws.calleeSummary(file, name);
 }
 
 export function hoverAt(ws: Workspace, file: string, line: number, col: number): HoverInfo | undefined {

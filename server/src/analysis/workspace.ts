@@ -240,6 +240,16 @@ export class Workspace {
     return cands.find((c) => c.file === file) ?? cands.find((c) => !c.fn.isStatic) ?? cands[0];
   }
 
+  /**
+   * The summary a call to `name` from `file` read in the last analysis (the
+   * caller's own static function first, then the one non-static or only
+   * definition, else built-in knowledge: WorkspaceRun.resolve); undefined
+   * when no definition resolves (static ones in other files only).
+   */
+  calleeSummary(file: string, name: string): Summary | undefined {
+    return this.lastCtx?.lookupFor(file).get(name);
+  }
+
   /** Is `name` a page-fault handler (.fault/.page_mkwrite/...) in the analysed files? */
   isFaultHandler(name: string): boolean { return this.lastCtx?.handlerNames.has(name) ?? false; }
 

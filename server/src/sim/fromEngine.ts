@@ -20,7 +20,6 @@ import type { Held, State } from '../analysis/state';
 import type { LockKind as EngineKind } from '../model/lockApi';
 import type { LockKind, LockMode, SimLock, SimNode, SimOp, ThreadProgram } from './program';
 import { minimizeProgramWithin } from './minimize';
-import type { Summary } from '../analysis/summaryTypes';
 import { GUP_UNDER_MMAP_LOCK } from '../model/faultApi';
 import { pastDeadline } from './clock';
 
@@ -128,29 +127,10 @@ function callsOf(op: Op | undefined): Call[] {
   return [];
 }
 
-/**
- * The first summary (in the analysis's order) of each function name, for a
- * callee not defined in the caller's file. Built once per analysis result: a
- * scan of every summary per call made one program of a whole-tree workspace
- * cost O(calls x functions).
- */
-const byNameCache = new WeakMap<Map<string, Summary>, { size: number; byName: Map<string, Summary> }>();
-function summaryByName(all: Map<string, Summary>, name: string): Summary | undefined {
-  let c = byNameCache.get(all);
-  if (!c || c.size !== all.size) {
-    const byName = new Map<string, Summary>();
-    for (const s of all.values()) if (!byName.has(s.name)) byName.set(s.name, s);
-    c = { size: all.size, byName };
-    byNameCache.set(all, c);
-  }
-  return c.byName.get(name);
-}
-
 /** Ops for what a CFG node does that does not show in the caller's abstract state. */
 function nodeEffects(ws: Workspace, rec: FnRecords, fnFile: string, op: Op | undefined, b: ProgramBuilder): { op: SimOp; pos?: Pos; text?: string }[] {
   const out: { op: SimOp; pos?: Pos; text?: string }[] = [];
   const know = ws.knowledge;
-  const lookup = ws.lastResult?.summaries;
   for (const call of callsOf(op)) {
     if (call.indirect) continue;
     const fault = know.faultApi(call.name);
@@ -163,7 +143,7 @@ function nodeEffects(ws: Workspace, rec: FnRecords, fnFile: string, op: Op | und
     if (lockApi && lockApi.heldOut === undefined) continue;
     const sleeps = know.maySleep(call.name, call.args);
     if (sleeps) out.push({ op: { kind: 'sleep', label: call.name }, pos: call.pos, text: `${call.name}(${call.args.join(', ')})` });
-    const sum = lookup ? lookup.get(`${fnFile}::${call.name}`) ?? summaryByName(lookup, call.name) : undefined;
+    const sum = ws.calleeSummary(fnFile, call.name);
     if (!sum || sum.incomplete) continue;
     for (const inner of sum.inner) {
       if (inner.releasedBefore?.length) continue;
