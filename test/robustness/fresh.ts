@@ -9,12 +9,13 @@ export function findingsOf(ws: Workspace): string {
 
 /**
  * What the last analysis of `ws` produced besides findings, as comparable
- * text: every function's summary and events (positions included: products
- * kept or moved between edits must name the lines a fresh analysis names).
+ * text: every function's summary (by key: the map's order is not a
+ * contract) and events (in order; positions included: products kept or
+ * moved between edits must name the lines a fresh analysis names).
  */
 export function productsOf(ws: Workspace): string {
   const r = ws.lastResult!;
-  return JSON.stringify({ summaries: [...r.summaries], events: r.events });
+  return JSON.stringify({ summaries: [...r.summaries].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)), events: r.events });
 }
 
 /** A from-scratch workspace holding only `file` with `text`. */

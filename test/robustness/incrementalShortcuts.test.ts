@@ -391,27 +391,40 @@ describe('robustness: incremental shortcuts equal the full work', () => {
 
   it('a reordering is refused when a component would read a key before or after other definitions of it (DeltaIndex.sameReads)', () => {
     const entry = (name: string): { fn: FunctionIR; file: string } => ({ fn: { name } as FunctionIR, file: '/ws/x.c' });
-    const product = { findings: [] } as unknown as FnProduct;
     const [a, r, t1, t2] = [entry('a'), entry('r'), entry('t'), entry('t')];
+    // each function's product has its own events; a's has a finding
+    const products = new Map([a, r, t1, t2].map((x) => [x, { findings: x === a ? [{}] : [], events: { of: x } } as unknown as FnProduct]));
+    const productsOf = (o: { fn: FunctionIR; file: string }[][]): FnProduct[][] => o.map((c) => c.map((x) => products.get(x)!));
     const reads = (x: { fn: FunctionIR }): string[] => (x === r ? [keyOf('/ws/x.c', 'a'), keyOf('/ws/x.c', 't')] : []);
     const order = [[a], [t1], [t2], [r]];
-    const index = new DeltaIndex(order, reads, order.map((c) => c.map(() => product)));
+    const index = new DeltaIndex(order, reads, productsOf(order));
+    /** the components that change places */
+    const win = (to: Int32Array): [number, number] => { const m = [...to.keys()].filter((c) => to[c] !== c); return [m[0], m[m.length - 1]]; };
+    const same = (to: Int32Array, skip: Set<number>): boolean => index.sameReads(to, ...win(to), order, reads, skip);
     // r after a and both twins, there as here: the same reads
-    assert.strictEqual(index.sameReads(Int32Array.from([1, 0, 2, 3]), new Set()), true);
+    assert.strictEqual(same(Int32Array.from([1, 0, 2, 3]), new Set()), true);
     // r before a there: it would read a's summary unset
-    assert.strictEqual(index.sameReads(Int32Array.from([1, 2, 3, 0]), new Set()), false);
+    assert.strictEqual(same(Int32Array.from([1, 2, 3, 0]), new Set()), false);
     // unless r is analysed again anyway
-    assert.strictEqual(index.sameReads(Int32Array.from([1, 2, 3, 0]), new Set([3])), true);
+    assert.strictEqual(same(Int32Array.from([1, 2, 3, 0]), new Set([3])), true);
     // the twins swapped: r would end up with the other twin's summary
-    assert.strictEqual(index.sameReads(Int32Array.from([0, 2, 1, 3]), new Set([3])), false);
+    assert.strictEqual(same(Int32Array.from([0, 2, 1, 3]), new Set([3])), false);
     // renumbered as the constructor numbers the new order
     const to = Int32Array.from([1, 0, 2, 3]);
     const now = [[t1], [a], [t2], [r]];
-    index.renumber(to, now, now.map((c) => c.map(() => product)));
-    const fresh = new DeltaIndex(now, reads, now.map((c) => c.map(() => product)));
+    const events = productsOf(order).flat().map((p) => p.events!);
+    index.renumber(to, ...win(to), now, reads, productsOf(now), events);
+    const fresh = new DeltaIndex(now, reads, productsOf(now));
     for (const x of [a, r, t1, t2]) assert.strictEqual(index.compOf.get(x), fresh.compOf.get(x));
     for (const k of ['a', 't', 'r']) assert.deepStrictEqual(index.readersAfter(keyOf('/ws/x.c', k), -1), fresh.readersAfter(keyOf('/ws/x.c', k), -1), k);
-    for (const s of [0, 1, 2, 3, 4]) assert.strictEqual(index.valueAt(keyOf('/ws/x.c', 't'), s, new Map(), now.map((c) => c.map(() => product))), fresh.valueAt(keyOf('/ws/x.c', 't'), s, new Map(), now.map((c) => c.map(() => product))));
+    for (const s of [0, 1, 2, 3, 4]) assert.strictEqual(index.valueAt(keyOf('/ws/x.c', 't'), s, new Map(), productsOf(now)), fresh.valueAt(keyOf('/ws/x.c', 't'), s, new Map(), productsOf(now)));
+    // the events in the new order, and a's finding with its component's new number
+    assert.deepStrictEqual(events, productsOf(now).flat().map((p) => p.events));
+    assert.deepStrictEqual(index.withFindings(), [1]);
+    // and patch() finds each component's events where they now are
+    const patched = events.slice();
+    for (const s of [0, 1, 2, 3]) assert.strictEqual(index.patch(s, productsOf(now), patched), true);
+    assert.deepStrictEqual(patched, events);
   });
 
   it('calls that close or open a cycle change the call graph: findings follow a full analysis', () => {

@@ -125,45 +125,86 @@ export class DeltaIndex {
   }
 
   /**
-   * With the components renumbered (component `s` becoming `to[s]`), would
-   * every component read each key at the same point, after the same
-   * definitions of it (so that valueAt() gives each the same summaries)?
-   * The definitions of a twin key must also keep their order. Components in
-   * `skip` (analysed again anyway) are not asked.
+   * With the components renumbered (component `s` becoming `to[s]`, which
+   * moves only components `lo`..`hi`), would every component read each key
+   * at the same point, after the same definitions of it (so that valueAt()
+   * gives each the same summaries)? The definitions of a twin key must also
+   * keep their order. Only readers inside the window can see a definition on
+   * the other side of them now: a component outside it keeps its place, and
+   * so does its order against every definition (those in the window stay in
+   * it). Components in `skip` (analysed again anyway) are not asked; the keys
+   * a component reads are its functions' `depKeys`.
    */
-  sameReads(to: Int32Array, skip: ReadonlySet<number>): boolean {
-    for (const [k, rs] of this.readers) {
-      const defs = this.defsOf(k);
-      for (let j = 1; j < defs.length; j++) if (to[defs[j]] < to[defs[j - 1]]) return false;
-      for (const r of rs) {
-        if (skip.has(r)) continue;
-        let here = 0;
-        let there = 0;
-        for (const d of defs) {
-          if (d < r) here++;
-          if (to[d] < to[r]) there++;
+  sameReads(to: Int32Array, lo: number, hi: number, order: readonly (readonly Entry[])[], depKeys: (x: Entry) => readonly (string | null)[], skip: ReadonlySet<number>): boolean {
+    for (const [k, defs] of this.twins) {
+      if (!this.readers.has(k)) continue;
+      for (let j = 1; j < defs.length; j++) if (to[defs[j].s] < to[defs[j - 1].s]) return false;
+    }
+    for (let r = lo; r <= hi; r++) {
+      if (skip.has(r)) continue;
+      for (const x of order[r]) {
+        for (const k of depKeys(x)) {
+          if (k === null || !this.keyComp.has(k)) continue;
+          let here = 0;
+          let there = 0;
+          for (const d of this.defsOf(k)) {
+            if (d < r) here++;
+            if (to[d] < to[r]) there++;
+          }
+          if (here !== there) return false;
         }
-        if (here !== there) return false;
       }
     }
     return true;
   }
 
   /**
-   * Renumber the components (`to[s]` is component s's new place; `order`
-   * and `products` are in the new order): what the constructor would make
-   * of them, without asking every function for its keys again.
+   * Renumber the components `lo`..`hi` (`to[s]` is component s's new place,
+   * `to[s] === s` outside the window; `order` and `products` are in the new
+   * order): what the constructor would make of them, touching only what
+   * names a component of the window (the keys its functions define and read,
+   * its functions' places and events). `events` (the run's, in component
+   * order) has the window's events put in the new order in place.
    */
-  renumber(to: Int32Array, order: readonly (readonly Entry[])[], products: readonly (readonly FnProduct[])[]): void {
-    for (const [x, s] of this.compOf) this.compOf.set(x, to[s]);
-    for (const [k, s] of this.keyComp) this.keyComp.set(k, to[s]);
-    for (const defs of this.twins.values()) for (const d of defs) d.s = to[d.s];
-    for (const l of this.readers.values()) {
-      for (let j = 0; j < l.length; j++) l[j] = to[l[j]];
+  renumber(to: Int32Array, lo: number, hi: number, order: readonly (readonly Entry[])[], depKeys: (x: Entry) => readonly (string | null)[], products: readonly (readonly FnProduct[])[], events: FnEvents[]): void {
+    const defined = new Set<string>();
+    const read = new Set<string>();
+    for (let c = lo; c <= hi; c++) {
+      for (const x of order[c]) {
+        this.compOf.set(x, c);
+        defined.add(keyOf(x.file, x.fn.name));
+        for (const k of depKeys(x)) if (k !== null && this.readers.has(k)) read.add(k);
+      }
+    }
+    const moved = (s: number): boolean => s >= lo && s <= hi;
+    for (const k of defined) {
+      const s = this.keyComp.get(k);
+      if (s !== undefined && moved(s)) this.keyComp.set(k, to[s]);
+    }
+    for (const defs of this.twins.values()) for (const d of defs) if (moved(d.s)) d.s = to[d.s];
+    // (a list may also hold a component that read the key before an edit and no longer does: it
+    // keeps a number that now names another component, whose visit finds nothing to re-check)
+    for (const k of read) {
+      const l = this.readers.get(k)!;
+      for (let j = 0; j < l.length; j++) if (moved(l[j])) l[j] = to[l[j]];
       l.sort((a, b) => a - b);
     }
-    this.startsOf(order);
-    this.indexProducts(products);
+    // the window's events: the same ones, between the same neighbours, in the new order
+    let first = -1;
+    for (let i = this.start[lo]; i < this.start[hi + 1] && first < 0; i++) first = this.evAt[i];
+    for (let c = lo; c <= hi; c++) {
+      this.start[c + 1] = this.start[c] + order[c].length;
+      this.findingComps.delete(c);
+    }
+    let n = first;
+    for (let c = lo; c <= hi; c++) {
+      products[c].forEach((p, i) => {
+        if (p.events) events[n] = p.events;
+        this.evAt[this.start[c] + i] = p.events ? n++ : -1;
+      });
+      if (products[c].some((p) => p.findings.length > 0)) this.findingComps.add(c);
+    }
+    this.findingOrder = undefined;
   }
 
   /** Each component's first function in the order of functions. */

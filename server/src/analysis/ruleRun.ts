@@ -58,16 +58,21 @@ class RuleParts implements KeptParts<unknown> {
   }
 
   /**
-   * The components were renumbered (component `s` is now `to[s]`): each part
-   * stays with its component (it depends on the component's events, not on
-   * its place); the rule's memo, which may hold component numbers, goes.
+   * The components `lo`..`hi` were renumbered (component `s` is now
+   * `to[s]`): each part stays with its component (it depends on the
+   * component's events, not on its place); the rule's memo, which may hold
+   * component numbers, goes.
    */
-  renumber(to: Int32Array): void {
-    const parts = [...this.byComp];
-    this.byComp.clear();
+  renumber(to: Int32Array, lo: number, hi: number): void {
+    const moved = (s: number): boolean => s >= lo && s <= hi;
+    const parts: [number, unknown[]][] = [];
+    for (const [s, items] of this.byComp) if (moved(s)) parts.push([s, items]);
+    for (const [s] of parts) this.byComp.delete(s);
     for (const [s, items] of parts) this.byComp.set(to[s], items);
-    this.sorted = undefined;
-    for (const m of [this.faultUsers, this.fileUsers]) for (const [k, set] of m) m.set(k, new Set([...set].map((s) => to[s])));
+    if (parts.length) this.sorted = undefined;
+    for (const m of [this.faultUsers, this.fileUsers]) {
+      for (const [k, set] of m) if ([...set].some(moved)) m.set(k, new Set([...set].map((s) => (moved(s) ? to[s] : s))));
+    }
     this.changes = undefined;
     this.memo.clear();
   }
@@ -116,9 +121,9 @@ function users(m: Map<string, Set<number>>, k: string): Set<number> {
 export class WorkspaceRuleRun {
   private readonly parts = WORKSPACE_RULES.map((r) => new RuleParts(r));
 
-  /** The call graph's components were renumbered (Workspace.reorder: component `s` is now `to[s]`). */
-  renumber(to: Int32Array): void {
-    for (const p of this.parts) p.renumber(to);
+  /** The call graph's components `lo`..`hi` were renumbered (Workspace.reorder: component `s` is now `to[s]`). */
+  renumber(to: Int32Array, lo: number, hi: number): void {
+    for (const p of this.parts) p.renumber(to, lo, hi);
   }
 
   /**
