@@ -422,9 +422,13 @@ describe('robustness: incremental shortcuts equal the full work', () => {
     assert.deepStrictEqual(events, productsOf(now).flat().map((p) => p.events));
     assert.deepStrictEqual(index.withFindings(), [1]);
     // and patch() finds each component's events where they now are
-    const patched = events.slice();
+    const patched = { list: events, own: false };
     for (const s of [0, 1, 2, 3]) assert.strictEqual(index.patch(s, productsOf(now), patched), true);
-    assert.deepStrictEqual(patched, events);
+    assert.strictEqual(patched.list, events, 'nothing changed: the list is not copied');
+    const other = { ...products.get(r)!, events: { of: 'r again' } } as unknown as FnProduct;
+    assert.strictEqual(index.patch(3, [[], [], [], [other]], patched), true);
+    assert.notStrictEqual(patched.list, events, 'a change copies the list');
+    assert.deepStrictEqual(patched.list, [...events.slice(0, 3), other.events]);
   });
 
   it('calls that close or open a cycle change the call graph: findings follow a full analysis', () => {

@@ -75,10 +75,12 @@ export class DeltaIndex {
 
   /**
    * Component `s`'s products changed to `products[s]`: put their events in
-   * place in `events`; false when one gained or lost its events (the
-   * events are to be assembled again, and indexProducts() run).
+   * place in `events.list`, which is copied first (once) unless `events.own`
+   * (the last result holds the list it was given); false when one gained or
+   * lost its events (the events are to be assembled again, and
+   * indexProducts() run).
    */
-  patch(s: number, products: readonly (readonly FnProduct[])[], events: FnEvents[]): boolean {
+  patch(s: number, products: readonly (readonly FnProduct[])[], events: { list: FnEvents[]; own: boolean }): boolean {
     const has = products[s].some((p) => p.findings.length > 0);
     if (has !== this.findingComps.has(s)) {
       if (has) this.findingComps.add(s); else this.findingComps.delete(s);
@@ -88,7 +90,10 @@ export class DeltaIndex {
     products[s].forEach((p, i) => {
       const at = this.evAt[this.start[s] + i];
       if ((at >= 0) !== !!p.events) ok = false;
-      else if (p.events) events[at] = p.events;
+      else if (p.events && events.list[at] !== p.events) {
+        if (!events.own) { events.list = events.list.slice(); events.own = true; }
+        events.list[at] = p.events;
+      }
     });
     return ok;
   }

@@ -373,6 +373,8 @@ export class Workspace {
     if (!shape) return undefined;
     const run = last.run;
     const ir = entry.ir;
+    /** the call graph's components were renumbered (reorder(): the run's events are a copy) */
+    let reordered = false;
     if (shape === 'calls') {
       // calls that resolve changed: the call graph again, kept only when its components come out the same
       // (or the same in another order that changes what no component reads)
@@ -383,6 +385,7 @@ export class Workspace {
       if (!sameComponents(graph.comps, prev.comps) || graph.compRecursive.some((r, i) => r !== prev.compRecursive[i])) {
         if (!this.reorder(last, prev, graph, was.fns.filter((k, i) => run.fns[k].fn !== ir.functions[i]))) return undefined;
         this.runs.deltaReordered++;
+        reordered = true;
       }
       this.graph = run.graph = graph;
       this.runs.deltaCalls++;
@@ -485,7 +488,6 @@ export class Workspace {
     const touched = new Set<string>();
     /** components re-checked; the run's events, to be updated in place */
     const rechecked: number[] = [];
-    run.events = run.events.slice();
     for (let s = queue.pop(); s !== undefined; s = queue.pop()) {
       const scc = run.order[s];
       const before = last.products[s];
@@ -516,7 +518,10 @@ export class Workspace {
       if (same && dirty.has(s)) movedOnly.add(s);
     }
     // the run's events (in place where every re-checked function still has events or still has none) and per-function findings, in order
-    if (!rechecked.every((s) => ix.patch(s, last.products, run.events))) {
+    // (the last result keeps its list: one changed is a copy, made by the first change, or by reorder())
+    const events = { list: run.events, own: reordered };
+    if (rechecked.every((s) => ix.patch(s, last.products, events))) run.events = events.list;
+    else {
       run.events = eventsOf(last.products);
       ix.indexProducts(last.products);
     }
@@ -579,7 +584,7 @@ export class Workspace {
       run.order[c] = order[from[c] - lo];
       last.products[c] = products[from[c] - lo];
     }
-    // (the last result keeps its events: this run's are a copy)
+    // (the last result keeps its events: this run's are a copy, which deltaRun() then changes in place)
     run.events = run.events.slice();
     last.index.renumber(to, lo, hi, run.order, depKeys, last.products, run.events);
     this.ruleRun.renumber(to, lo, hi);
