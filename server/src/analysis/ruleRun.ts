@@ -60,8 +60,11 @@ class RuleParts implements KeptParts<unknown> {
   /**
    * The components `lo`..`hi` were renumbered (component `s` is now
    * `to[s]`): each part stays with its component (it depends on the
-   * component's events, not on its place); the rule's memo, which may hold
-   * component numbers, goes.
+   * component's events, not on its place). No changes are tracked until the
+   * next conclude(), so the rule takes its whole-run path, which makes
+   * again whatever its memo keeps by component number and reuses only what
+   * does not depend on numbers (order-cycle's cycle search, when the edges
+   * come out of the same shape).
    */
   renumber(to: Int32Array, lo: number, hi: number): void {
     const moved = (s: number): boolean => s >= lo && s <= hi;
@@ -74,7 +77,6 @@ class RuleParts implements KeptParts<unknown> {
       for (const [k, set] of m) if ([...set].some(moved)) m.set(k, new Set([...set].map((s) => (moved(s) ? to[s] : s))));
     }
     this.changes = undefined;
-    this.memo.clear();
   }
 
   /** (one object for every perFunction() call: reset before each) */

@@ -44,7 +44,8 @@ export interface KeptParts<T> {
   /**
    * Since the previous conclude(): the components whose items were computed
    * again, each with the items it had before (undefined: none). Undefined
-   * when every part was computed afresh (a full run).
+   * when every part was computed afresh (a full run), or the components were
+   * renumbered (Workspace.reorder): the memo may then hold old numbers.
    */
   readonly changes?: ReadonlyMap<number, readonly T[] | undefined>;
   /** the rule's own memo, kept from one conclude() to the next, full runs included (dropped when the rule is turned off) */
