@@ -389,18 +389,18 @@ describe('robustness: incremental shortcuts equal the full work', () => {
     assert.strictEqual(findingsOf(ws), before);
   });
 
-  it('a reordering is refused when a component would read a key before or after other definitions of it (DeltaIndex.sameReads)', () => {
+  for (const wide of [false, true]) it(`a reordering is refused when a component would read a key before or after other definitions of it (DeltaIndex.sameReads; ${wide ? 'every key' : 'the window\'s keys'})`, () => {
     const entry = (name: string): { fn: FunctionIR; file: string } => ({ fn: { name } as FunctionIR, file: '/ws/x.c' });
-    const [a, r, t1, t2] = [entry('a'), entry('r'), entry('t'), entry('t')];
+    const [a, r, t1, t2, b] = [entry('a'), entry('r'), entry('t'), entry('t'), entry('b')];
     // each function's product has its own events; a's has a finding
-    const products = new Map([a, r, t1, t2].map((x) => [x, { findings: x === a ? [{}] : [], events: { of: x } } as unknown as FnProduct]));
+    const products = new Map([a, r, t1, t2, b].map((x) => [x, { findings: x === a ? [{}] : [], events: { of: x } } as unknown as FnProduct]));
     const productsOf = (o: { fn: FunctionIR; file: string }[][]): FnProduct[][] => o.map((c) => c.map((x) => products.get(x)!));
     const reads = (x: { fn: FunctionIR }): string[] => (x === r ? [keyOf('/ws/x.c', 'a'), keyOf('/ws/x.c', 't')] : []);
     const order = [[a], [t1], [t2], [r]];
     const index = new DeltaIndex(order, reads, productsOf(order));
     /** the components that change places */
     const win = (to: Int32Array): [number, number] => { const m = [...to.keys()].filter((c) => to[c] !== c); return [m[0], m[m.length - 1]]; };
-    const same = (to: Int32Array, skip: Set<number>): boolean => index.sameReads(to, ...win(to), order, reads, skip);
+    const same = (to: Int32Array, skip: Set<number>): boolean => index.sameReads(to, ...win(to), order, reads, skip, wide);
     // r after a and both twins, there as here: the same reads
     assert.strictEqual(same(Int32Array.from([1, 0, 2, 3]), new Set()), true);
     // r before a there: it would read a's summary unset
@@ -413,7 +413,7 @@ describe('robustness: incremental shortcuts equal the full work', () => {
     const to = Int32Array.from([1, 0, 2, 3]);
     const now = [[t1], [a], [t2], [r]];
     const events = productsOf(order).flat().map((p) => p.events!);
-    index.renumber(to, ...win(to), now, reads, productsOf(now), events);
+    index.renumber(to, ...win(to), now, reads, productsOf(now), events, wide);
     const fresh = new DeltaIndex(now, reads, productsOf(now));
     for (const x of [a, r, t1, t2]) assert.strictEqual(index.compOf.get(x), fresh.compOf.get(x));
     for (const k of ['a', 't', 'r']) assert.deepStrictEqual(index.readersAfter(keyOf('/ws/x.c', k), -1), fresh.readersAfter(keyOf('/ws/x.c', k), -1), k);
@@ -429,6 +429,16 @@ describe('robustness: incremental shortcuts equal the full work', () => {
     assert.strictEqual(index.patch(3, [[], [], [], [other]], patched), true);
     assert.notStrictEqual(patched.list, events, 'a change copies the list');
     assert.deepStrictEqual(patched.list, [...events.slice(0, 3), other.events]);
+    // a reader that moves: the readers lists follow it
+    const order2 = [[a], [r], [b]];
+    const reads2 = (x: { fn: FunctionIR }): string[] => (x === r ? [keyOf('/ws/x.c', 'a')] : []);
+    const index2 = new DeltaIndex(order2, reads2, productsOf(order2));
+    const to2 = Int32Array.from([0, 2, 1]);
+    const now2 = [[a], [b], [r]];
+    assert.strictEqual(index2.sameReads(to2, 1, 2, order2, reads2, new Set(), wide), true);
+    index2.renumber(to2, 1, 2, now2, reads2, productsOf(now2), productsOf(order2).flat().map((p) => p.events!), wide);
+    assert.deepStrictEqual(index2.readersAfter(keyOf('/ws/x.c', 'a'), -1), [2]);
+    assert.deepStrictEqual([index2.compOf.get(r), index2.compOf.get(b)], [2, 1]);
   });
 
   it('calls that close or open a cycle change the call graph: findings follow a full analysis', () => {

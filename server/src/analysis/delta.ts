@@ -140,27 +140,37 @@ export class DeltaIndex {
    * it). Components in `skip` (analysed again anyway) are not asked; the keys
    * a component reads are its functions' `depKeys`.
    */
-  sameReads(to: Int32Array, lo: number, hi: number, order: readonly (readonly Entry[])[], depKeys: (x: Entry) => readonly (string | null)[], skip: ReadonlySet<number>): boolean {
+  sameReads(to: Int32Array, lo: number, hi: number, order: readonly (readonly Entry[])[], depKeys: (x: Entry) => readonly (string | null)[], skip: ReadonlySet<number>, wide = this.wide(lo, hi)): boolean {
     for (const [k, defs] of this.twins) {
       if (!this.readers.has(k)) continue;
       for (let j = 1; j < defs.length; j++) if (to[defs[j].s] < to[defs[j - 1].s]) return false;
     }
+    const same = (k: string, r: number): boolean => {
+      let here = 0;
+      let there = 0;
+      for (const d of this.defsOf(k)) {
+        if (d < r) here++;
+        if (to[d] < to[r]) there++;
+      }
+      return here === there;
+    };
+    if (wide) {
+      // (every readers list: cheaper than asking each function of a window this wide for its keys)
+      for (const [k, rs] of this.readers) for (const r of rs) if (r >= lo && r <= hi && !skip.has(r) && !same(k, r)) return false;
+      return true;
+    }
     for (let r = lo; r <= hi; r++) {
       if (skip.has(r)) continue;
       for (const x of order[r]) {
-        for (const k of depKeys(x)) {
-          if (k === null || !this.keyComp.has(k)) continue;
-          let here = 0;
-          let there = 0;
-          for (const d of this.defsOf(k)) {
-            if (d < r) here++;
-            if (to[d] < to[r]) there++;
-          }
-          if (here !== there) return false;
-        }
+        for (const k of depKeys(x)) if (k !== null && this.keyComp.has(k) && !same(k, r)) return false;
       }
     }
     return true;
+  }
+
+  /** Is the window `lo`..`hi` a quarter of the components or more? Then sameReads() and renumber() go over every key rather than the window's. */
+  private wide(lo: number, hi: number): boolean {
+    return (hi - lo + 1) * 4 >= this.start.length - 1;
   }
 
   /**
@@ -171,29 +181,36 @@ export class DeltaIndex {
    * its functions' places and events). `events` (the run's, in component
    * order) has the window's events put in the new order in place.
    */
-  renumber(to: Int32Array, lo: number, hi: number, order: readonly (readonly Entry[])[], depKeys: (x: Entry) => readonly (string | null)[], products: readonly (readonly FnProduct[])[], events: FnEvents[]): void {
-    const defined = new Set<string>();
-    const read = new Set<string>();
-    for (let c = lo; c <= hi; c++) {
-      for (const x of order[c]) {
-        this.compOf.set(x, c);
-        defined.add(keyOf(x.file, x.fn.name));
-        for (const k of depKeys(x)) if (k !== null && this.readers.has(k)) read.add(k);
-      }
-    }
+  renumber(to: Int32Array, lo: number, hi: number, order: readonly (readonly Entry[])[], depKeys: (x: Entry) => readonly (string | null)[], products: readonly (readonly FnProduct[])[], events: FnEvents[], wide = this.wide(lo, hi)): void {
     const moved = (s: number): boolean => s >= lo && s <= hi;
-    for (const k of defined) {
-      const s = this.keyComp.get(k);
-      if (s !== undefined && moved(s)) this.keyComp.set(k, to[s]);
+    for (let c = lo; c <= hi; c++) for (const x of order[c]) this.compOf.set(x, c);
+    const remap = (l: number[]): void => {
+      let any = false;
+      for (let j = 0; j < l.length; j++) if (moved(l[j])) { l[j] = to[l[j]]; any = true; }
+      if (any) l.sort((a, b) => a - b);
+    };
+    if (wide) {
+      for (const [k, s] of this.keyComp) if (moved(s)) this.keyComp.set(k, to[s]);
+      for (const l of this.readers.values()) remap(l);
+    } else {
+      // the keys the window's functions define and read
+      const defined = new Set<string>();
+      const read = new Set<string>();
+      for (let c = lo; c <= hi; c++) {
+        for (const x of order[c]) {
+          defined.add(keyOf(x.file, x.fn.name));
+          for (const k of depKeys(x)) if (k !== null && this.readers.has(k)) read.add(k);
+        }
+      }
+      for (const k of defined) {
+        const s = this.keyComp.get(k);
+        if (s !== undefined && moved(s)) this.keyComp.set(k, to[s]);
+      }
+      // (a list may also hold a component that read the key before an edit and no longer does: it
+      // keeps a number that now names another component, whose visit finds nothing to re-check)
+      for (const k of read) remap(this.readers.get(k)!);
     }
     for (const defs of this.twins.values()) for (const d of defs) if (moved(d.s)) d.s = to[d.s];
-    // (a list may also hold a component that read the key before an edit and no longer does: it
-    // keeps a number that now names another component, whose visit finds nothing to re-check)
-    for (const k of read) {
-      const l = this.readers.get(k)!;
-      for (let j = 0; j < l.length; j++) if (moved(l[j])) l[j] = to[l[j]];
-      l.sort((a, b) => a - b);
-    }
     // the window's events: the same ones, between the same neighbours, in the new order
     let first = -1;
     for (let i = this.start[lo]; i < this.start[hi + 1] && first < 0; i++) first = this.evAt[i];
