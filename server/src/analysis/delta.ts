@@ -118,9 +118,6 @@ export class DeltaIndex {
 
   isTwin(k: string): boolean { return this.twins.has(k); }
 
-  /** Whether a function of the run defines `k`. */
-  defines(k: string): boolean { return this.keyComp.has(k); }
-
   /** The components defining `k`, in order (one, or every twin's). */
   private defsOf(k: string): number[] {
     const t = this.twins.get(k);
