@@ -266,18 +266,13 @@ export function faultHandlers(ws: Workspace, file?: string): FaultHandlerInfo[] 
   return out;
 }
 
-/** A function's summary as a call to it from `file` read it (its own file's definition first: Workspace.calleeSummary). */
-export function summaryOf(ws: Workspace, file: string, name: string): Summary | undefined {
-  return ws.calleeSummary(file, name);
-}
-
 export function hoverAt(ws: Workspace, file: string, line: number, col: number): HoverInfo | undefined {
   const entry = ws.getFile(file);
   if (!entry) return undefined;
   // on a function name (definition)
   for (const fn of entry.ir.functions) {
     if (contains(fn.namePos, line, col)) {
-      const summary = summaryOf(ws, file, fn.name);
+      const summary = ws.calleeSummary(file, fn.name);
       if (!summary) return undefined;
       const findings = (ws.lastResult?.findings ?? []).filter((f) => f.file === file && f.function === fn.name && f.severity !== 'information').length;
       return { kind: 'function', range: fn.namePos, name: fn.name, file, summary, annotations: fn.annotations.map((a) => ({ kind: a.kind, arg: a.arg })), findings };
@@ -293,7 +288,7 @@ export function hoverAt(ws: Workspace, file: string, line: number, col: number):
   const fault = call.indirect ? undefined : ws.knowledge.faultApi(name);
   // a call that may fault and may drop its lock on the way (GUP with `&locked`): what matters there is the fault
   if (api && !(fault && api.heldOut !== undefined)) return lockHover(ws, rec, call, api, name, range);
-  const calleeSum = !call.indirect ? summaryOf(ws, file, call.name) : undefined;
+  const calleeSum = !call.indirect ? ws.calleeSummary(file, call.name) : undefined;
   if (fault || calleeSum?.fault) return faultHover(ws, rec, call, fault, calleeSum, range);
   if (calleeSum) {
     const findings = (ws.lastResult?.findings ?? []).filter((f) => f.file === calleeSum.file && f.function === calleeSum.name && f.severity !== 'information').length;
@@ -488,7 +483,7 @@ export function recheckFunction(ws: Workspace, file: string, text: string, fnNam
   }
   structs.add(ir.structs);
   for (const g of ir.globals) globals.set(g.name, g.type);
-  const lookup: SummaryLookup = { get: (name: string) => summaryOf(ws, file, name) };
+  const lookup: SummaryLookup = { get: (name: string) => ws.calleeSummary(file, name) };
   const rec = analyzeFunction(fn, { file, know: ws.knowledge, structs, globals, summaries: lookup });
   if (rec.budgetHit) return { findings: [], rec };
   return { findings: FUNCTION_RULES.flatMap((r) => r.check(rec)), rec };
@@ -684,7 +679,7 @@ export function annotationFixes(ws: Workspace, file: string, text: string, line:
   if (!entry) return [];
   const fn = entry.ir.functions.find((x) => contains(x.pos, line, col) && (line < x.bodyPos.line || (line === x.bodyPos.line && col <= x.bodyPos.col) || contains(x.namePos, line, col)));
   if (!fn) return [];
-  const sum = summaryOf(ws, file, fn.name);
+  const sum = ws.calleeSummary(file, fn.name);
   const rec = ws.records.get(keyOf(file, fn.name));
   if (!sum || !rec || sum.requires.length === 0) return [];
   const globals = new Set<string>();
@@ -723,7 +718,7 @@ export function needsAnnotation(ws: Workspace, file: string): { fn: string; name
   if (!entry) return [];
   const out: { fn: string; namePos: Pos }[] = [];
   for (const fn of entry.ir.functions) {
-    const sum = summaryOf(ws, file, fn.name);
+    const sum = ws.calleeSummary(file, fn.name);
     if (sum && sum.requires.length > 0 && !fn.annotations.some((a) => /^__(must_hold|releases)/.test(a.kind))) out.push({ fn: fn.name, namePos: fn.namePos });
   }
   return out;
