@@ -16,11 +16,12 @@ import * as path from 'path';
 import fc from 'fast-check';
 import { Workspace } from '../../server/src/analysis/workspace';
 import { buildFileIR } from '../../server/src/analysis/fileir';
-import { IncrementalFiles } from '../../server/src/analysis/incremental';
+import { IncrementalFiles, shiftLines } from '../../server/src/analysis/incremental';
 import { DeltaIndex } from '../../server/src/analysis/delta';
 import { keyOf } from '../../server/src/analysis/callgraph';
 import type { FunctionIR } from '../../server/src/analysis/ir';
 import type { FnProduct } from '../../server/src/analysis/reuse';
+import { positionFree, samePositionFree } from '../../server/src/analysis/reuse';
 import { normalizeWindow } from '../../server/src/analysis/normwindow';
 import { normalizeKernelC } from '../../server/src/parse/normalize';
 import { parseC } from '../../server/src/parse/parser';
@@ -292,6 +293,31 @@ describe('robustness: incremental shortcuts equal the full work', () => {
     }), { numRuns: 120, seed: 5 });
     if (native) assert.strictEqual(fromTree, 0, 'the native reader parses each function from scratch');
     else assert.ok(fromTree > 0, 'functions were re-parsed from their own trees');
+  });
+
+  it('samePositionFree() says "the same" only where the position-free JSON is the same (what sameShape() asked before)', () => {
+    const pos = fc.record({ line: fc.integer({ min: 0, max: 5 }), col: fc.integer({ min: 0, max: 2 }), endLine: fc.integer({ min: 0, max: 5 }), endCol: fc.integer({ min: 0, max: 2 }) });
+    const leaf = fc.oneof(fc.constantFrom('a', 'b', 1, 2, true, null, undefined), pos);
+    const tree = fc.letrec((t) => ({ v: fc.oneof({ maxDepth: 4 }, leaf, fc.array(t('v'), { maxLength: 3 }), fc.dictionary(fc.constantFrom('k', 'm', 'pos', 'line'), t('v'), { maxKeys: 3 })) })).v;
+    const json = (x: unknown): string | undefined => JSON.stringify(x, positionFree);
+    let same = 0;
+    fc.assert(fc.property(tree, tree, (a, b) => {
+      if (samePositionFree(a, b)) { same++; return json(a) === json(b); }
+      return true;
+    }), { numRuns: 20000, seed: 3 });
+    // a copy with its positions moved is the same; a changed member is not
+    let moved = 0;
+    fc.assert(fc.property(tree, fc.integer({ min: 1, max: 9 }), (a, d) => {
+      const b = shiftLines(structuredClone(a), d);
+      if (!samePositionFree(a, b)) return false;
+      moved++;
+      return json(a) === json(b);
+    }), { numRuns: 5000, seed: 4 });
+    assert.ok(same > 500 && moved === 5000, `${same} / ${moved}`);
+    const op = { structType: 'vm_operations_struct', varName: 'v', members: { fault: 'f' }, pos: { line: 1, col: 0, endLine: 3, endCol: 2 } };
+    assert.ok(samePositionFree([op], [{ ...op, pos: { line: 9, col: 0, endLine: 11, endCol: 2 } }]));
+    assert.ok(!samePositionFree([op], [{ ...op, members: { fault: 'g' } }]));
+    assert.ok(!samePositionFree([op], [op, op]));
   });
 
   it('a window holding complete #if groups is normalised on its own, as the whole file would be', () => {

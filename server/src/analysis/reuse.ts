@@ -766,8 +766,41 @@ class LazyMap<K, V> extends Map<K, V> {
 
 /** JSON.stringify replacer dropping positions. */
 export function positionFree(this: unknown, key: string, v: unknown): unknown {
-  if (v !== null && typeof v === 'object' && typeof (v as { line?: unknown }).line === 'number' && 'endLine' in (v as object)) return undefined;
-  return v;
+  return droppedAsPosition(v) ? undefined : v;
+}
+
+/** What positionFree() drops. */
+function droppedAsPosition(v: unknown): boolean {
+  return v !== null && typeof v === 'object' && typeof (v as { line?: unknown }).line === 'number' && 'endLine' in (v as object);
+}
+
+/**
+ * Are `a` and `b` the same data, positions aside? Walks both instead of
+ * writing their JSON: true only where `JSON.stringify(a, positionFree) ===
+ * JSON.stringify(b, positionFree)` (the same keys in the same order, equal
+ * primitives, a position opposite a position), without building the two
+ * strings (a large file's ops tables on every keystroke). It may say false
+ * where the JSON is equal after all (a position opposite a missing key):
+ * callers take that as "changed".
+ */
+export function samePositionFree(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  const pa = droppedAsPosition(a);
+  if (pa || droppedAsPosition(b)) return pa && droppedAsPosition(b);
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!samePositionFree(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    if (ka[i] !== kb[i] || !samePositionFree((a as Record<string, unknown>)[ka[i]], (b as Record<string, unknown>)[kb[i]])) return false;
+  }
+  return true;
 }
 
 /**

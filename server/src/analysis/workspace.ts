@@ -21,7 +21,7 @@ import { splitLast } from '../model/classes';
 import { lockObject } from '../parse/exprs';
 import type { Summary, SummaryLookup } from './summaryTypes';
 import { contentOf, IncrementalFiles, memoByContent } from './incremental';
-import { AnalysisReuse, FnProduct, GlobalLookup, LazyRecords, ownedProduct, positionFree, quotesCallees, recordsOf, StructLookup, summaryDeps } from './reuse';
+import { AnalysisReuse, FnProduct, GlobalLookup, LazyRecords, ownedProduct, quotesCallees, recordsOf, samePositionFree, StructLookup, summaryDeps } from './reuse';
 import { callGraph, CallGraph, callStandIn, forgetKeys, isRecursive, keyOf, opsTargetsOf, resolvedCalls, sameComponents } from './callgraph';
 import { entryHeldOf, FnJobEnv, productOf, runDataflow } from './fnjob';
 import { dropText } from './irText';
@@ -613,7 +613,7 @@ export class Workspace {
       if (JSON.stringify(classKeyCallsOf(f, this.know)) !== JSON.stringify(classKeyCallsOf(g, this.know))) return false;
     }
     const same = JSON.stringify(a.prototypes) === JSON.stringify(b.prototypes) &&
-      JSON.stringify(a.ops, positionFree) === JSON.stringify(b.ops, positionFree) && JSON.stringify(a.directives, positionFree) === JSON.stringify(b.directives, positionFree);
+      samePositionFree(a.ops, b.ops) && samePositionFree(a.directives, b.directives);
     return same ? (calls ? 'calls' : 'same') : false;
   }
 
@@ -1111,16 +1111,16 @@ function globalMapOf(files: readonly FileEntry[]): Map<string, string> {
 }
 
 /**
- * A file's definitions (structs, or globals) by name, positions aside;
- * memoised per list (every delta run compares the new version's with the
- * previous one's, made by the run before).
+ * A file's definitions (structs, or globals) by name, in order; memoised per
+ * list (every delta run compares the new version's with the previous one's,
+ * made by the run before).
  */
-const defsMemo = new WeakMap<readonly { name: string }[], Map<string, string>>();
-function defsByName(l: readonly { name: string }[]): Map<string, string> {
+const defsMemo = new WeakMap<readonly { name: string }[], Map<string, { name: string }[]>>();
+function defsByName(l: readonly { name: string }[]): Map<string, { name: string }[]> {
   let m = defsMemo.get(l);
   if (!m) {
     m = new Map();
-    for (const d of l) m.set(d.name, (m.get(d.name) ?? '') + JSON.stringify(d, positionFree));
+    for (const d of l) { const x = m.get(d.name); if (x) x.push(d); else m.set(d.name, [d]); }
     defsMemo.set(l, m);
   }
   return m;
@@ -1132,7 +1132,7 @@ function editedByName(a: readonly { name: string }[], b: readonly { name: string
   if (a === b) return out;
   const x = defsByName(a);
   const y = defsByName(b);
-  for (const [n, v] of x) if (y.get(n) !== v) out.add(n);
+  for (const [n, v] of x) { const w = y.get(n); if (!w || !samePositionFree(v, w)) out.add(n); }
   for (const n of y.keys()) if (!x.has(n)) out.add(n);
   return out;
 }
