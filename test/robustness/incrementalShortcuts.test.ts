@@ -20,8 +20,7 @@ import { IncrementalFiles, shiftLines } from '../../server/src/analysis/incremen
 import { DeltaIndex } from '../../server/src/analysis/delta';
 import { keyOf } from '../../server/src/analysis/callgraph';
 import type { FunctionIR } from '../../server/src/analysis/ir';
-import type { FnProduct } from '../../server/src/analysis/reuse';
-import { positionFree, samePositionFree } from '../../server/src/analysis/reuse';
+import { type FnProduct, positionFree, samePositionFree } from '../../server/src/analysis/reuse';
 import { normalizeWindow } from '../../server/src/analysis/normwindow';
 import { normalizeKernelC } from '../../server/src/parse/normalize';
 import { parseC } from '../../server/src/parse/parser';

@@ -528,7 +528,7 @@ export class AnalysisReuse {
     if (contentOf(fn) !== contentOf(e.fn)) return { store: storer() };
     const d = fn.pos.line - e.fn.pos.line;
     const foreign = d !== 0 && fn.annotations.some((a) => a.pos.line < fn.pos.line || a.pos.line > fn.pos.endLine); // from a header prototype
-    if (foreign || ((fn.annotations.length || e.fn.annotations.length) && JSON.stringify(fn.annotations, positionFree) !== JSON.stringify(e.fn.annotations, positionFree)) ||
+    if (foreign || !samePositionFree(fn.annotations, e.fn.annotations) ||
         !sums.every((x, i) => this.atFree(x) && this.shape(x) === this.shape(e.sums[i]))) return { store: storer() };
     const prevRec = e.product.lazyRec ?? (e.product.rec ? LazyRecords.of(e.product.rec) : undefined);
     // what the records reference that this run replaces: the callee summaries seen then, and the function IR
