@@ -3,7 +3,9 @@
 // positions, order), the same summaries and the same budget count, on every
 // fixture workspace and on real kernel code (6.12 fs/gfs2 and fs/fuse,
 // skipped when the Debian tarball is absent). A worker that cannot start
-// leaves the work to the main thread with the same result.
+// leaves the work to the main thread with the same result. The editor's run
+// (keepStates, background indexing) gives the same result too, and the delta
+// runs that start from its products equal from-scratch analyses.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -20,6 +22,8 @@ import { calleesOf } from '../../server/src/analysis/callgraph';
 import { summaryDeps } from '../../server/src/analysis/reuse';
 import { fixtureWorkspaces } from '../fixtureExpect';
 import { kernelTree, missingKernel } from '../kernelSource';
+import { applyEdit, nextEdit, rng } from '../perf/edits';
+import { findingsOf, productsOf, workspaceEditMatchesFresh } from './fresh';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', 'test-fixtures');
 const SCRIPT = path.join(__dirname, '..', '..', 'server', 'src', 'analysis', 'worker.js');
@@ -187,5 +191,65 @@ describe('parallel analysis equals the sequential loop', function () {
     assert.ok(seq.functions > 1000, `${seq.functions} functions`);
     assertSame(seq, par);
     textsSent(fns);
+  });
+});
+
+/**
+ * The editor's whole-workspace run in workers (keepStates: background
+ * indexing): the same result as a sequential run, and scripted edits to
+ * every file in turn, each a run that starts from the products the workers
+ * made, must give what a from-scratch analysis gives. Only `open` keeps
+ * records (an open document: analysed on the main thread); the others'
+ * products are workers', which must be re-analysed, not relocated, once
+ * they or a callee move.
+ */
+export async function editorRunThenEdits(files: string[], open: string, edits: number, seed: number): Promise<Workspace> {
+  const texts = new Map(files.map((f) => [path.resolve(f), fs.readFileSync(f, 'utf8')]));
+  const ws = new Workspace({ keepStates: true, recordsFor: (p) => p === open });
+  for (const [f, t] of texts) ws.setFile(f, t);
+  const par = await ws.analyzeParallel({ workers: 2, script: SCRIPT, inFlight: 1, batch: 4, yieldMs: 1 });
+  const seq = new Workspace({ keepStates: true });
+  for (const [f, t] of texts) seq.setFile(f, t);
+  assert.strictEqual(JSON.stringify(par.findings.map((f) => ({ ...f, witness: undefined }))), findingsOf(seq), 'the parallel run\'s findings');
+  assert.strictEqual(productsOf(ws), productsOf(seq), 'the parallel run\'s summaries and events');
+  assert.strictEqual(ws.runs.full, 1);
+  const rand = rng(seed);
+  const order = [...texts.keys()];
+  for (let k = 0; k < edits; k++) {
+    const f = order[k % order.length];
+    workspaceEditMatchesFresh(ws, texts, f, applyEdit(texts.get(f)!, nextEdit(texts.get(f)!, rand)), `edit ${k} (${path.basename(f)})`, false);
+  }
+  return ws;
+}
+
+describe("the editor's run in workers is a start for delta runs", function () {
+  this.timeout(600_000);
+
+  it('fixtures abba-two-files, ext4-jbd2, gfs2-dio and fuse-dax: scripted edits to every file in turn (seed 5)', async () => {
+    for (const name of ['abba-two-files', 'ext4-jbd2', 'gfs2-dio', 'fuse-dax']) {
+      const w = fixtureWorkspaces(FIXTURES).find((x) => x.name === name)!;
+      const ws = await editorRunThenEdits(w.files, path.resolve(w.files[0]), 3 * w.files.length + 6, 5);
+      assert.ok(ws.runs.delta > 0, `${name}: delta runs after the parallel one (${JSON.stringify(ws.runs)})`);
+    }
+  });
+
+  const why = missingKernel('6.12');
+  if (why) {
+    it(`Linux 6.12 fs/fuse: 12 edits to file.c, dir.c, inode.c (skipped: ${why})`);
+    return;
+  }
+  it('Linux 6.12 fs/fuse: 12 edits to file.c, dir.c and inode.c in turn (seed 9), records for file.c only', async () => {
+    const dir = path.join(kernelTree('6.12', ['fs/fuse'])!, 'fs/fuse');
+    const edited = ['file.c', 'dir.c', 'inode.c'].map((f) => path.join(dir, f));
+    const others = collectFiles([dir]).filter((f) => !edited.includes(path.resolve(f)));
+    // the edited files first: editorRunThenEdits() edits its files in turn from the first
+    const ws = await editorRunThenEdits([...edited, ...others], edited[0], 0, 9);
+    const texts = new Map([...edited, ...others].map((f) => [path.resolve(f), fs.readFileSync(f, 'utf8')]));
+    const rand = rng(9);
+    for (let k = 0; k < 12; k++) {
+      const f = edited[k % edited.length];
+      workspaceEditMatchesFresh(ws, texts, f, applyEdit(texts.get(f)!, nextEdit(texts.get(f)!, rand)), `edit ${k} (${path.basename(f)})`, false);
+    }
+    assert.ok(ws.runs.delta >= 8, `mostly delta runs: ${JSON.stringify(ws.runs)}`);
   });
 });

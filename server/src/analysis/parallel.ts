@@ -29,6 +29,8 @@ import type { WorkspaceRun } from './workspace';
 import { isRecursive, keyOf } from './callgraph';
 import { WorkerSlot } from './pool';
 import { takeText } from './irText';
+import { GlobalView, StructView } from './lookups';
+import type { GlobalLookup, StructLookup } from './reuse';
 
 export interface ParallelOptions {
   /** worker threads (>= 1) */
@@ -41,7 +43,15 @@ export interface ParallelOptions {
   inFlight?: number;
   /** components per batch, at most (default 64; fewer when fewer are ready) */
   batch?: number;
+  /** record each function's struct and global lookups (the editor keeps products across edits by them: AnalysisReuse) */
+  lookups?: boolean;
 }
+
+/** The struct fields and globals one function's analysis looked up (undefined: it read the whole table). */
+export interface JobLookups { structs?: StructLookup[]; globals?: GlobalLookup[] }
+
+/** runParallel()'s result, indexed like run.order: products, and their lookups when asked for. */
+export interface ParallelProducts { products: FnProduct[][]; lookups?: JobLookups[][] }
 
 /** Settings every analysis worker gets once (plain data). */
 export interface AnalysisInit {
@@ -52,6 +62,8 @@ export interface AnalysisInit {
   classKeys: ClassKey[];
   budget?: Budget;
   disabledRules: string[];
+  /** record lookups (ParallelOptions.lookups) */
+  lookups?: boolean;
 }
 
 /** One component: its functions in order, what their calls resolve to, the callee summaries known. */
@@ -76,12 +88,13 @@ export interface AnalysisJob {
 /** Several ready components in one message (fewer round trips; the main thread is the scarce one). */
 export interface AnalysisBatch { k: 'batch'; jobs: AnalysisJob[] }
 
-export interface AnalysisReply { k: 'scc'; id: number; products?: FnProduct[]; error?: string }
+export interface AnalysisReply { k: 'scc'; id: number; products?: FnProduct[]; lookups?: JobLookups[]; error?: string }
 export interface BatchReply { k: 'batch'; replies: AnalysisReply[] }
 
 // ------------------------------------------------------------ worker side
 
 let env: FnJobEnv | undefined;
+let recordLookups = false;
 /** every summary version this worker was sent */
 const versions = new Map<string, Summary>();
 
@@ -91,6 +104,7 @@ export function handleAnalysisMessage(m: AnalysisInit | AnalysisBatch): BatchRep
     const structs = new StructTable();
     structs.add(m.structDefs);
     env = { know: new Knowledge(m.config), structs, globals: new Map(m.globals), classKeys: m.classKeys, budget: m.budget, disabledRules: new Set(m.disabledRules) };
+    recordLookups = !!m.lookups;
     return undefined;
   }
   const jobEnv = env;
@@ -100,7 +114,7 @@ export function handleAnalysisMessage(m: AnalysisInit | AnalysisBatch): BatchRep
       if (!jobEnv) return { k: 'scc', id: job.id, error: 'analysis worker not initialised' };
       try {
         for (const [v, sum] of Object.entries(job.summaries)) versions.set(v, sum);
-        return { k: 'scc', id: job.id, products: runJob(jobEnv, job, versions) };
+        return { k: 'scc', id: job.id, ...runJob(jobEnv, job, versions, recordLookups) };
       } catch (e) {
         return { k: 'scc', id: job.id, error: (e as Error).stack ?? String(e) };
       }
@@ -108,24 +122,33 @@ export function handleAnalysisMessage(m: AnalysisInit | AnalysisBatch): BatchRep
   };
 }
 
-/** Analyse one component (in a worker, or on the main thread when no worker can). */
-export function runJob(jobEnv: FnJobEnv, m: AnalysisJob, have: ReadonlyMap<string, Summary>): FnProduct[] {
+/**
+ * Analyse one component (in a worker, or on the main thread when no worker
+ * can); with `lookups`, each function's analysis goes through table views
+ * that record what it looked up (lookups.ts), as the editor's does.
+ */
+export function runJob(jobEnv: FnJobEnv, m: AnalysisJob, have: ReadonlyMap<string, Summary>, lookups = false): { products: FnProduct[]; lookups?: JobLookups[] } {
   const known = new Map<string, Summary>();
   for (const [k, v] of Object.entries(m.reads)) {
     const sum = have.get(v) ?? m.summaries[v];
     if (sum) known.set(k, sum);
   }
   const products: FnProduct[] = [];
+  const looked: JobLookups[] = [];
   for (const mem of m.members) {
     const get = (k: string | null | undefined): Summary | undefined => (k ? known.get(k) : undefined);
     const lookup: SummaryLookup = { get: (name) => get(mem.direct[name]), indirect: (member) => get(mem.indirect[member]) };
     const fn = typeof mem.fn === 'string' ? JSON.parse(mem.fn) as FunctionIR : mem.fn;
-    const rec = runDataflow(fn, mem.file, lookup, jobEnv, mem.handler);
-    const p = productOf(rec, jobEnv, m.recursive);
+    const view = lookups ? new StructView({ current: jobEnv.structs }) : undefined;
+    const gview = lookups ? new GlobalView({ current: jobEnv.globals }) : undefined;
+    const fnEnv = view && gview ? { ...jobEnv, structs: view as unknown as StructTable, globals: gview } : jobEnv;
+    const rec = runDataflow(fn, mem.file, lookup, fnEnv, mem.handler);
+    const p = productOf(rec, fnEnv, m.recursive);
+    if (view && gview) looked.push({ structs: view.done(), globals: gview.done() });
     known.set(mem.key, p.summary);
     products.push(p);
   }
-  return products;
+  return { products, lookups: lookups ? looked : undefined };
 }
 
 // ------------------------------------------------------------ main side
@@ -207,7 +230,7 @@ interface Slot { w: WorkerSlot<number[], BatchReply>; sent: Set<string> }
  * whatever they cannot do. Nothing is applied to the run: the caller applies
  * the products in component order, as the sequential loop does.
  */
-export async function runParallel(run: WorkspaceRun, opts: ParallelOptions): Promise<FnProduct[][]> {
+export async function runParallel(run: WorkspaceRun, opts: ParallelOptions): Promise<ParallelProducts> {
   const n = run.order.length;
   const defs = new Map<string, [number, number][]>();
   run.order.forEach((scc, i) => scc.forEach(({ fn, file }, j) => {
@@ -227,20 +250,25 @@ export async function runParallel(run: WorkspaceRun, opts: ParallelOptions): Pro
     for (const c of deps) dependents[c].push(i);
   }
   const products: FnProduct[][] = new Array(n);
+  const lookups: JobLookups[][] | undefined = opts.lookups ? new Array(n) : undefined;
   const ready: number[] = [];
   for (let i = n - 1; i >= 0; i--) if (waiting[i] === 0) ready.push(i); // popped lowest first
   let done = 0;
   const timeoutMs = opts.jobTimeoutMs ?? 300_000;
   const inFlight = Math.max(1, opts.inFlight ?? 2);
   const batchMax = Math.max(1, opts.batch ?? 64);
-  const complete = (id: number, p: FnProduct[]): void => {
+  const complete = (id: number, p: FnProduct[], l?: JobLookups[]): void => {
     products[id] = p;
+    if (lookups) lookups[id] = l ?? [];
     plans[id] = undefined;
     done++;
     for (const d of dependents[id]) if (--waiting[d] === 0) ready.push(d);
   };
   const none = new Map<string, Summary>();
-  const runLocal = (id: number): void => complete(id, runJob(run.env, jobOf(run, plans[id]!, products, id), none));
+  const runLocal = (id: number): void => {
+    const r = runJob(run.env, jobOf(run, plans[id]!, products, id), none, !!lookups);
+    complete(id, r.products, r.lookups);
+  };
 
   await new Promise<void>((resolve) => {
     const slots: Slot[] = [];
@@ -270,7 +298,7 @@ export async function runParallel(run: WorkspaceRun, opts: ParallelOptions): Pro
     };
     const init: AnalysisInit = {
       k: 'init', config: run.env.know.config, structDefs: run.structDefs, globals: [...run.env.globals], classKeys: [...run.env.classKeys],
-      budget: run.env.budget, disabledRules: [...(run.env.disabledRules ?? [])],
+      budget: run.env.budget, disabledRules: [...(run.env.disabledRules ?? [])], lookups: !!lookups,
     };
     for (let k = 0; k < opts.workers; k++) {
       const sent = new Set<string>();
@@ -281,7 +309,7 @@ export async function runParallel(run: WorkspaceRun, opts: ParallelOptions): Pro
           const byId = new Map(b.replies.map((r) => [r.id, r]));
           for (const id of ids) {
             const r = byId.get(id);
-            if (r?.products && r.products.length === run.order[id].length) complete(id, r.products);
+            if (r?.products && r.products.length === run.order[id].length && (!lookups || r.lookups?.length === r.products.length)) complete(id, r.products, r.lookups);
             else runLocal(id);
           }
           pump();
@@ -298,5 +326,5 @@ export async function runParallel(run: WorkspaceRun, opts: ParallelOptions): Pro
     }
     pump();
   });
-  return products;
+  return { products, lookups };
 }

@@ -515,9 +515,11 @@ export class AnalysisReuse {
     if (!e) return { store: storer(), first: true };
     if (e.env !== this.env || e.flags !== flags || e.sums.length !== sums.length || !this.tablesHold(e)) return { store: storer() };
     if (needRecords && !e.product.lazyRec && !e.product.rec) return { store: storer() };
+    const foreign = FOREIGN.has(e.product.summary);
     if (e.fn === fn && e.annotations === annotations && this.allSame(sums, e.sums) &&
-        // a callee moved in place: the positions this product shares with it moved with it, but findings quote lines (re-run the rules)
-        !(quotesCallees(e.product) && this.shiftedNow.size > 0 && sums.some((x) => x !== undefined && this.shiftedNow.has(x)))) {
+        // a callee moved in place: the positions this product shares with it moved with it, but findings quote lines (re-run the rules);
+        // a worker's product holds copies of them, which did not move
+        !((foreign || quotesCallees(e.product)) && this.shiftedNow.size > 0 && sums.some((x) => x !== undefined && this.shiftedNow.has(x)))) {
       this.put(id, e);
       // a summary relocated in an earlier run keeps what is known of it (its shape) while it is reused
       if (this.movedPrev.size) this.keepKnown(e.product.summary);
@@ -525,10 +527,11 @@ export class AnalysisReuse {
       return { hit: e.product, store: NO_STORE };
     }
     // the same function moved, or its callees' summaries moved: relocate instead of re-running the dataflow
-    if (contentOf(fn) !== contentOf(e.fn)) return { store: storer() };
+    // (not a worker's product: relocation tells the positions it shares with its callees by identity)
+    if (foreign || contentOf(fn) !== contentOf(e.fn)) return { store: storer() };
     const d = fn.pos.line - e.fn.pos.line;
-    const foreign = d !== 0 && fn.annotations.some((a) => a.pos.line < fn.pos.line || a.pos.line > fn.pos.endLine); // from a header prototype
-    if (foreign || !samePositionFree(fn.annotations, e.fn.annotations) ||
+    const fromHeader = d !== 0 && fn.annotations.some((a) => a.pos.line < fn.pos.line || a.pos.line > fn.pos.endLine); // from a header prototype
+    if (fromHeader || !samePositionFree(fn.annotations, e.fn.annotations) ||
         !sums.every((x, i) => this.atFree(x) && this.shape(x) === this.shape(e.sums[i]))) return { store: storer() };
     const prevRec = e.product.lazyRec ?? (e.product.rec ? LazyRecords.of(e.product.rec) : undefined);
     // what the records reference that this run replaces: the callee summaries seen then, and the function IR
@@ -581,6 +584,19 @@ export class AnalysisReuse {
     return { relocated: prevRec.moved(d, from, to).get(), store: (p: FnProduct) => store(p, lookups) };
   }
 }
+
+/**
+ * Products made in an analysis worker (parallel.ts), by summary. Structured
+ * cloning gave each its own copies of the callee positions it quotes, where
+ * a product made on this thread shares the callee's objects: relocation,
+ * which tells the two apart by identity, would move the copies with the
+ * caller, and a callee moved in place would leave them behind. check()
+ * reuses such a product while nothing moved and re-analyses it otherwise.
+ */
+const FOREIGN = new WeakSet<Summary>();
+
+/** Mark a product made in an analysis worker (FOREIGN): reused as is, never relocated. */
+export function markForeign(p: FnProduct): void { FOREIGN.add(p.summary); }
 
 /** Counts of a run that has checked nothing yet. */
 function noStats(): ReuseStats {

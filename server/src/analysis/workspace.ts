@@ -21,11 +21,12 @@ import { splitLast } from '../model/classes';
 import { lockObject } from '../parse/exprs';
 import type { Summary, SummaryLookup } from './summaryTypes';
 import { contentOf, IncrementalFiles, memoByContent } from './incremental';
-import { AnalysisReuse, FnProduct, GlobalLookup, LazyRecords, ownedProduct, quotesCallees, recordsOf, samePositionFree, StructLookup, summaryDeps } from './reuse';
+import { AnalysisReuse, FnProduct, GlobalLookup, LazyRecords, markForeign, ownedProduct, quotesCallees, recordsOf, samePositionFree, StructLookup, summaryDeps } from './reuse';
 import { callGraph, CallGraph, callStandIn, forgetKeys, isRecursive, keyOf, opsTargetsOf, resolvedCalls, sameComponents } from './callgraph';
 import { entryHeldOf, FnJobEnv, productOf, runDataflow } from './fnjob';
 import { dropText } from './irText';
-import { ParallelOptions, runParallel } from './parallel';
+import { JobLookups, ParallelOptions, runParallel } from './parallel';
+import { GlobalView, StructView } from './lookups';
 
 export interface WorkspaceOptions {
   config?: LockorderConfig;
@@ -305,20 +306,71 @@ export class Workspace {
   }
 
   /**
-   * The same analysis with the per-function dataflow spread over worker
-   * threads (parallel.ts): each call-graph component runs once every
-   * component it calls has its summary. Results equal analyze()'s. Used by
-   * whole-tree CLI runs (no per-node states, no incremental reuse).
+   * A full run with the per-function dataflow spread over worker threads
+   * (parallel.ts): each call-graph component runs once every component it
+   * calls has its summary. Results equal analyze()'s. Used by whole-tree
+   * CLI runs (no per-node states, no incremental reuse) and by the editor's
+   * background indexing (keepStates): there the products go into the reuse
+   * as the sequential loop's do (keptProducts), so that the delta runs that
+   * follow start from them, and the loop that puts them there yields to the
+   * event loop every `yieldMs` (the caller's Workspace must not be used
+   * until the promise settles).
    */
-  async analyzeParallel(opts: ParallelOptions): Promise<AnalysisResult> {
-    if (this.opts.keepStates) return this.analyze();
+  async analyzeParallel(opts: ParallelOptions & { yieldMs?: number }): Promise<AnalysisResult> {
     this.last = undefined;
     this.structural = true;
     const run = this.beginRun();
-    const products = await runParallel(run, opts);
-    run.order.forEach((scc, i) => this.applyProducts(run, scc, products[i]));
-    this.reuse.clear();
+    if (!this.opts.keepStates) {
+      const { products } = await runParallel(run, opts);
+      run.order.forEach((scc, i) => this.applyProducts(run, scc, products[i]));
+      this.reuse.clear();
+      return this.finishRun(run, products);
+    }
+    const par = await runParallel(run, { ...opts, lookups: true });
+    const products: FnProduct[][] = [];
+    let slice = performance.now();
+    for (let i = 0; i < run.order.length; i++) {
+      const scc = run.order[i];
+      const p = this.keptProducts(run, scc, par.products[i], par.lookups![i]);
+      products.push(p);
+      this.applyProducts(run, scc, p);
+      if (opts.yieldMs !== undefined && performance.now() - slice > opts.yieldMs) {
+        await new Promise<void>((r) => setImmediate(r));
+        slice = performance.now();
+      }
+    }
+    this.recordsMade();
+    this.runs.full++;
+    this.keepForDelta(run, products);
     return this.finishRun(run, products);
+  }
+
+  /**
+   * One component's products in the editor's parallel run, in the
+   * sequential order (its callees' summaries are in run.summaries): each
+   * function is looked up in the reuse as sccProducts() does and, unless its
+   * previous product still holds, stored with the worker's product and the
+   * lookups the worker recorded (marked as a worker's: reused, never
+   * relocated). A component with a function whose file keeps records (an
+   * open document) is analysed here instead, for its records.
+   */
+  private keptProducts(run: WorkspaceRun, scc: readonly { fn: FunctionIR; file: string }[], made: readonly FnProduct[], lookups: readonly JobLookups[]): FnProduct[] {
+    if (scc.some(({ file }) => this.opts.recordsFor?.(file) ?? true)) return this.sccProducts(run, scc);
+    const recursive = run.recursive.get(scc) ?? isRecursive(scc);
+    return scc.map((x, i) => {
+      const { fn, file } = x;
+      const id = run.reuseIds.get(fn) ?? keyOf(file, fn.name);
+      const sums = this.depSummaries(run, this.entryKeys(run, x));
+      const reuse = this.reuse.check(id, fn, sums, `${run.handlerNames.has(fn.name) ? 'h' : ''}${recursive ? 'r' : ''}`, false);
+      let product = reuse.hit;
+      if (!product) {
+        product = made[i];
+        markForeign(product);
+        reuse.store({ ...product, findings: product.findings.map((f) => ({ ...f })) }, lookups[i]);
+      }
+      run.summaries.set(keyOf(file, fn.name), product.summary);
+      return product;
+    });
   }
 
   /** Keep a full run for deltaRun() (the editor only: its products are reused across runs). */
@@ -994,77 +1046,6 @@ function classKeyCalls(fn: FunctionIR, know: Knowledge): Omit<ClassKey, 'file'>[
 
 /** Per function content: the summary keys its summaryDeps resolve to (null: none), for one resolution epoch and file. */
 const depKeys = new WeakMap<object, { epoch: number; version: number; file: string; keys: (string | null)[] }>();
-
-/**
- * What a table view (StructView, GlobalView) saw while one function was
- * analysed: each lookup once, by key, or that the whole table was read.
- * Nothing is recorded after done() (later lookups: hovers).
- */
-class Recorder<L> {
-  private readonly seen = new Map<string, L>();
-  private recording = true;
-  private whole = false;
-  /** Is `key` still to be recorded (add() it)? */
-  wants(key: string): boolean { return this.recording && !this.seen.has(key); }
-  add(key: string, lookup: L): void { this.seen.set(key, lookup); }
-  noteAll(): void { if (this.recording) this.whole = true; }
-  /** Stop recording; the lookups made (undefined: it read the whole table). */
-  done(): L[] | undefined {
-    this.recording = false;
-    return this.whole ? undefined : [...this.seen.values()];
-  }
-}
-
-/**
- * The struct table as one function's analysis sees it: lookups go to the
- * workspace's current table; those made while the function is analysed
- * (dataflow and per-function rules, through its lock resolver) are recorded,
- * so that its product stays valid across edits to structs it never looked
- * at (incremental.ts). Later lookups (hovers) are not recorded.
- */
-class StructView {
-  private readonly rec = new Recorder<StructLookup>();
-  constructor(private readonly table: { current: StructTable }) {}
-  fieldType(struct: string, field: string): string | undefined {
-    const r = this.table.current.fieldType(struct, field);
-    const k = `${struct}\u0000${field}`;
-    if (this.rec.wants(k)) this.rec.add(k, [struct, field, r]);
-    return r;
-  }
-  lockFields(): { cls: string; type: string }[] {
-    this.rec.noteAll();
-    return this.table.current.lockFields();
-  }
-  done(): StructLookup[] | undefined { return this.rec.done(); }
-}
-
-/**
- * The global map as one function's analysis sees it (StructView's
- * counterpart): `get` and `has` go to the workspace's current map and are
- * recorded while the function is analysed and summarised; anything that
- * walks the whole map counts as reading all of it.
- */
-class GlobalView implements ReadonlyMap<string, string> {
-  private readonly rec = new Recorder<GlobalLookup>();
-  constructor(private readonly map: { current: ReadonlyMap<string, string> }) {}
-  get(name: string): string | undefined {
-    const r = this.map.current.get(name);
-    if (this.rec.wants(name)) this.rec.add(name, [name, r]);
-    return r;
-  }
-  has(name: string): boolean { return this.get(name) !== undefined; }
-  private all(): ReadonlyMap<string, string> {
-    this.rec.noteAll();
-    return this.map.current;
-  }
-  get size(): number { return this.all().size; }
-  forEach(f: (v: string, k: string, m: ReadonlyMap<string, string>) => void): void { this.all().forEach((v, k) => f(v, k, this)); }
-  entries(): IterableIterator<[string, string]> { return this.all().entries(); }
-  keys(): IterableIterator<string> { return this.all().keys(); }
-  values(): IterableIterator<string> { return this.all().values(); }
-  [Symbol.iterator](): IterableIterator<[string, string]> { return this.all()[Symbol.iterator](); }
-  done(): GlobalLookup[] | undefined { return this.rec.done(); }
-}
 
 /**
  * Per-function dataflow records of the last analysis, by `${file}::${name}`.

@@ -5,10 +5,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Connection, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
-import { buildTree } from '../analysis/batch';
+import { buildTree, BuiltFile, resolveWorkerScript } from '../analysis/batch';
+import type { AnalysisResult } from '../analysis/workspace';
 import { collectAll } from './idle';
 import { DiskCache } from '../analysis/cache';
 import type { Session } from './session';
+
+/** The background analysis's main-thread part yields to the event loop this often (ms): edits and requests wait at most about this long. */
+const YIELD_MS = 10;
 
 const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', 'out', 'dist', '.lockorder-cache']);
 
@@ -44,6 +48,28 @@ export class Indexer {
     private readonly onStatus: () => void) {}
 
   cancel(): void { this.run++; }
+
+  /**
+   * The whole-workspace analysis of the indexed files in worker threads
+   * (Session.beginBackground, Workspace.analyzeParallel), adopted when done.
+   * True when it ran (adopted, or cancelled meanwhile); false to fall back
+   * to the analysis on this thread (it failed, or the engine options changed).
+   */
+  private async analyseInBackground(built: BuiltFile[], workers: number, script: string, cancelled: () => boolean): Promise<boolean> {
+    const s = this.session;
+    const t0 = Date.now();
+    const bg = s.beginBackground(built);
+    let result: AnalysisResult;
+    try {
+      result = await bg.ws.analyzeParallel({ workers, script, yieldMs: YIELD_MS });
+    } catch (e) {
+      s.endBackground(bg);
+      s.log(`lockorder: the background analysis failed, analysing on the main thread: ${(e as Error).stack ?? e}`);
+      return false;
+    }
+    if (cancelled()) { s.endBackground(bg); return true; }
+    return s.adoptBackground(bg, built, result, Date.now() - t0);
+  }
 
   async index(): Promise<void> {
     const my = ++this.run;
@@ -82,10 +108,17 @@ export class Indexer {
         },
       });
       if (cancelled()) return;
-      for (const b of built.files) s.addIR(b.path, b.ir, b.size, b.skipped, b.hash);
       this.done = files.length;
       progress?.report(100, `analysing ${files.length} files`);
-      s.flush();
+      // a tree big enough for worker threads: its whole-workspace analysis runs in them, in a workspace of its
+      // own, while the session's keeps answering for the open documents; it is adopted when done
+      const script = resolveWorkerScript();
+      const inBackground = built.workers > 1 && !!script && await this.analyseInBackground(built.files, built.workers, script, cancelled);
+      if (cancelled()) return;
+      if (!inBackground) {
+        for (const b of built.files) s.addIR(b.path, b.ir, b.size, b.skipped, b.hash);
+        s.flush();
+      }
     } finally {
       if (!cancelled()) { this.active = false; this.onStatus(); }
       progress?.done();

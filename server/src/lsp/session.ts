@@ -9,6 +9,17 @@ import { emptyConfig, LockorderConfig, parseConfig } from '../model/config';
 import type { EngineOptions, SyncItem } from './crossCheckWorker';
 import { DEFAULT_SETTINGS, engineChanged, Settings, workspaceOptions } from './settings';
 
+/** A whole-workspace analysis running in the background (Session.beginBackground). */
+export interface Background {
+  ws: Workspace;
+  /** the open documents' versions it was given */
+  versions: Map<string, number>;
+  /** paths changed since it started */
+  changed: Set<string>;
+  configVersion: number;
+  engineEpoch: number;
+}
+
 export interface AnalysisStats { runs: number; lastMs: number; files: number; functions: number; findings: number }
 
 export class Session {
@@ -30,6 +41,10 @@ export class Session {
   /** the .lockorder in force, as text, for the worker; the version is bumped on every load */
   private configSource: { file?: string; text?: string } = {};
   private configVersion = 0;
+  /** bumped whenever `ws` is replaced (engine options changed) */
+  private engineEpoch = 0;
+  /** while a background analysis runs (beginBackground): the paths changed since it started */
+  private background?: Background;
   private dirty = false;
   private timer?: NodeJS.Timeout;
   private immediate?: NodeJS.Immediate;
@@ -83,6 +98,7 @@ export class Session {
   }
   forget(p: string): void {
     if (!this.known.has(p)) return;
+    this.background?.changed.add(p);
     this.known.delete(p);
     this.dirtyPaths.delete(p);
     this.workerDirty.add(p);
@@ -90,6 +106,76 @@ export class Session {
     this.ws.removeFile(p);
     this.markDirty();
   }
+  /**
+   * A workspace for the indexer's whole-workspace analysis, run in the
+   * background (Workspace.analyzeParallel) while `ws` keeps answering for
+   * the open documents: the engine options and configuration in force, the
+   * open documents, the files known from disk, and the indexed files'
+   * IR. adoptBackground() makes it `ws`; endBackground() drops it.
+   */
+  beginBackground(built: readonly { path: string; ir: FileIR; size: number; skipped?: string }[]): Background {
+    const ws = new Workspace(this.engineOptions());
+    const versions = new Map<string, number>();
+    const bg: Background = { ws, versions, changed: new Set(), configVersion: this.configVersion, engineEpoch: this.engineEpoch };
+    this.background = bg;
+    const fromIndex = new Set<string>();
+    for (const b of built) {
+      if (this.open.has(b.path)) continue;
+      fromIndex.add(b.path);
+      ws.setFileIR(b.path, b.ir, b.size, b.skipped);
+    }
+    for (const p of this.known) {
+      if (fromIndex.has(p)) continue;
+      const o = this.open.get(p);
+      if (o) versions.set(p, o.version);
+      // files neither open nor indexed now: the IR `ws` has of them, unless a change to them is pending
+      const e = o ? undefined : this.ws.getFile(p);
+      if (e && !this.dirtyPaths.has(p)) { ws.setFileIR(p, e.ir, e.size, e.skipped); continue; }
+      const t = this.textOf(p);
+      if (t !== undefined) ws.setFile(p, t);
+    }
+    return bg;
+  }
+
+  /** The background analysis `bg` is over (adopted, given up): changes are no longer collected for it. */
+  endBackground(bg: Background): void { if (this.background === bg) this.background = undefined; }
+
+  /**
+   * The background analysis of beginBackground()'s workspace is done: it
+   * becomes `ws`, with the changes made meanwhile (edits, files changed on
+   * disk, a new .lockorder) applied to it and analysed by a delta or full
+   * run; without any, `result` is the analysis, published as it is. False
+   * (nothing adopted) when the engine options changed meanwhile.
+   */
+  adoptBackground(bg: Background, built: readonly { path: string; size: number; skipped?: string; hash?: string }[], result: AnalysisResult, ms: number): boolean {
+    if (this.background !== bg) return false;
+    this.background = undefined;
+    if (bg.engineEpoch !== this.engineEpoch) return false;
+    const next = bg.ws;
+    for (const b of built) {
+      if (this.open.has(b.path) || bg.changed.has(b.path)) continue;
+      this.known.add(b.path);
+      this.dirtyPaths.delete(b.path);
+      this.workerDirty.add(b.path);
+      this.indexed.set(b.path, { size: b.size, skipped: b.skipped, hash: b.hash || undefined });
+    }
+    if (bg.configVersion !== this.configVersion) next.setConfig(this.config);
+    for (const p of bg.changed) {
+      const t = this.known.has(p) ? this.textOf(p) : undefined;
+      if (t !== undefined) next.setFile(p, t); else next.removeFile(p);
+    }
+    this.ws = next;
+    this.dirtyPaths.clear();
+    if (bg.changed.size > 0 || bg.configVersion !== this.configVersion) {
+      this.markDirty();
+      this.flush();
+      return true;
+    }
+    this.dirty = false;
+    this.analysed(this.generation, bg.versions, result, ms);
+    return true;
+  }
+
   /** Add a file whose IR was built elsewhere (worker thread, IR cache). */
   addIR(p: string, ir: FileIR, size: number, skipped?: string, hash?: string): void {
     if (this.open.has(p)) return;
@@ -106,6 +192,7 @@ export class Session {
   }
 
   private touch(p: string): void {
+    this.background?.changed.add(p);
     this.known.add(p);
     this.dirtyPaths.add(p);
     this.workerDirty.add(p);
@@ -180,9 +267,14 @@ export class Session {
       this.release();
       return;
     }
+    this.analysed(gen, versions, result, Date.now() - t0);
+  }
+
+  /** An analysis covering generation `gen` and the open documents at `versions` is done: publish it. */
+  private analysed(gen: number, versions: ReadonlyMap<string, number>, result: AnalysisResult, ms: number): void {
     this.analyzedGeneration = gen;
     this.analyzedVersions = versions;
-    this.stats = { runs: this.stats.runs + 1, lastMs: Date.now() - t0, files: result.files, functions: result.functions, findings: result.findings.length };
+    this.stats = { runs: this.stats.runs + 1, lastMs: ms, files: result.files, functions: result.functions, findings: result.findings.length };
     try { this.onAnalyzed(result); } catch (e) { this.log(`lockorder: publishing failed: ${(e as Error).stack ?? e}`); }
     this.release();
   }
@@ -240,6 +332,7 @@ export class Session {
     if (engineChanged(prev, next)) {
       const old = this.ws;
       this.ws = new Workspace(this.engineOptions());
+      this.engineEpoch++;
       // parsed IR does not depend on the engine options: carry it over, unless the size limit moved
       for (const p of this.known) {
         const e = old.getFile(p);
