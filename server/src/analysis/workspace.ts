@@ -359,9 +359,7 @@ export class Workspace {
     const recursive = run.recursive.get(scc) ?? isRecursive(scc);
     return scc.map((x, i) => {
       const { fn, file } = x;
-      const id = run.reuseIds.get(fn) ?? keyOf(file, fn.name);
-      const sums = this.depSummaries(run, this.entryKeys(run, x));
-      const reuse = this.reuse.check(id, fn, sums, `${run.handlerNames.has(fn.name) ? 'h' : ''}${recursive ? 'r' : ''}`, false);
+      const { reuse } = this.checkReuse(run, x, recursive, false);
       let product = reuse.hit;
       if (!product) {
         product = made[i];
@@ -776,10 +774,8 @@ export class Workspace {
       const lookup = run.lookupFor(file);
       const isHandler = run.handlerNames.has(fn.name);
       // unchanged function, tables and callee summaries: the previous product, or it relocated (incremental.ts)
-      const id = run.reuseIds.get(fn) ?? keyOf(file, fn.name);
-      const sums = this.depSummaries(run, this.entryKeys(run, x));
       const keep = !!this.opts.keepStates && (this.opts.recordsFor?.(file) ?? true);
-      const reuse = this.reuse.check(id, fn, sums, `${isHandler ? 'h' : ''}${recursive ? 'r' : ''}`, keep);
+      const { reuse, sums, id } = this.checkReuse(run, x, recursive, keep);
       let product = reuse.hit;
       if (product && reuse.moved && this.opts.verifyRelocation) {
         const rec = recordsOf(product);
@@ -802,6 +798,19 @@ export class Workspace {
       run.summaries.set(keyOf(file, fn.name), product.summary);
       return product;
     });
+  }
+
+  /**
+   * What the reuse has for run.fns entry `x`, a function of a component
+   * (`recursive`), with the callee summaries it reads now
+   * (AnalysisReuse.check; `keep`: its records are wanted).
+   */
+  private checkReuse(run: WorkspaceRun, x: { fn: FunctionIR; file: string }, recursive: boolean, keep: boolean): { reuse: ReturnType<AnalysisReuse['check']>; sums: (Summary | undefined)[]; id: string } {
+    const { fn, file } = x;
+    const id = run.reuseIds.get(fn) ?? keyOf(file, fn.name);
+    const sums = this.depSummaries(run, this.entryKeys(run, x));
+    const flags = `${run.handlerNames.has(fn.name) ? 'h' : ''}${recursive ? 'r' : ''}`;
+    return { reuse: this.reuse.check(id, fn, sums, flags, keep), sums, id };
   }
 
   /**

@@ -152,13 +152,7 @@ export class Session {
     this.background = undefined;
     if (bg.engineEpoch !== this.engineEpoch) return false;
     const next = bg.ws;
-    for (const b of built) {
-      if (this.open.has(b.path) || bg.changed.has(b.path)) continue;
-      this.known.add(b.path);
-      this.dirtyPaths.delete(b.path);
-      this.workerDirty.add(b.path);
-      this.indexed.set(b.path, { size: b.size, skipped: b.skipped, hash: b.hash || undefined });
-    }
+    for (const b of built) if (!this.open.has(b.path) && !bg.changed.has(b.path)) this.noteIndexed(b.path, b.size, b.skipped, b.hash);
     if (bg.configVersion !== this.configVersion) next.setConfig(this.config);
     for (const p of bg.changed) {
       const t = this.known.has(p) ? this.textOf(p) : undefined;
@@ -179,12 +173,16 @@ export class Session {
   /** Add a file whose IR was built elsewhere (worker thread, IR cache). */
   addIR(p: string, ir: FileIR, size: number, skipped?: string, hash?: string): void {
     if (this.open.has(p)) return;
+    this.noteIndexed(p, size, skipped, hash);
+    this.ws.setFileIR(p, ir, size, skipped);
+    this.markDirty();
+  }
+  /** `p` is known by its indexed IR (what the simulation worker loads: takeWorkerSync). */
+  private noteIndexed(p: string, size: number, skipped?: string, hash?: string): void {
     this.known.add(p);
     this.dirtyPaths.delete(p);
     this.workerDirty.add(p);
     this.indexed.set(p, { size, skipped, hash: hash || undefined });
-    this.ws.setFileIR(p, ir, size, skipped);
-    this.markDirty();
   }
   knownFiles(): string[] { return [...this.known]; }
   inWorkspace(p: string): boolean {
